@@ -1,0 +1,43 @@
+# evanalyze — see README.md for what each target is for.
+GO        ?= go
+BENCH_OUT ?= /tmp/evanalyze-bench
+BENCH_EVENTS ?= 1000000
+FUZZTIME  ?= 30s
+
+.PHONY: all build test vet demo bench bench-data fuzz clean
+
+all: build test
+
+build:
+	$(GO) build -o bin/evanalyze ./cmd/evanalyze
+
+# The test command CI runs (.ci/run): vet, then every test with the race
+# detector. Fuzz targets run their seed and regression corpora here.
+test: vet
+	$(GO) test -race -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+
+# The main job on the bundled sample: what is in the lab-basic archive.
+demo:
+	$(GO) run ./cmd/evanalyze inspect testdata/lab-basic
+
+# Benchmarks: decoding (MB/s, events/s) on testdata, and the whole load on
+# the generated archive when `make bench-data` has made it.
+bench:
+	EVANALYZE_BENCH_DATA=$(BENCH_OUT) $(GO) test -run '^$$' -bench . -benchmem -count 6 ./... | tee bench.txt
+
+# Large archives for benchmarks (not committed): 1M+ events in 4 clusters,
+# cloned from testdata/lab-basic with new names, uids and shifted times.
+bench-data:
+	$(GO) run ./cmd/evgen -src testdata/lab-basic -out $(BENCH_OUT) -events $(BENCH_EVENTS) -clusters 4 -seed 1
+
+# Run each fuzz target for FUZZTIME; new crashers land in testdata/fuzz.
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzScanner$$' -fuzztime $(FUZZTIME) ./internal/load/jsonscan
+	$(GO) test -run '^$$' -fuzz '^FuzzFramer$$' -fuzztime $(FUZZTIME) ./internal/load/jsonscan
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/load/k8sjson
+
+clean:
+	rm -rf bin bench.txt

@@ -1,0 +1,264 @@
+package main
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/evanalyze/evanalyze/internal/load/archive"
+)
+
+type inspectOptions struct {
+	load   loadFlags
+	output string
+	top    int
+}
+
+func newInspectCmd(s streams) *cobra.Command {
+	o := &inspectOptions{}
+	cmd := &cobra.Command{
+		Use:   "inspect PATH...",
+		Short: "Show what is in an archive: formats, counts, time span, rejected records",
+		Long: `inspect reads the inputs and reports, per file, the detected format, the
+records read, the events and distinct observations kept, the repeats merged,
+the records skipped (valid but not events) and rejected (with file:line and
+the reason), the time span, clusters, namespaces, top reasons and involved
+kinds.
+
+Counts add up: read = observations kept + duplicates + skipped + rejected.`,
+		Example: `  evanalyze inspect testdata/lab-basic
+  evanalyze inspect -o json 'archive/cluster=prod/' | jq .totals
+  kubectl get events -A -o json | evanalyze inspect -`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.validate(); err != nil {
+				return err
+			}
+			a, err := archive.Load(cmd.Context(), args, o.load.options(s))
+			if err != nil {
+				return err
+			}
+			defer a.Release()
+			if !o.load.quiet {
+				reportProblems(s.Err, a, 5)
+			}
+			switch o.output {
+			case "json":
+				return writeInspectJSON(s.Out, a, o.top)
+			default:
+				return writeInspectText(s.Out, a, o.top)
+			}
+		},
+	}
+	o.load.register(cmd.Flags())
+	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().IntVar(&o.top, "top", 5, "how many reasons, namespaces and kinds to list")
+	return cmd
+}
+
+func (o *inspectOptions) validate() error {
+	if o.output != "text" && o.output != "json" {
+		return usagef("--output must be text or json, not %q", o.output)
+	}
+	if o.top < 0 {
+		return usagef("--top must not be negative")
+	}
+	return nil
+}
+
+// The JSON output contract is documented in docs/output.md.
+type inspectJSON struct {
+	Files        []fileJSON    `json:"files"`
+	SkippedFiles []skippedJSON `json:"skipped_files"`
+	Totals       totalsJSON    `json:"totals"`
+}
+
+type totalsJSON struct {
+	Files        int         `json:"files"`
+	Read         int64       `json:"read"`
+	Events       int64       `json:"events"`
+	Observations int64       `json:"observations"`
+	Duplicates   int64       `json:"duplicates"`
+	Rejected     int64       `json:"rejected"`
+	Skipped      int64       `json:"skipped"`
+	Warnings     int64       `json:"warnings"`
+	Summary      summaryJSON `json:"summary"`
+}
+
+type fileJSON struct {
+	File         string           `json:"file"`
+	Cluster      string           `json:"cluster,omitempty"`
+	Format       string           `json:"format"`
+	Layout       string           `json:"layout"`
+	Compression  string           `json:"compression,omitempty"`
+	Bytes        int64            `json:"bytes"`
+	Read         int64            `json:"read"`
+	Records      int64            `json:"records"`
+	Events       int64            `json:"events"`
+	Observations int64            `json:"observations"`
+	Duplicates   int64            `json:"duplicates"`
+	Rejected     int64            `json:"rejected"`
+	Skipped      int64            `json:"skipped"`
+	Warnings     int64            `json:"warnings"`
+	SkipReasons  map[string]int64 `json:"skip_reasons,omitempty"`
+	Errors       []string         `json:"errors,omitempty"`
+	WarningList  []string         `json:"warning_list,omitempty"`
+	Summary      summaryJSON      `json:"summary"`
+}
+
+type summaryJSON struct {
+	First      string      `json:"first,omitempty"`
+	Last       string      `json:"last,omitempty"`
+	Clusters   []countJSON `json:"clusters"`
+	Namespaces []countJSON `json:"namespaces"`
+	Reasons    []countJSON `json:"reasons"`
+	Kinds      []countJSON `json:"kinds"`
+}
+
+type countJSON struct {
+	Name  string `json:"name"`
+	Count int64  `json:"count"`
+}
+
+type skippedJSON struct {
+	File   string `json:"file"`
+	Reason string `json:"reason"`
+}
+
+func rfc3339(ns int64) string {
+	if ns == 0 {
+		return ""
+	}
+	return time.Unix(0, ns).UTC().Format(time.RFC3339Nano)
+}
+
+// topCounts sorts by count (descending), then name; n <= 0 keeps all.
+func topCounts(m map[string]int64, n int) []countJSON {
+	out := make([]countJSON, 0, len(m))
+	for k, v := range m {
+		out = append(out, countJSON{Name: k, Count: v})
+	}
+	slices.SortFunc(out, func(a, b countJSON) int {
+		if c := cmp.Compare(b.Count, a.Count); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	if n > 0 && len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+func summaryOf(s archive.Summary, top int) summaryJSON {
+	return summaryJSON{
+		First: rfc3339(s.First), Last: rfc3339(s.Last),
+		Clusters:   topCounts(s.Clusters, 0),
+		Namespaces: topCounts(s.Namespaces, top),
+		Reasons:    topCounts(s.Reasons, top),
+		Kinds:      topCounts(s.Kinds, top),
+	}
+}
+
+func writeInspectJSON(w io.Writer, a *archive.Archive, top int) error {
+	out := inspectJSON{Files: []fileJSON{}, SkippedFiles: []skippedJSON{}}
+	for _, f := range a.Files {
+		fj := fileJSON{
+			File: f.File, Cluster: f.Cluster, Format: f.Format, Layout: f.Layout, Compression: f.Compression,
+			Bytes: f.Bytes, Read: f.Read, Records: f.Records, Events: f.Events, Observations: f.Observations,
+			Duplicates: f.Duplicates, Rejected: f.Rejected, Skipped: f.Skipped, Warnings: f.Warnings,
+			SkipReasons: f.SkipReasons, Summary: summaryOf(f.Summary, top),
+		}
+		for _, e := range f.Errors {
+			fj.Errors = append(fj.Errors, e.Error())
+		}
+		for _, e := range f.WarningList {
+			fj.WarningList = append(fj.WarningList, e.Error())
+		}
+		out.Files = append(out.Files, fj)
+	}
+	for _, s := range a.SkippedFiles {
+		out.SkippedFiles = append(out.SkippedFiles, skippedJSON{File: s.Path, Reason: s.Reason})
+	}
+	t := a.Totals
+	out.Totals = totalsJSON{Files: t.Files, Read: t.Read, Events: t.Events, Observations: t.Observations,
+		Duplicates: t.Duplicates, Rejected: t.Rejected, Skipped: t.Skipped, Warnings: t.Warnings,
+		Summary: summaryOf(a.Summary, top)}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(out)
+}
+
+func writeInspectText(w io.Writer, a *archive.Archive, top int) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "FILE\tCLUSTER\tFORMAT\tREAD\tEVENTS\tOBSERVATIONS\tDUPLICATES\tSKIPPED\tREJECTED\tFIRST\tLAST")
+	for _, f := range a.Files {
+		cluster := f.Cluster
+		if cluster == "" {
+			cluster = strings.Join(keys(f.Summary.Clusters), ",")
+		}
+		format := f.Format
+		if f.Compression != "" {
+			format += "+" + f.Compression
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", f.File, cluster, format, f.Read, f.Events,
+			f.Observations, f.Duplicates, f.Skipped, f.Rejected, rfc3339(f.Summary.First), rfc3339(f.Summary.Last))
+	}
+	t := a.Totals
+	fmt.Fprintf(tw, "TOTAL (%d files)\t\t\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", t.Files, t.Read, t.Events, t.Observations,
+		t.Duplicates, t.Skipped, t.Rejected, rfc3339(a.Summary.First), rfc3339(a.Summary.Last))
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	s := summaryOf(a.Summary, top)
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "clusters:   %s\n", joinCounts(s.Clusters))
+	fmt.Fprintf(w, "namespaces: %s\n", joinCounts(s.Namespaces))
+	fmt.Fprintf(w, "reasons:    %s\n", joinCounts(s.Reasons))
+	fmt.Fprintf(w, "kinds:      %s\n", joinCounts(s.Kinds))
+	if t.Warnings > 0 {
+		fmt.Fprintf(w, "warnings:   %d fields unreadable (events kept without them; see -o json)\n", t.Warnings)
+	}
+	skips := map[string]int64{}
+	for _, f := range a.Files {
+		for k, v := range f.SkipReasons {
+			skips[k] += v
+		}
+	}
+	for _, c := range topCounts(skips, 0) {
+		fmt.Fprintf(w, "skipped:    %d × %s\n", c.Count, c.Name)
+	}
+	for _, sf := range a.SkippedFiles {
+		fmt.Fprintf(w, "not read:   %s (%s)\n", sf.Path, sf.Reason)
+	}
+	return nil
+}
+
+func joinCounts(cs []countJSON) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		name := c.Name
+		if name == "" {
+			name = "(none)"
+		}
+		parts[i] = fmt.Sprintf("%s %d", name, c.Count)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func keys(m map[string]int64) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata/golden")
+
+// runCmd runs the CLI in-process with injected streams.
+func runCmd(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, streams{In: strings.NewReader(stdin), Out: &out, Err: &errb})
+	return out.String(), errb.String(), code
+}
+
+// golden compares got with testdata/golden/name, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("..", "..", "testdata", "golden", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/evanalyze -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (rerun with -update and review the diff):\n%s", path, got)
+	}
+}
+
+const lab = "../../testdata/lab-basic"
+
+func TestInspectGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"inspect-lab-basic.txt", []string{"inspect", lab}},
+		{"inspect-lab-basic.json", []string{"inspect", "-o", "json", lab}},
+		{"inspect-bad.txt", []string{"inspect", "../../testdata/bad"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, errOut, code := runCmd(t, "", tc.args...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			golden(t, tc.name, out)
+			if strings.HasSuffix(tc.name, "-bad.txt") {
+				golden(t, strings.TrimSuffix(tc.name, ".txt")+".stderr", errOut)
+			}
+		})
+	}
+}
+
+func TestInspectJSONContract(t *testing.T) {
+	out, _, code := runCmd(t, "", "inspect", "-o", "json", lab+"/events-list.json", lab+"/watch-core.json")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	var got struct {
+		Files []struct {
+			File   string `json:"file"`
+			Format string `json:"format"`
+			Events int64  `json:"events"`
+		} `json:"files"`
+		Totals struct {
+			Read, Events, Observations, Duplicates, Rejected int64
+		} `json:"totals"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Totals.Read != 279 || got.Totals.Events != 139 || got.Totals.Observations != 140 || got.Totals.Duplicates != 139 || got.Totals.Rejected != 0 {
+		t.Errorf("totals %+v", got.Totals)
+	}
+	if len(got.Files) != 2 || got.Files[0].Format != "k8s-list" || got.Files[1].Format != "json-stream" || got.Files[1].Events != 139 {
+		t.Errorf("files %+v", got.Files)
+	}
+}
+
+func TestStdinAndExitCodes(t *testing.T) {
+	raw, err := os.ReadFile(lab + "/watch-eventsv1.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := runCmd(t, string(raw), "inspect", "-o", "json", "-")
+	if code != exitOK || !strings.Contains(out, `"file": "<stdin>"`) || !strings.Contains(out, `"events": 139`) {
+		t.Errorf("stdin: exit %d\n%s", code, out)
+	}
+	_, errOut, code := runCmd(t, "", "inspect", "--strict", "../../testdata/bad/malformed.jsonl")
+	if code != exitFailure || !strings.Contains(errOut, "malformed.jsonl:2: record truncated at end of line") {
+		t.Errorf("strict: exit %d, %q", code, errOut)
+	}
+	_, errOut, code = runCmd(t, "", "inspect", "-o", "yaml", lab)
+	if code != exitUsage || !strings.HasPrefix(errOut, "Error: --output must be text or json") {
+		t.Errorf("bad flag value: exit %d, %q", code, errOut)
+	}
+	_, _, code = runCmd(t, "", "inspect", "--no-such-flag", lab)
+	if code != exitUsage {
+		t.Errorf("unknown flag: exit %d", code)
+	}
+	_, errOut, code = runCmd(t, "", "inspect", "does-not-exist")
+	if code != exitFailure || !strings.Contains(errOut, "does-not-exist") {
+		t.Errorf("missing path: exit %d, %q", code, errOut)
+	}
+}

@@ -1,0 +1,398 @@
+// Package archive loads event archives: it expands paths into sources,
+// detects each file's format, frames and decodes records on a pool of
+// workers, merges repeated observations and returns one sorted event table
+// with per-file statistics. It is the composition root of internal/load:
+// the format packages never import each other.
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+
+	"github.com/evanalyze/evanalyze/internal/load"
+	"github.com/evanalyze/evanalyze/internal/load/jsonscan"
+	"github.com/evanalyze/evanalyze/internal/load/k8sjson"
+)
+
+// Formats accepted by Options.Format ("" or "auto" detects per file).
+var Formats = []string{"auto", "k8s-list", "json-array", "json-stream", "event-lines", "watch", "eventrouter", "event-exporter"}
+
+// Options configure Load.
+type Options struct {
+	Cluster   string           // cluster of inputs without a cluster=NAME segment
+	Format    string           // input format; "" or "auto" detects it
+	Strict    bool             // stop at the first rejected record
+	Workers   int              // decode workers; default GOMAXPROCS
+	Mem       memory.Allocator // default memory.DefaultAllocator
+	Stdin     io.Reader        // for the source "-"; default os.Stdin
+	MaxErrors int              // rejected records kept per file for reporting; default 100
+	BatchRows int              // rows per decoded batch; default 64Ki
+	BlockSize int              // bytes per framed block; default 1 MiB
+}
+
+// FileStats describes one input file.
+type FileStats struct {
+	File        string
+	Cluster     string
+	Format      string
+	Layout      string
+	Compression string
+	Bytes       int64 // decompressed bytes read
+
+	Read         int64 // records read, including rejected ones
+	Records      int64 // event records decoded (observations before merging)
+	Events       int64 // distinct events in this file
+	Observations int64 // distinct observations in this file
+	Duplicates   int64 // records repeating an observation already counted
+	Rejected     int64
+	Skipped      int64
+	Warnings     int64
+
+	SkipReasons map[string]int64
+	Summary     Summary            // of this file's distinct observations
+	Errors      []*load.InputError // the first MaxErrors rejected records
+	WarningList []*load.InputError // the first MaxErrors field warnings
+
+	shapes [k8sjson.ShapeSkip + 1]int64
+}
+
+// Summary describes a set of observations.
+type Summary struct {
+	First, Last int64            // observation times, Unix ns; 0 when none
+	Clusters    map[string]int64 // observations per cluster
+	Namespaces  map[string]int64
+	Reasons     map[string]int64
+	Kinds       map[string]int64 // involved object kinds
+}
+
+func newSummary() Summary {
+	return Summary{Clusters: map[string]int64{}, Namespaces: map[string]int64{}, Reasons: map[string]int64{}, Kinds: map[string]int64{}}
+}
+
+func (s *Summary) add(v *load.View, i int) {
+	if t := v.Time(load.ColTime, i); t != 0 {
+		if s.First == 0 || t < s.First {
+			s.First = t
+		}
+		if t > s.Last {
+			s.Last = t
+		}
+	}
+	inc(s.Clusters, v.Str(load.ColCluster, i))
+	inc(s.Namespaces, v.Str(load.ColNamespace, i))
+	inc(s.Reasons, v.Str(load.ColReason, i))
+	inc(s.Kinds, v.Str(load.ColObjectKind, i))
+}
+
+// inc counts k, copying it only when it is new (k may alias Arrow memory).
+func inc(m map[string]int64, k string) {
+	if _, ok := m[k]; ok {
+		m[k]++
+		return
+	}
+	m[strings.Clone(k)] = 1
+}
+
+// Totals sum the files; Events and Observations count the merged table.
+type Totals struct {
+	Files        int
+	Read         int64
+	Events       int64
+	Observations int64
+	Duplicates   int64
+	Rejected     int64
+	Skipped      int64
+	Warnings     int64
+}
+
+// Archive is a loaded archive.
+type Archive struct {
+	Events       arrow.Record // the event table, load.EventSchema, sorted
+	Files        []*FileStats
+	SkippedFiles []load.Skipped
+	Totals       Totals
+	Summary      Summary // of the whole event table
+}
+
+// Release frees the event table.
+func (a *Archive) Release() {
+	if a.Events != nil {
+		a.Events.Release()
+	}
+}
+
+// ErrStrict wraps the first rejected record when Options.Strict is set.
+var ErrStrict = errors.New("rejected record (--strict)")
+
+type job struct {
+	file  int
+	block *jsonscan.Block
+}
+
+// Load reads paths into an Archive.
+func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.Mem == nil {
+		opts.Mem = memory.DefaultAllocator
+	}
+	if opts.MaxErrors <= 0 {
+		opts.MaxErrors = 100
+	}
+	if opts.BatchRows <= 0 {
+		opts.BatchRows = 64 << 10
+	}
+	allow, err := allowedShapes(opts.Format)
+	if err != nil {
+		return nil, err
+	}
+	sources, skipped, err := load.Expand(paths, opts.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	files := make([]*FileStats, len(sources))
+	for i, src := range sources {
+		files[i] = &FileStats{File: displayName(src.Path), Cluster: src.Cluster, SkipReasons: map[string]int64{}, Summary: newSummary()}
+	}
+	var (
+		mu      sync.Mutex
+		batches []arrow.Record
+	)
+	jobs := make(chan job, 2*opts.Workers)
+
+	// Framers: one goroutine per file, at most Workers files open at once.
+	var framers sync.WaitGroup
+	sem := make(chan struct{}, opts.Workers)
+	go func() {
+		defer close(jobs)
+		for i, src := range sources {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+			}
+			if ctx.Err() != nil {
+				break
+			}
+			framers.Add(1)
+			go func(i int, src load.Source) {
+				defer framers.Done()
+				defer func() { <-sem }()
+				frame(ctx, src, opts, files[i], i, jobs, &mu)
+			}(i, src)
+		}
+		framers.Wait()
+	}()
+
+	// Decoders.
+	var workers sync.WaitGroup
+	for w := 0; w < opts.Workers; w++ {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			dw := newDecodeWorker(opts, allow, files, sources)
+			defer dw.batch.Release()
+			for j := range jobs {
+				if ctx.Err() != nil {
+					continue // drain
+				}
+				dw.decodeBlock(j)
+				j.block.Release()
+				mu.Lock()
+				dw.flushStats(j.file)
+				mu.Unlock()
+				if opts.Strict && dw.firstErr != nil {
+					cancel(fmt.Errorf("%w: %v", ErrStrict, dw.firstErr))
+				}
+				if dw.batch.Len() >= opts.BatchRows {
+					rec := dw.batch.NewRecord()
+					mu.Lock()
+					batches = append(batches, rec)
+					mu.Unlock()
+				}
+			}
+			if dw.batch.Len() > 0 {
+				rec := dw.batch.NewRecord()
+				mu.Lock()
+				batches = append(batches, rec)
+				mu.Unlock()
+			}
+		}()
+	}
+	workers.Wait()
+	defer func() {
+		for _, b := range batches {
+			b.Release()
+		}
+	}()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+
+	for _, f := range files {
+		f.Format = formatName(f)
+		sort.Slice(f.Errors, func(a, b int) bool { return f.Errors[a].Offset < f.Errors[b].Offset })
+		sort.Slice(f.WarningList, func(a, b int) bool { return f.WarningList[a].Offset < f.WarningList[b].Offset })
+		if len(f.Errors) > opts.MaxErrors {
+			f.Errors = f.Errors[:opts.MaxErrors]
+		}
+		if len(f.WarningList) > opts.MaxErrors {
+			f.WarningList = f.WarningList[:opts.MaxErrors]
+		}
+	}
+	table, err := merge(opts.Mem, batches, files)
+	if err != nil {
+		return nil, err
+	}
+	a := &Archive{Events: table, Files: files, SkippedFiles: skipped}
+	a.Totals.Files = len(files)
+	for _, f := range files {
+		a.Totals.Read += f.Read
+		a.Totals.Duplicates += f.Duplicates
+		a.Totals.Rejected += f.Rejected
+		a.Totals.Skipped += f.Skipped
+		a.Totals.Warnings += f.Warnings
+	}
+	v := load.NewView(table)
+	a.Totals.Observations = int64(v.Len())
+	a.Summary = newSummary()
+	for i := 0; i < v.Len(); i++ {
+		if v.Bool(load.ColLatest, i) {
+			a.Totals.Events++
+		}
+		a.Summary.add(v, i)
+	}
+	return a, nil
+}
+
+func displayName(p string) string {
+	if p == "-" {
+		return "<stdin>"
+	}
+	return p
+}
+
+// frame reads one source and sends its blocks to the decoders.
+func frame(ctx context.Context, src load.Source, opts Options, fs *FileStats, idx int, jobs chan<- job, mu *sync.Mutex) {
+	r, comp, err := load.Open(src, opts.Stdin)
+	if err != nil {
+		mu.Lock()
+		fs.addError(&load.InputError{File: fs.File, Offset: 0, Err: err}, opts.MaxErrors)
+		fs.Read++
+		mu.Unlock()
+		return
+	}
+	defer r.Close()
+	fr := jsonscan.NewFramer(r, jsonscan.Options{BlockSize: opts.BlockSize})
+	for ctx.Err() == nil {
+		b := fr.Next()
+		if b == nil {
+			break
+		}
+		select {
+		case jobs <- job{file: idx, block: b}:
+		case <-ctx.Done():
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	fs.Compression = string(comp)
+	fs.Layout = fr.Layout().String()
+	fs.Bytes = fr.Offset()
+	if err := fr.ReadErr(); err != nil {
+		fs.Read++
+		fs.addError(&load.InputError{File: fs.File, Offset: fr.Offset(), Err: fmt.Errorf("read: %w", err)}, opts.MaxErrors)
+	}
+}
+
+func (fs *FileStats) addError(e *load.InputError, max int) {
+	fs.Rejected++
+	// Keep a few more than reported so that sorting by offset after the
+	// concurrent decode still shows the first ones.
+	if len(fs.Errors) < 4*max {
+		fs.Errors = append(fs.Errors, e)
+	}
+}
+
+// allowedShapes returns which record shapes a forced format accepts.
+func allowedShapes(format string) (func(k8sjson.Shape) bool, error) {
+	accept := func(shapes ...k8sjson.Shape) func(k8sjson.Shape) bool {
+		return func(s k8sjson.Shape) bool {
+			if s == k8sjson.ShapeSkip {
+				return true
+			}
+			for _, a := range shapes {
+				if s == a {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	switch format {
+	case "", "auto":
+		return func(k8sjson.Shape) bool { return true }, nil
+	case "k8s-list", "json-array", "json-stream", "event-lines", "event-exporter":
+		return accept(k8sjson.ShapeEvent, k8sjson.ShapeExporter), nil
+	case "watch":
+		return accept(k8sjson.ShapeWatch), nil
+	case "eventrouter":
+		return accept(k8sjson.ShapeEventRouter), nil
+	}
+	return nil, fmt.Errorf("unknown input format %q (want one of %v)", format, Formats)
+}
+
+// formatName names a file's format from its layout and the shapes of its
+// records.
+func formatName(f *FileStats) string {
+	best, n := k8sjson.ShapeInvalid, int64(0)
+	for s := k8sjson.ShapeEvent; s <= k8sjson.ShapeAudit; s++ {
+		if f.shapes[s] > n {
+			best, n = s, f.shapes[s]
+		}
+	}
+	if best == k8sjson.ShapeInvalid {
+		if f.Read == 0 {
+			return "empty"
+		}
+		return "unknown"
+	}
+	return shapeFormat(best, f.Layout)
+}
+
+// shapeFormat names the format of records of one shape in a layout.
+func shapeFormat(shape k8sjson.Shape, layout string) string {
+	switch shape {
+	case k8sjson.ShapeWatch:
+		return "watch"
+	case k8sjson.ShapeEventRouter:
+		return "eventrouter"
+	case k8sjson.ShapeExporter:
+		return "event-exporter"
+	case k8sjson.ShapeAudit:
+		return "audit"
+	case k8sjson.ShapeEvent:
+		switch layout {
+		case "list":
+			return "k8s-list"
+		case "array":
+			return "json-array"
+		case "lines":
+			return "event-lines"
+		}
+		return "json-stream"
+	}
+	return "unknown"
+}

@@ -1,0 +1,317 @@
+package archive
+
+import (
+	"cmp"
+	"encoding/binary"
+	"hash/maphash"
+	"slices"
+	"strings"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+
+	"github.com/evanalyze/evanalyze/internal/load"
+)
+
+// An event's identity is (cluster, namespace, name): event names are unique
+// per namespace (client-go appends the creation time in hex) and the same
+// event seen through the core and events.k8s.io APIs, a watch stream, a
+// snapshot or an audit log (whose request objects have no uid) shares them.
+// Without a name, the uid, and without either the involved object, reason,
+// first time and message, stand in.
+//
+// An observation is what an event looked like at one moment: its count,
+// series count, message, reason, type and times. Records with the same
+// identity and observation are exact repeats and merge into one row; the
+// kept row is the one that comes first by (file, offset), so the result does
+// not depend on the order of inputs or workers.
+
+type rowRef struct {
+	batch int32
+	row   int32
+	id    uint64 // identity hash
+	obs   uint64 // observation hash
+	file  int32  // rank of the source file name
+	off   int64
+}
+
+var seed = maphash.MakeSeed()
+
+func identityHash(h *maphash.Hash, v *load.View, i int) uint64 {
+	h.Reset()
+	h.WriteString(v.Str(load.ColCluster, i))
+	h.WriteByte(0)
+	h.WriteString(v.Str(load.ColNamespace, i))
+	h.WriteByte(0)
+	if name := v.Str(load.ColName, i); name != "" {
+		h.WriteString(name)
+		return h.Sum64()
+	}
+	if uid := v.Str(load.ColUID, i); uid != "" {
+		h.WriteByte(1)
+		h.WriteString(uid)
+		return h.Sum64()
+	}
+	h.WriteByte(2)
+	h.WriteString(v.Str(load.ColObjectUID, i))
+	h.WriteByte(0)
+	h.WriteString(v.Str(load.ColObjectName, i))
+	h.WriteByte(0)
+	h.WriteString(v.Str(load.ColReason, i))
+	h.WriteByte(0)
+	writeInt(h, v.Time(load.ColFirstTime, i))
+	writeInt(h, v.Time(load.ColEventTime, i))
+	h.WriteString(v.Str(load.ColMessage, i))
+	return h.Sum64()
+}
+
+func observationHash(h *maphash.Hash, v *load.View, i int) uint64 {
+	h.Reset()
+	c, _ := v.Int32(load.ColCount, i)
+	sc, _ := v.Int32(load.ColSeriesCount, i)
+	writeInt(h, int64(c))
+	writeInt(h, int64(sc))
+	writeInt(h, v.Time(load.ColFirstTime, i))
+	writeInt(h, v.Time(load.ColLastTime, i))
+	writeInt(h, v.Time(load.ColEventTime, i))
+	writeInt(h, v.Time(load.ColSeriesLastTime, i))
+	h.WriteString(v.Str(load.ColReason, i))
+	h.WriteByte(0)
+	h.WriteString(v.Str(load.ColType, i))
+	h.WriteByte(0)
+	h.WriteString(v.Str(load.ColMessage, i))
+	return h.Sum64()
+}
+
+func writeInt(h *maphash.Hash, n int64) {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], uint64(n))
+	h.Write(b[:])
+}
+
+// sameIdentity and sameObservation confirm hash matches exactly.
+func sameIdentity(a *load.View, i int, b *load.View, j int) bool {
+	for _, col := range []int{load.ColCluster, load.ColNamespace, load.ColName} {
+		if a.Str(col, i) != b.Str(col, j) {
+			return false
+		}
+	}
+	if a.Str(load.ColName, i) != "" {
+		return true
+	}
+	if a.Str(load.ColUID, i) != b.Str(load.ColUID, j) {
+		return false
+	}
+	return a.Str(load.ColUID, i) != "" || sameObservation(a, i, b, j) &&
+		a.Str(load.ColObjectUID, i) == b.Str(load.ColObjectUID, j) &&
+		a.Str(load.ColObjectName, i) == b.Str(load.ColObjectName, j)
+}
+
+func sameObservation(a *load.View, i int, b *load.View, j int) bool {
+	for _, col := range []int{load.ColFirstTime, load.ColLastTime, load.ColEventTime, load.ColSeriesLastTime} {
+		if a.Time(col, i) != b.Time(col, j) {
+			return false
+		}
+	}
+	for _, col := range []int{load.ColCount, load.ColSeriesCount} {
+		x, _ := a.Int32(col, i)
+		y, _ := b.Int32(col, j)
+		if x != y {
+			return false
+		}
+	}
+	for _, col := range []int{load.ColReason, load.ColType, load.ColMessage} {
+		if a.Str(col, i) != b.Str(col, j) {
+			return false
+		}
+	}
+	return true
+}
+
+// merge deduplicates the decoded batches into one sorted record and fills
+// the per-file event, observation and duplicate counts.
+func merge(mem memory.Allocator, batches []arrow.Record, files []*FileStats) (arrow.Record, error) {
+	views := make([]*load.View, len(batches))
+	total := 0
+	for i, b := range batches {
+		views[i] = load.NewView(b)
+		total += views[i].Len()
+	}
+	fileRank := make(map[string]int32, len(files))
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.File
+	}
+	slices.Sort(names)
+	for i, n := range names {
+		fileRank[n] = int32(i)
+	}
+
+	refs := make([]rowRef, 0, total)
+	var h maphash.Hash
+	h.SetSeed(seed)
+	for bi, v := range views {
+		for i := 0; i < v.Len(); i++ {
+			refs = append(refs, rowRef{
+				batch: int32(bi), row: int32(i),
+				id:   identityHash(&h, v, i),
+				obs:  observationHash(&h, v, i),
+				file: fileRank[v.Str(load.ColSourceFile, i)],
+				off:  v.Int64(load.ColSourceOffset, i),
+			})
+		}
+	}
+	slices.SortFunc(refs, func(a, b rowRef) int {
+		if c := cmp.Compare(a.id, b.id); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.obs, b.obs); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.file, b.file); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.off, b.off)
+	})
+
+	byName := make([]*FileStats, len(files))
+	for _, f := range files {
+		byName[fileRank[f.File]] = f
+	}
+
+	type kept struct {
+		ref    rowRef
+		dups   int32
+		latest bool
+	}
+	out := make([]kept, 0, len(refs))
+	var idFiles, obsFiles []int32
+	for lo := 0; lo < len(refs); {
+		// One identity: refs[lo:hi] share the hash; split off exact
+		// mismatches (hash collisions) by comparing with the first.
+		hi := lo + 1
+		first := refs[lo]
+		fv := views[first.batch]
+		for hi < len(refs) && refs[hi].id == first.id && sameIdentity(fv, int(first.row), views[refs[hi].batch], int(refs[hi].row)) {
+			hi++
+		}
+		idFiles = idFiles[:0]
+		latest := -1
+		for olo := lo; olo < hi; {
+			ohi := olo + 1
+			o := refs[olo]
+			ov := views[o.batch]
+			obsFiles = append(obsFiles[:0], o.file)
+			for ohi < hi && refs[ohi].obs == o.obs && sameObservation(ov, int(o.row), views[refs[ohi].batch], int(refs[ohi].row)) {
+				if !slices.Contains(obsFiles, refs[ohi].file) {
+					obsFiles = append(obsFiles, refs[ohi].file)
+				}
+				byName[refs[ohi].file].Duplicates++
+				ohi++
+			}
+			for _, f := range obsFiles {
+				byName[f].Observations++
+				byName[f].Summary.add(ov, int(o.row))
+				if !slices.Contains(idFiles, f) {
+					idFiles = append(idFiles, f)
+				}
+			}
+			out = append(out, kept{ref: o, dups: int32(ohi - olo - 1)})
+			if latest < 0 || later(views, o, out[latest].ref) {
+				latest = len(out) - 1
+			}
+			olo = ohi
+		}
+		out[latest].latest = true
+		for _, f := range idFiles {
+			byName[f].Events++
+		}
+		lo = hi
+	}
+
+	slices.SortFunc(out, func(a, b kept) int { return compareRows(views, a.ref, b.ref) })
+	batch := load.NewBatch(mem)
+	defer batch.Release()
+	for _, k := range out {
+		batch.AppendFrom(views[k.ref.batch], int(k.ref.row), k.latest, k.dups)
+	}
+	return batch.NewRecord(), nil
+}
+
+// later reports whether observation a is later than b: by count (series
+// count for events.k8s.io series), then observed time, then resource
+// version, then content.
+func later(views []*load.View, a, b rowRef) bool {
+	va, vb := views[a.batch], views[b.batch]
+	i, j := int(a.row), int(b.row)
+	if c := cmp.Compare(effCount(va, i), effCount(vb, j)); c != 0 {
+		return c > 0
+	}
+	if c := cmp.Compare(va.Time(load.ColTime, i), vb.Time(load.ColTime, j)); c != 0 {
+		return c > 0
+	}
+	if c := compareRV(va.Str(load.ColResourceVersion, i), vb.Str(load.ColResourceVersion, j)); c != 0 {
+		return c > 0
+	}
+	return compareRows(views, a, b) > 0
+}
+
+func effCount(v *load.View, i int) int32 {
+	if sc, ok := v.Int32(load.ColSeriesCount, i); ok {
+		return sc
+	}
+	c, _ := v.Int32(load.ColCount, i)
+	return c
+}
+
+// compareRV orders resource versions numerically when both are numbers
+// (etcd revisions), else as strings.
+func compareRV(a, b string) int {
+	if len(a) != len(b) && isDigits(a) && isDigits(b) {
+		return cmp.Compare(len(a), len(b))
+	}
+	return strings.Compare(a, b)
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// compareRows is the order of the event table: cluster, namespace, time,
+// involved object, event name, then content and provenance, so every row
+// has one place whatever the input order.
+func compareRows(views []*load.View, a, b rowRef) int {
+	va, vb := views[a.batch], views[b.batch]
+	i, j := int(a.row), int(b.row)
+	if c := strings.Compare(va.Str(load.ColCluster, i), vb.Str(load.ColCluster, j)); c != 0 {
+		return c
+	}
+	if c := strings.Compare(va.Str(load.ColNamespace, i), vb.Str(load.ColNamespace, j)); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(va.Time(load.ColTime, i), vb.Time(load.ColTime, j)); c != 0 {
+		return c
+	}
+	for _, col := range []int{load.ColObjectKind, load.ColObjectName, load.ColName, load.ColReason, load.ColMessage} {
+		if c := strings.Compare(va.Str(col, i), vb.Str(col, j)); c != 0 {
+			return c
+		}
+	}
+	if c := cmp.Compare(effCount(va, i), effCount(vb, j)); c != 0 {
+		return c
+	}
+	for _, col := range []int{load.ColFirstTime, load.ColLastTime, load.ColEventTime, load.ColSeriesLastTime} {
+		if c := cmp.Compare(va.Time(col, i), vb.Time(col, j)); c != 0 {
+			return c
+		}
+	}
+	if c := cmp.Compare(a.file, b.file); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.off, b.off)
+}

@@ -1,0 +1,137 @@
+package load
+
+import (
+	"unsafe"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+)
+
+// View reads the columns of an event table record without allocating.
+// Strings returned alias the record's buffers: they are valid while the
+// record is.
+type View struct {
+	Rec  arrow.Record
+	cols [NumColumns]column
+}
+
+type column struct {
+	dict    *array.Dictionary
+	dictStr *array.String
+	str     *array.String
+	i32     *array.Int32
+	i64     *array.Int64
+	ts      *array.Timestamp
+	bl      *array.Boolean
+}
+
+// NewView wraps rec, which must have EventSchema.
+func NewView(rec arrow.Record) *View {
+	v := &View{Rec: rec}
+	for i := 0; i < NumColumns; i++ {
+		c := &v.cols[i]
+		switch a := rec.Column(i).(type) {
+		case *array.Dictionary:
+			c.dict = a
+			c.dictStr = a.Dictionary().(*array.String)
+		case *array.String:
+			c.str = a
+		case *array.Int32:
+			c.i32 = a
+		case *array.Int64:
+			c.i64 = a
+		case *array.Timestamp:
+			c.ts = a
+		case *array.Boolean:
+			c.bl = a
+		}
+	}
+	return v
+}
+
+// Len is the number of rows.
+func (v *View) Len() int { return int(v.Rec.NumRows()) }
+
+// Str returns a string column's value; "" for null.
+func (v *View) Str(col, i int) string {
+	c := &v.cols[col]
+	if c.dict != nil {
+		if c.dict.IsNull(i) {
+			return ""
+		}
+		return c.dictStr.Value(c.dict.GetValueIndex(i))
+	}
+	if c.str.IsNull(i) {
+		return ""
+	}
+	return c.str.Value(i)
+}
+
+// Bytes is Str as a byte slice aliasing the record (do not modify).
+func (v *View) Bytes(col, i int) []byte {
+	s := v.Str(col, i)
+	if s == "" {
+		return nil
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+// DictIndex returns the dictionary index of a dictionary column's value, or
+// -1 for null. Indexes are only comparable within one record.
+func (v *View) DictIndex(col, i int) int {
+	c := &v.cols[col]
+	if c.dict.IsNull(i) {
+		return -1
+	}
+	return c.dict.GetValueIndex(i)
+}
+
+// Int32 returns an int32 column's value and whether it is set.
+func (v *View) Int32(col, i int) (int32, bool) {
+	c := &v.cols[col]
+	if c.i32.IsNull(i) {
+		return 0, false
+	}
+	return c.i32.Value(i), true
+}
+
+// Int64 returns an int64 column's value.
+func (v *View) Int64(col, i int) int64 { return v.cols[col].i64.Value(i) }
+
+// Time returns a timestamp column's value in Unix nanoseconds; 0 for null.
+func (v *View) Time(col, i int) int64 {
+	c := &v.cols[col]
+	if c.ts.IsNull(i) {
+		return 0
+	}
+	return int64(c.ts.Value(i))
+}
+
+// Bool returns a boolean column's value.
+func (v *View) Bool(col, i int) bool { return v.cols[col].bl.Value(i) }
+
+// AppendFrom copies row i of src into the batch, setting latest and
+// duplicates.
+func (b *Batch) AppendFrom(src *View, i int, latest bool, duplicates int32) {
+	for col := 0; col < NumColumns; col++ {
+		switch {
+		case b.dict[col] != nil:
+			b.putDictString(col, src.Str(col, i))
+		case b.str[col] != nil:
+			if s := src.Str(col, i); s == "" {
+				b.str[col].AppendNull()
+			} else {
+				b.str[col].Append(s)
+			}
+		case b.i32[col] != nil && col != ColDuplicates:
+			v, ok := src.Int32(col, i)
+			b.putCount(col, v, ok)
+		case b.i64[col] != nil:
+			b.i64[col].Append(src.Int64(col, i))
+		case b.ts[col] != nil:
+			b.putTime(col, src.Time(col, i))
+		}
+	}
+	b.bl.Append(latest)
+	b.i32[ColDuplicates].Append(duplicates)
+}
