@@ -89,7 +89,31 @@ type totalsJSON struct {
 	Rejected     int64       `json:"rejected"`
 	Skipped      int64       `json:"skipped"`
 	Warnings     int64       `json:"warnings"`
+	Records      int64       `json:"records"`
+	Audit        *auditJSON  `json:"audit,omitempty"`
 	Summary      summaryJSON `json:"summary"`
+}
+
+type auditJSON struct {
+	Records    int64       `json:"records"`
+	Requests   int64       `json:"requests"`
+	Duplicates int64       `json:"duplicates"`
+	Writes     int64       `json:"writes"`
+	Events     int64       `json:"events"`
+	Levels     []countJSON `json:"levels"`
+	Stages     []countJSON `json:"stages"`
+	Verbs      []countJSON `json:"verbs"`
+	Resources  []countJSON `json:"resources"`
+	Users      []countJSON `json:"users"`
+}
+
+func auditOf(a archive.AuditStats, top int) *auditJSON {
+	if a.Records == 0 {
+		return nil
+	}
+	return &auditJSON{Records: a.Records, Requests: a.Requests, Duplicates: a.Duplicates, Writes: a.Writes, Events: a.Events,
+		Levels: topCounts(a.ByLevel, 0), Stages: topCounts(a.ByStage, 0), Verbs: topCounts(a.ByVerb, 0),
+		Resources: topCounts(a.ByResource, top), Users: topCounts(a.ByUser, top)}
 }
 
 type fileJSON struct {
@@ -108,6 +132,7 @@ type fileJSON struct {
 	Skipped      int64            `json:"skipped"`
 	Warnings     int64            `json:"warnings"`
 	SkipReasons  map[string]int64 `json:"skip_reasons,omitempty"`
+	Audit        *auditJSON       `json:"audit,omitempty"`
 	Errors       []string         `json:"errors,omitempty"`
 	WarningList  []string         `json:"warning_list,omitempty"`
 	Summary      summaryJSON      `json:"summary"`
@@ -174,7 +199,7 @@ func writeInspectJSON(w io.Writer, a *archive.Archive, top int) error {
 			File: f.File, Cluster: f.Cluster, Format: f.Format, Layout: f.Layout, Compression: f.Compression,
 			Bytes: f.Bytes, Read: f.Read, Records: f.Records, Events: f.Events, Observations: f.Observations,
 			Duplicates: f.Duplicates, Rejected: f.Rejected, Skipped: f.Skipped, Warnings: f.Warnings,
-			SkipReasons: f.SkipReasons, Summary: summaryOf(f.Summary, top),
+			SkipReasons: f.SkipReasons, Audit: auditOf(f.Audit, top), Summary: summaryOf(f.Summary, top),
 		}
 		for _, e := range f.Errors {
 			fj.Errors = append(fj.Errors, e.Error())
@@ -188,7 +213,7 @@ func writeInspectJSON(w io.Writer, a *archive.Archive, top int) error {
 		out.SkippedFiles = append(out.SkippedFiles, skippedJSON{File: s.Path, Reason: s.Reason})
 	}
 	t := a.Totals
-	out.Totals = totalsJSON{Files: t.Files, Read: t.Read, Events: t.Events, Observations: t.Observations,
+	out.Totals = totalsJSON{Files: t.Files, Read: t.Read, Records: t.Records, Audit: auditOf(t.Audit, top), Events: t.Events, Observations: t.Observations,
 		Duplicates: t.Duplicates, Rejected: t.Rejected, Skipped: t.Skipped, Warnings: t.Warnings,
 		Summary: summaryOf(a.Summary, top)}
 	enc := json.NewEncoder(w)
@@ -224,6 +249,14 @@ func writeInspectText(w io.Writer, a *archive.Archive, top int) error {
 	fmt.Fprintf(w, "namespaces: %s\n", joinCounts(s.Namespaces))
 	fmt.Fprintf(w, "reasons:    %s\n", joinCounts(s.Reasons))
 	fmt.Fprintf(w, "kinds:      %s\n", joinCounts(s.Kinds))
+	if au := auditOf(t.Audit, top); au != nil {
+		fmt.Fprintf(w, "audit:      %d records, %d requests (%d stage repeats merged), %d writes, %d event writes\n", au.Records, au.Requests, au.Duplicates, au.Writes, au.Events)
+		fmt.Fprintf(w, "  levels:   %s\n", joinCounts(au.Levels))
+		fmt.Fprintf(w, "  stages:   %s\n", joinCounts(au.Stages))
+		fmt.Fprintf(w, "  verbs:    %s\n", joinCounts(au.Verbs))
+		fmt.Fprintf(w, "  resources: %s\n", joinCounts(au.Resources))
+		fmt.Fprintf(w, "  users:    %s\n", joinCounts(au.Users))
+	}
 	if t.Warnings > 0 {
 		fmt.Fprintf(w, "warnings:   %d fields unreadable (events kept without them; see -o json)\n", t.Warnings)
 	}

@@ -53,6 +53,9 @@ func TestInspectGolden(t *testing.T) {
 		{"inspect-lab-basic.txt", []string{"inspect", lab}},
 		{"inspect-lab-basic.json", []string{"inspect", "-o", "json", lab}},
 		{"inspect-bad.txt", []string{"inspect", "../../testdata/bad"}},
+		{"changes-lab-basic.txt", []string{"changes", lab + "/audit.log.gz"}},
+		{"changes-lab-lifecycle.json", []string{"changes", "-o", "json", "../../testdata/lab-lifecycle/audit.log.gz"}},
+		{"changes-lab-workloads.csv", []string{"changes", "-o", "csv", "../../testdata/lab-workloads/audit.log.gz"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, errOut, code := runCmd(t, "", tc.args...)

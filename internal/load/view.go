@@ -135,3 +135,30 @@ func (b *Batch) AppendFrom(src *View, i int, latest bool, duplicates int32) {
 	b.bl.Append(latest)
 	b.i32[ColDuplicates].Append(duplicates)
 }
+
+// Row fills r with row i of the view (byte slices alias the view's record).
+func (v *View) Row(i int, r *EventRow) {
+	r.Reset()
+	r.API = v.Str(ColAPI, i)
+	r.Namespace = v.Bytes(ColNamespace, i)
+	r.Name = v.Bytes(ColName, i)
+	r.UID = v.Bytes(ColUID, i)
+	r.ResourceVersion = v.Bytes(ColResourceVersion, i)
+	r.Object = ObjectRef{Kind: v.Bytes(ColObjectKind, i), APIVersion: v.Bytes(ColObjectAPIVersion, i), Namespace: v.Bytes(ColObjectNamespace, i),
+		Name: v.Bytes(ColObjectName, i), UID: v.Bytes(ColObjectUID, i), FieldPath: v.Bytes(ColObjectFieldPath, i)}
+	r.Owner = ObjectRef{Kind: v.Bytes(ColOwnerKind, i), Name: v.Bytes(ColOwnerName, i), UID: v.Bytes(ColOwnerUID, i)}
+	r.Related = ObjectRef{Kind: v.Bytes(ColRelatedKind, i), Namespace: v.Bytes(ColRelatedNamespace, i), Name: v.Bytes(ColRelatedName, i), UID: v.Bytes(ColRelatedUID, i)}
+	r.Reason = v.Bytes(ColReason, i)
+	r.Message = v.Bytes(ColMessage, i)
+	r.Type = v.Bytes(ColType, i)
+	r.Action = v.Bytes(ColAction, i)
+	r.ReportingController = v.Bytes(ColReportingController, i)
+	r.ReportingInstance = v.Bytes(ColReportingInstance, i)
+	r.Count, r.HasCount = v.Int32(ColCount, i)
+	r.SeriesCount, r.HasSeriesCount = v.Int32(ColSeriesCount, i)
+	r.First = v.Time(ColFirstTime, i)
+	r.Last = v.Time(ColLastTime, i)
+	r.EventTime = v.Time(ColEventTime, i)
+	r.SeriesLast = v.Time(ColSeriesLastTime, i)
+	r.Created = v.Time(ColCreatedTime, i)
+}

@@ -58,6 +58,7 @@ type FileStats struct {
 	Warnings     int64
 
 	SkipReasons map[string]int64
+	Audit       AuditStats         // of this file's audit records
 	Summary     Summary            // of this file's distinct observations
 	Errors      []*load.InputError // the first MaxErrors rejected records
 	WarningList []*load.InputError // the first MaxErrors field warnings
@@ -105,18 +106,21 @@ func inc(m map[string]int64, k string) {
 // Totals sum the files; Events and Observations count the merged table.
 type Totals struct {
 	Files        int
-	Read         int64
+	Read         int64 // records read: audit records, event records, skipped and rejected ones
+	Records      int64 // event records decoded (observations + duplicates), audit event writes included
 	Events       int64
 	Observations int64
 	Duplicates   int64
 	Rejected     int64
 	Skipped      int64
 	Warnings     int64
+	Audit        AuditStats
 }
 
 // Archive is a loaded archive.
 type Archive struct {
 	Events       arrow.Record // the event table, load.EventSchema, sorted
+	Changes      arrow.Record // the changes table, load.ChangeSchema, sorted by cluster and request time
 	Files        []*FileStats
 	SkippedFiles []load.Skipped
 	Totals       Totals
@@ -127,6 +131,9 @@ type Archive struct {
 func (a *Archive) Release() {
 	if a.Events != nil {
 		a.Events.Release()
+	}
+	if a.Changes != nil {
+		a.Changes.Release()
 	}
 }
 
@@ -170,6 +177,9 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 	var (
 		mu      sync.Mutex
 		batches []arrow.Record
+		changes []load.ChangeRow
+		reads   []readRef
+		patches []eventPatch
 	)
 	jobs := make(chan job, 2*opts.Workers)
 
@@ -223,12 +233,14 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 					mu.Unlock()
 				}
 			}
+			mu.Lock()
 			if dw.batch.Len() > 0 {
-				rec := dw.batch.NewRecord()
-				mu.Lock()
-				batches = append(batches, rec)
-				mu.Unlock()
+				batches = append(batches, dw.batch.NewRecord())
 			}
+			changes = append(changes, dw.changes...)
+			reads = append(reads, dw.reads...)
+			patches = append(patches, dw.patches...)
+			mu.Unlock()
 		}()
 	}
 	workers.Wait()
@@ -252,14 +264,24 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 			f.WarningList = f.WarningList[:opts.MaxErrors]
 		}
 	}
+	if len(patches) > 0 {
+		batches = append(batches, applyPatches(opts.Mem, batches, patches))
+	}
 	table, err := merge(opts.Mem, batches, files)
 	if err != nil {
 		return nil, err
 	}
 	a := &Archive{Events: table, Files: files, SkippedFiles: skipped}
+	a.Changes = buildChanges(opts.Mem, changes, files)
+	countReads(reads, files)
 	a.Totals.Files = len(files)
 	for _, f := range files {
 		a.Totals.Read += f.Read
+		a.Totals.Records += f.Records
+		a.Totals.Audit.add(&f.Audit)
+		a.Totals.Audit.Requests += f.Audit.Requests
+		a.Totals.Audit.Duplicates += f.Audit.Duplicates
+		a.Totals.Audit.Writes += f.Audit.Writes
 		a.Totals.Duplicates += f.Duplicates
 		a.Totals.Rejected += f.Rejected
 		a.Totals.Skipped += f.Skipped

@@ -228,3 +228,10 @@ func TestForcedFormat(t *testing.T) {
 		t.Error("unknown format accepted")
 	}
 }
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/evanalyze/evanalyze/internal/load"
+	"github.com/evanalyze/evanalyze/internal/load/audit"
 	"github.com/evanalyze/evanalyze/internal/load/k8sjson"
 )
 
@@ -18,6 +19,13 @@ type decodeWorker struct {
 	dec   k8sjson.Decoder
 	row   load.EventRow
 	batch *load.Batch
+
+	aud     audit.Decoder
+	ch      load.ChangeRow
+	changes []load.ChangeRow // write requests, owned
+	reads   []readRef        // read requests, for counting them once per auditID
+	patches []eventPatch     // event patches found in audit logs, owned
+	audit   AuditStats       // of the current block
 
 	// counts for the current block
 	read, records, rejected, skipped, warnings int64
@@ -64,8 +72,7 @@ func (w *decodeWorker) decodeBlock(j job) {
 			w.skipReasons[res.Skip]++
 			continue
 		case k8sjson.ShapeAudit:
-			w.skipped++
-			w.skipReasons["audit record (audit logs are not loaded yet)"]++
+			w.decodeAudit(b.Data[r.Start:r.End], fs, &prov, r.Line, off)
 			continue
 		}
 		for _, werr := range res.Warnings {
@@ -79,6 +86,67 @@ func (w *decodeWorker) decodeBlock(j job) {
 		prov.Line = r.Line
 		prov.Offset = off
 		w.batch.Append(&w.row, &prov)
+	}
+}
+
+// decodeAudit decodes an audit record into a change row and, for event
+// writes, an event observation (create) or a pending patch.
+func (w *decodeWorker) decodeAudit(rec []byte, fs *FileStats, prov *load.Provenance, line, off int64) {
+	res, err := w.aud.Decode(rec, &w.ch)
+	if err != nil {
+		w.reject(&load.InputError{File: fs.File, Line: line, Offset: off, Err: err})
+		return
+	}
+	ch := &w.ch
+	w.audit.count(ch)
+	if res.Kind != audit.KindWrite {
+		w.reads = append(w.reads, readRef{cluster: prov.Cluster, auditID: ch.AuditID, file: fs.File})
+		return
+	}
+	ch.Cluster = prov.Cluster
+	ch.SourceFile, ch.SourceLine, ch.SourceOffset = fs.File, line, off
+	w.changes = append(w.changes, *ch)
+	if res.EventObject == nil || audit.StageRank(ch.Stage) < 3 || (ch.Code >= 300 && ch.Code != 0) {
+		return
+	}
+	p := *prov
+	p.Format, p.Line, p.Offset = "audit", line, off
+	if res.EventPatch {
+		var row load.EventRow
+		row.Namespace, row.Name = []byte(ch.Namespace), []byte(ch.Name)
+		if err := w.dec.DecodePatch(res.EventObject, &row); err != nil {
+			w.warn(fs, line, off, fmt.Errorf("event patch: %w", err))
+			return
+		}
+		w.patches = append(w.patches, newEventPatch(&row, &p))
+		w.records++
+		w.audit.Events++
+		return
+	}
+	r, err := w.dec.Decode(res.EventObject, &w.row)
+	if err != nil || (r.Shape != k8sjson.ShapeEvent && r.Shape != k8sjson.ShapeExporter) {
+		if err == nil {
+			err = fmt.Errorf("request object is %s, not an event", r.Shape)
+		}
+		w.warn(fs, line, off, fmt.Errorf("event write: %w", err))
+		return
+	}
+	w.row.API = load.APIAudit
+	if len(w.row.Namespace) == 0 {
+		w.row.Namespace = []byte(ch.Namespace)
+	}
+	if len(w.row.Name) == 0 {
+		w.row.Name = []byte(ch.Name)
+	}
+	w.records++
+	w.audit.Events++
+	w.batch.Append(&w.row, &p)
+}
+
+func (w *decodeWorker) warn(fs *FileStats, line, off int64, err error) {
+	w.warnings++
+	if len(w.warns) < w.opts.MaxErrors {
+		w.warns = append(w.warns, &load.InputError{File: fs.File, Line: line, Offset: off, Err: err})
 	}
 }
 
@@ -113,6 +181,8 @@ func (w *decodeWorker) flushStats(file int) {
 	if len(fs.WarningList) < 4*w.opts.MaxErrors {
 		fs.WarningList = append(fs.WarningList, w.warns...)
 	}
+	fs.Audit.add(&w.audit)
+	w.audit = AuditStats{}
 	w.read, w.records, w.rejected, w.skipped, w.warnings = 0, 0, 0, 0, 0
 	w.shapes = [k8sjson.ShapeSkip + 1]int64{}
 	w.errs, w.warns = w.errs[:0], w.warns[:0]

@@ -529,3 +529,29 @@ func (d *Decoder) time(field string) int64 {
 func (d *Decoder) warn(field string, err error) {
 	d.res.Warnings = append(d.res.Warnings, &FieldError{Field: field, Err: err})
 }
+
+// DecodePatch reads the event fields present in a patch body, as the event
+// recorders send when an event repeats (client-go tools/record/events_cache.go
+// patches count, lastTimestamp and message; tools/events patches series).
+// Fields not in the patch are left as they are in row.
+func (d *Decoder) DecodePatch(rec []byte, row *load.EventRow) error {
+	s := &d.s
+	s.Reset(rec)
+	if s.Peek() != '{' {
+		return errors.New("event patch is not a JSON object")
+	}
+	var ev eventKeys
+	s.Object()
+	for first := true; ; first = false {
+		key, ok := s.Key(first)
+		if !ok {
+			break
+		}
+		if string(key) == "type" {
+			row.Type, _ = s.Str()
+			continue
+		}
+		d.eventKey(key, row, &ev)
+	}
+	return s.Err()
+}

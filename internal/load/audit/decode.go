@@ -1,0 +1,766 @@
+// Package audit decodes Kubernetes API-server audit events
+// (audit.k8s.io/v1 and v1beta1, any level) into change rows: who wrote
+// what, when, with what result, and, when the level carries objects, the
+// workload fields rollout correlation needs. Event writes (create and patch
+// of core and events.k8s.io events) are handed back as raw request objects
+// for the event decoder.
+package audit
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/evanalyze/evanalyze/internal/load"
+	"github.com/evanalyze/evanalyze/internal/load/jsonscan"
+)
+
+// Kind says what an audit record is.
+type Kind uint8
+
+const (
+	KindWrite Kind = iota // a write request: a change row
+	KindRead              // get, list, watch...: counted, no row
+)
+
+// Result describes a decoded audit record.
+type Result struct {
+	Kind Kind
+	// EventObject is the request object of an event write (create, update
+	// or patch of events in the core or events.k8s.io group), aliasing the
+	// record. EventPatch says it is a patch body, not an Event.
+	EventObject []byte
+	EventPatch  bool
+}
+
+// Stage ranks for merging the stages of one request: the completed stage
+// wins; RequestReceived and ResponseStarted only fill gaps.
+func StageRank(stage string) int {
+	switch stage {
+	case "ResponseComplete", "Panic":
+		return 3
+	case "ResponseStarted":
+		return 2
+	case "RequestReceived":
+		return 1
+	}
+	return 0
+}
+
+// Decoder decodes audit records; reuse one per goroutine.
+type Decoder struct {
+	s jsonscan.Scanner
+}
+
+var writeVerbs = map[string]bool{"create": true, "update": true, "patch": true, "delete": true, "deletecollection": true}
+
+// Decode decodes one audit record into row (reset first). Strings in row
+// are copies; Result.EventObject aliases rec.
+func (d *Decoder) Decode(rec []byte, row *load.ChangeRow) (Result, error) {
+	*row = load.ChangeRow{}
+	var res Result
+	s := &d.s
+	s.Reset(rec)
+	if s.Peek() != '{' {
+		return res, errors.New("audit record is not a JSON object")
+	}
+	var reqObj, respObj []byte
+	var apiVersion string
+	s.Object()
+	for first := true; ; first = false {
+		key, ok := s.Key(first)
+		if !ok {
+			break
+		}
+		switch string(key) {
+		case "apiVersion":
+			apiVersion = d.str()
+		case "level":
+			row.Level = d.str()
+		case "auditID":
+			row.AuditID = d.str()
+		case "stage":
+			row.Stage = d.str()
+		case "verb":
+			row.Verb = d.str()
+		case "user":
+			row.User, row.Groups = d.userInfo()
+		case "impersonatedUser":
+			row.ImpersonatedUser, _ = d.userInfo()
+		case "sourceIPs":
+			row.SourceIP = d.firstString()
+		case "userAgent":
+			row.UserAgent = d.str()
+		case "objectRef":
+			d.objectRef(row)
+		case "responseStatus":
+			d.status(row)
+		case "requestObject":
+			reqObj = s.Raw()
+		case "responseObject":
+			respObj = s.Raw()
+		case "requestReceivedTimestamp":
+			row.RequestTime = d.time()
+		case "stageTimestamp":
+			row.CompleteTime = d.time()
+		default:
+			s.Skip()
+		}
+	}
+	if err := s.Err(); err != nil {
+		return res, err
+	}
+	if !s.AtEnd() {
+		return res, errors.New("unexpected data after record")
+	}
+	if row.AuditID == "" && row.Verb == "" {
+		return res, errors.New("not an audit event: no auditID or verb")
+	}
+	_ = apiVersion
+	if !writeVerbs[row.Verb] {
+		res.Kind = KindRead
+		return res, nil
+	}
+	res.Kind = KindWrite
+	if row.Resource == "events" && (row.APIGroup == "" || row.APIGroup == "events.k8s.io") && row.Subresource == "" &&
+		(row.Verb == "create" || row.Verb == "update" || row.Verb == "patch") && len(reqObj) > 0 && reqObj[0] == '{' {
+		res.EventObject = reqObj
+		res.EventPatch = row.Verb == "patch"
+	}
+	// The object after the write: the response, unless it is a Status
+	// (deletes, failures); else what the client sent.
+	obj := respObj
+	if len(obj) == 0 || obj[0] != '{' || isStatus(obj) {
+		obj = reqObj
+	}
+	if len(obj) > 0 && obj[0] == '{' && workload(row.Resource) {
+		if err := d.object(obj, row, len(respObj) > 0 && &obj[0] == &respObj[0]); err != nil {
+			return res, fmt.Errorf("object: %w", err)
+		}
+	}
+	return res, nil
+}
+
+// workload reports whether a resource's objects are read for correlation.
+func workload(resource string) bool {
+	switch resource {
+	case "deployments", "replicasets", "statefulsets", "daemonsets", "controllerrevisions", "jobs", "cronjobs", "pods", "nodes":
+		return true
+	}
+	return false
+}
+
+func isStatus(obj []byte) bool {
+	var s jsonscan.Scanner
+	s.Reset(obj)
+	s.Object()
+	for first := true; ; first = false {
+		key, ok := s.Key(first)
+		if !ok {
+			return false
+		}
+		if string(key) == "kind" {
+			v, _ := s.Str()
+			return string(v) == "Status"
+		}
+		s.Skip()
+	}
+}
+
+func (d *Decoder) str() string {
+	v, _ := d.s.Str()
+	return string(v)
+}
+
+func (d *Decoder) time() int64 {
+	s := &d.s
+	if s.Peek() != '"' {
+		s.Skip()
+		return 0
+	}
+	v, _ := s.Str()
+	ns, ok, err := jsonscan.ParseTime(v)
+	if err != nil || !ok || ns <= 0 {
+		return 0
+	}
+	return ns
+}
+
+func (d *Decoder) firstString() string {
+	s := &d.s
+	if s.Peek() != '[' {
+		s.Skip()
+		return ""
+	}
+	out := ""
+	s.Array()
+	for first := true; s.Elem(first); first = false {
+		if s.Peek() == '"' && out == "" {
+			out = d.str()
+		} else {
+			s.Skip()
+		}
+	}
+	return out
+}
+
+func (d *Decoder) strings() []string {
+	s := &d.s
+	if s.Peek() != '[' {
+		s.Skip()
+		return nil
+	}
+	out := []string{}
+	s.Array()
+	for first := true; s.Elem(first); first = false {
+		if s.Peek() == '"' {
+			out = append(out, d.str())
+		} else {
+			s.Skip()
+		}
+	}
+	return out
+}
+
+func (d *Decoder) userInfo() (name string, groups []string) {
+	s := &d.s
+	if s.Peek() != '{' {
+		s.Skip()
+		return "", nil
+	}
+	s.Object()
+	for first := true; ; first = false {
+		key, ok := s.Key(first)
+		if !ok {
+			return name, groups
+		}
+		switch string(key) {
+		case "username":
+			name = d.str()
+		case "groups":
+			groups = d.strings()
+		default:
+			s.Skip()
+		}
+	}
+}
+
+func (d *Decoder) objectRef(row *load.ChangeRow) {
+	s := &d.s
+	if s.Peek() != '{' {
+		s.Skip()
+		return
+	}
+	s.Object()
+	for first := true; ; first = false {
+		key, ok := s.Key(first)
+		if !ok {
+			return
+		}
+		switch string(key) {
+		case "resource":
+			row.Resource = d.str()
+		case "namespace":
+			row.Namespace = d.str()
+		case "name":
+			row.Name = d.str()
+		case "uid":
+			row.ObjectUID = d.str()
+		case "apiGroup":
+			row.APIGroup = d.str()
+		case "apiVersion":
+			row.APIVersion = d.str()
+		case "subresource":
+			row.Subresource = d.str()
+		default:
+			s.Skip()
+		}
+	}
+}
+
+func (d *Decoder) status(row *load.ChangeRow) {
+	s := &d.s
+	if s.Peek() != '{' {
+		s.Skip()
+		return
+	}
+	s.Object()
+	for first := true; ; first = false {
+		key, ok := s.Key(first)
+		if !ok {
+			return
+		}
+		switch string(key) {
+		case "code":
+			if v, ok := s.Int(); ok {
+				row.Code = int32(v)
+			}
+		case "reason":
+			row.StatusReason = d.str()
+		case "message":
+			row.StatusMessage = d.str()
+		default:
+			s.Skip()
+		}
+	}
+}
+
+// object reads the workload fields of obj. full says obj is the API
+// server's response (complete and defaulted): only then is the template
+// hashed, as a request body may omit defaulted fields.
+func (d *Decoder) object(obj []byte, row *load.ChangeRow, full bool) error {
+	var s jsonscan.Scanner // a separate scanner: obj aliases the record
+	s.Reset(obj)
+	o := objectReader{s: &s, row: row, full: full}
+	o.top()
+	return s.Err()
+}
+
+type objectReader struct {
+	s    *jsonscan.Scanner
+	row  *load.ChangeRow
+	full bool
+}
+
+func (o *objectReader) str() string {
+	v, _ := o.s.Str()
+	return string(v)
+}
+
+func (o *objectReader) fields(fn func(key []byte)) {
+	s := o.s
+	if s.Peek() != '{' {
+		s.Skip()
+		return
+	}
+	s.Object()
+	for first := true; ; first = false {
+		key, ok := s.Key(first)
+		if !ok || s.Err() != nil {
+			return
+		}
+		fn(key)
+	}
+}
+
+func (o *objectReader) elems(fn func()) {
+	s := o.s
+	if s.Peek() != '[' {
+		s.Skip()
+		return
+	}
+	s.Array()
+	for first := true; s.Elem(first); first = false {
+		fn()
+	}
+}
+
+// i64 and i32 read a number; any other value (a CronJob's status.active
+// is a list where a Job's is a count) is skipped as unknown.
+func (o *objectReader) i64() *int64 {
+	if c := o.s.Peek(); c != '-' && (c < '0' || c > '9') {
+		o.s.Skip()
+		return nil
+	}
+	v, ok := o.s.Int()
+	if !ok {
+		return nil
+	}
+	return &v
+}
+
+func (o *objectReader) i32() *int32 {
+	if c := o.s.Peek(); c != '-' && (c < '0' || c > '9') {
+		o.s.Skip()
+		return nil
+	}
+	v, ok := o.s.Int()
+	if !ok {
+		return nil
+	}
+	n := int32(v)
+	return &n
+}
+
+func (o *objectReader) top() {
+	row := o.row
+	o.fields(func(key []byte) {
+		switch string(key) {
+		case "kind":
+			row.Kind = o.str()
+		case "metadata":
+			o.metadata()
+		case "spec":
+			o.spec()
+		case "status":
+			o.status()
+		case "target": // pods/binding
+			o.fields(func(k []byte) {
+				if string(k) == "name" {
+					row.Node = o.str()
+				} else {
+					o.s.Skip()
+				}
+			})
+		default:
+			o.s.Skip()
+		}
+	})
+}
+
+func (o *objectReader) metadata() {
+	row := o.row
+	o.fields(func(key []byte) {
+		switch string(key) {
+		case "uid":
+			if uid := o.str(); row.ObjectUID == "" {
+				row.ObjectUID = uid
+			}
+		case "generation":
+			row.Generation = o.i64()
+		case "labels":
+			o.fields(func(k []byte) {
+				switch string(k) {
+				case "pod-template-hash":
+					row.PodTemplateHash = o.str()
+				case "controller-revision-hash":
+					row.ControllerRevHash = o.str()
+				default:
+					o.s.Skip()
+				}
+			})
+		case "annotations":
+			o.fields(func(k []byte) {
+				switch string(k) {
+				case "deployment.kubernetes.io/revision":
+					row.Revision = o.str()
+				case "deployment.kubernetes.io/revision-history":
+					row.RevisionHistory = o.str()
+				default:
+					o.s.Skip()
+				}
+			})
+		case "ownerReferences":
+			found := false
+			o.elems(func() {
+				var kind, name, uid string
+				controller := false
+				o.fields(func(k []byte) {
+					switch string(k) {
+					case "kind":
+						kind = o.str()
+					case "name":
+						name = o.str()
+					case "uid":
+						uid = o.str()
+					case "controller":
+						controller, _ = o.s.Bool()
+					default:
+						o.s.Skip()
+					}
+				})
+				if !found || controller {
+					row.OwnerKind, row.OwnerName, row.OwnerUID = kind, name, uid
+					found = controller
+				}
+			})
+		default:
+			o.s.Skip()
+		}
+	})
+}
+
+func (o *objectReader) spec() {
+	row := o.row
+	o.fields(func(key []byte) {
+		switch string(key) {
+		case "replicas", "parallelism":
+			if row.Replicas == nil || string(key) == "replicas" {
+				row.Replicas = o.i32()
+			} else {
+				o.s.Skip()
+			}
+		case "paused", "suspend":
+			if v, ok := o.s.Bool(); ok {
+				row.Paused = &v
+			}
+		case "strategy", "updateStrategy":
+			o.fields(func(k []byte) {
+				if string(k) == "type" {
+					row.Strategy = o.str()
+				} else {
+					o.s.Skip()
+				}
+			})
+		case "template":
+			raw := o.s.Raw()
+			if o.full && len(raw) > 0 {
+				h := fnv.New64a()
+				h.Write(raw)
+				row.TemplateHash = strconv.FormatUint(h.Sum64(), 16)
+			}
+			o.template(raw)
+		case "jobTemplate": // CronJob: spec.jobTemplate.spec.template
+			raw := o.s.Raw()
+			var s jsonscan.Scanner
+			s.Reset(raw)
+			inner := objectReader{s: &s, row: row, full: o.full}
+			inner.fields(func(k []byte) {
+				if string(k) == "spec" {
+					inner.fields(func(k2 []byte) {
+						if string(k2) == "template" {
+							r := inner.s.Raw()
+							if inner.full {
+								h := fnv.New64a()
+								h.Write(r)
+								row.TemplateHash = strconv.FormatUint(h.Sum64(), 16)
+							}
+							inner.template(r)
+						} else {
+							inner.s.Skip()
+						}
+					})
+				} else {
+					inner.s.Skip()
+				}
+			})
+		case "containers":
+			o.containers(false)
+		case "initContainers":
+			o.containers(true)
+		case "nodeName":
+			row.Node = o.str()
+		default:
+			o.s.Skip()
+		}
+	})
+}
+
+// template reads a pod template's containers.
+func (o *objectReader) template(raw []byte) {
+	if len(raw) == 0 || raw[0] != '{' {
+		return
+	}
+	var s jsonscan.Scanner
+	s.Reset(raw)
+	t := objectReader{s: &s, row: o.row, full: o.full}
+	t.fields(func(key []byte) {
+		if string(key) != "spec" {
+			t.s.Skip()
+			return
+		}
+		t.fields(func(k []byte) {
+			switch string(k) {
+			case "containers":
+				t.containers(false)
+			case "initContainers":
+				t.containers(true)
+			default:
+				t.s.Skip()
+			}
+		})
+	})
+}
+
+func (o *objectReader) containers(init bool) {
+	row := o.row
+	row.HasContainers = true
+	o.elems(func() {
+		c := load.Container{Init: init}
+		o.fields(func(key []byte) {
+			switch string(key) {
+			case "name":
+				c.Name = o.str()
+			case "image":
+				c.Image = o.str()
+			case "env":
+				var names []string
+				o.elems(func() {
+					o.fields(func(k []byte) {
+						if string(k) == "name" {
+							names = append(names, o.str())
+						} else {
+							o.s.Skip()
+						}
+					})
+				})
+				slices.Sort(names)
+				c.Env = strings.Join(names, ",")
+			case "resources":
+				c.Resources = o.resources()
+			default:
+				o.s.Skip()
+			}
+		})
+		row.Containers = append(row.Containers, c)
+	})
+}
+
+// resources renders requests and limits as "requests cpu=100m
+// memory=64Mi; limits cpu=1", keys sorted.
+func (o *objectReader) resources() string {
+	var parts []string
+	o.fields(func(key []byte) {
+		section := string(key)
+		if section != "requests" && section != "limits" {
+			o.s.Skip()
+			return
+		}
+		var kv []string
+		o.fields(func(k []byte) {
+			name := string(k)
+			var v string
+			if o.s.Peek() == '"' {
+				v = o.str()
+			} else {
+				v = string(o.s.Raw())
+			}
+			kv = append(kv, name+"="+v)
+		})
+		if len(kv) > 0 {
+			slices.Sort(kv)
+			parts = append(parts, section+" "+strings.Join(kv, " "))
+		}
+	})
+	slices.Sort(parts) // limits before requests, always the same order
+	return strings.Join(parts, "; ")
+}
+
+func (o *objectReader) status() {
+	row := o.row
+	o.fields(func(key []byte) {
+		switch string(key) {
+		case "observedGeneration":
+			row.ObservedGeneration = o.i64()
+		case "replicas", "currentNumberScheduled", "active":
+			if row.StatusReplicas == nil || string(key) == "replicas" {
+				row.StatusReplicas = o.i32()
+			} else {
+				o.s.Skip()
+			}
+		case "updatedReplicas", "updatedNumberScheduled", "succeeded":
+			row.UpdatedReplicas = o.i32()
+		case "readyReplicas", "numberReady", "ready":
+			row.ReadyReplicas = o.i32()
+		case "availableReplicas", "numberAvailable":
+			row.AvailableReplicas = o.i32()
+		case "phase":
+			row.Phase = o.str()
+		case "conditions":
+			row.Conditions = []load.Condition{}
+			o.elems(func() {
+				var c load.Condition
+				o.fields(func(k []byte) {
+					switch string(k) {
+					case "type":
+						c.Type = o.str()
+					case "status":
+						c.Status = o.str()
+					case "reason":
+						c.Reason = o.str()
+					case "message":
+						c.Message = o.str()
+					case "lastTransitionTime":
+						if v, ok := o.s.Str(); ok {
+							c.LastTransition, _, _ = jsonscan.ParseTime(v)
+						}
+					default:
+						o.s.Skip()
+					}
+				})
+				row.Conditions = append(row.Conditions, c)
+			})
+		case "containerStatuses", "initContainerStatuses":
+			o.containerStatuses(string(key) == "initContainerStatuses")
+		default:
+			o.s.Skip()
+		}
+	})
+}
+
+// containerStatuses merges pod container statuses into the containers read
+// from the spec (by name), adding containers the spec did not list.
+func (o *objectReader) containerStatuses(init bool) {
+	row := o.row
+	o.elems(func() {
+		var c load.Container
+		c.Init = init
+		o.fields(func(key []byte) {
+			switch string(key) {
+			case "name":
+				c.Name = o.str()
+			case "image":
+				c.Image = o.str()
+			case "ready":
+				if v, ok := o.s.Bool(); ok {
+					c.Ready = &v
+				}
+			case "started":
+				if v, ok := o.s.Bool(); ok {
+					c.Started = &v
+				}
+			case "restartCount":
+				c.Restarts = o.i32()
+			case "state":
+				o.fields(func(k []byte) {
+					switch string(k) {
+					case "waiting", "terminated":
+						state := string(k)
+						o.fields(func(f []byte) {
+							switch string(f) {
+							case "reason":
+								if state == "waiting" {
+									c.WaitingReason = o.str()
+								} else {
+									c.TerminatedRsn = o.str()
+								}
+							case "exitCode":
+								if state == "terminated" {
+									c.ExitCode = o.i32()
+								} else {
+									o.s.Skip()
+								}
+							default:
+								o.s.Skip()
+							}
+						})
+					default:
+						o.s.Skip()
+					}
+				})
+			case "lastState":
+				o.fields(func(k []byte) {
+					if string(k) != "terminated" {
+						o.s.Skip()
+						return
+					}
+					o.fields(func(f []byte) {
+						if string(f) == "reason" {
+							c.LastTerminated = o.str()
+						} else {
+							o.s.Skip()
+						}
+					})
+				})
+			default:
+				o.s.Skip()
+			}
+		})
+		for i := range row.Containers {
+			sc := &row.Containers[i]
+			if sc.Name == c.Name && sc.Init == init {
+				if c.Image != "" && sc.Image == "" {
+					sc.Image = c.Image
+				}
+				sc.Ready, sc.Started, sc.Restarts = c.Ready, c.Started, c.Restarts
+				sc.WaitingReason, sc.TerminatedRsn, sc.ExitCode, sc.LastTerminated = c.WaitingReason, c.TerminatedRsn, c.ExitCode, c.LastTerminated
+				return
+			}
+		}
+		row.HasContainers = true
+		row.Containers = append(row.Containers, c)
+	})
+}
