@@ -19,9 +19,9 @@ test: vet
 vet:
 	$(GO) vet ./...
 
-# The main job on the bundled sample: what is in the lab-basic archive.
+# The main job on the bundled sample: the rollouts of lab-basic.
 demo:
-	$(GO) run ./cmd/evanalyze inspect testdata/lab-basic
+	$(GO) run ./cmd/evanalyze rollouts testdata/lab-basic
 
 # Benchmarks: decoding (MB/s, events/s) on testdata, and the whole load on
 # the generated archive when `make bench-data` has made it.

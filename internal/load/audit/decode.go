@@ -415,6 +415,16 @@ func (o *objectReader) metadata() {
 	row := o.row
 	o.fields(func(key []byte) {
 		switch string(key) {
+		case "name":
+			// objectRef has no name for a create with generateName (the
+			// pods of a ReplicaSet): the object does.
+			if name := o.str(); row.Name == "" {
+				row.Name = name
+			}
+		case "namespace":
+			if ns := o.str(); row.Namespace == "" {
+				row.Namespace = ns
+			}
 		case "uid":
 			if uid := o.str(); row.ObjectUID == "" {
 				row.ObjectUID = uid

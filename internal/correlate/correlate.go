@@ -1,0 +1,717 @@
+package correlate
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
+
+	"github.com/evanalyze/evanalyze/internal/load"
+)
+
+// nsKey names a namespace of a cluster.
+type nsKey struct{ cluster, namespace string }
+
+// objKey names an object in a namespace.
+type objKey struct {
+	nsKey
+	name string
+}
+
+// podInfo collects what events and audit records say about one pod.
+type podInfo struct {
+	Pod
+	rs       string
+	rsUID    string // uid of the ReplicaSet that created the pod, when known
+	created  int64 // for ordering and window checks
+	failures []failure
+}
+
+type failure struct {
+	at     int64
+	signal string
+	detail string
+}
+
+type step struct {
+	at  int64
+	uid string // of the Deployment the event was about
+	ScaleStep
+}
+
+// depInfo is one Deployment object (a name can be several objects over
+// time: steps carry the uid they were reported with).
+type depInfo struct {
+	key   objKey
+	uid   string
+	steps []step
+}
+
+// specWrite is a write to a Deployment from the audit log.
+type specWrite struct {
+	at                   int64
+	user, agent, auditID string
+	change               string
+	specChanged          bool
+	trigger              bool // a spec change or a resume: can start a rollout
+}
+
+// index is everything correlation reads, grouped by object.
+type index struct {
+	deps      map[objKey]*depInfo
+	pods      map[objKey]*podInfo
+	rsPods    map[objKey][]string // pods a ReplicaSet created, in order
+	rsOwner   map[objKey]string   // ReplicaSet -> Deployment name (audit)
+	rsRev     map[objKey][]revAt  // ReplicaSet revision annotations over time
+	writes    map[objKey][]specWrite
+	deadlines map[objKey][]int64 // ProgressDeadlineExceeded times per Deployment
+	end       int64              // last time in the archive
+}
+
+type revAt struct {
+	at       int64
+	revision string
+	history  string
+	uid      string // of the ReplicaSet object
+}
+
+func newIndex() *index {
+	return &index{
+		deps: map[objKey]*depInfo{}, pods: map[objKey]*podInfo{}, rsPods: map[objKey][]string{},
+		rsOwner: map[objKey]string{}, rsRev: map[objKey][]revAt{}, writes: map[objKey][]specWrite{},
+		deadlines: map[objKey][]int64{},
+	}
+}
+
+func (ix *index) pod(k objKey) *podInfo {
+	p := ix.pods[k]
+	if p == nil {
+		p = &podInfo{Pod: Pod{Name: k.name, Warnings: map[string]int{}}}
+		ix.pods[k] = p
+	}
+	return p
+}
+
+// Correlate reconstructs the rollouts of Deployments from the event table
+// and, when changes is not nil, the changes table.
+func Correlate(events arrow.Record, changes arrow.Record) Result {
+	ix := newIndex()
+	v := load.NewView(events)
+	ix.readEvents(v)
+	if changes != nil {
+		ix.readChanges(changes)
+	}
+	ix.inferSteps()
+	var res Result
+	keys := make([]objKey, 0, len(ix.deps))
+	for k := range ix.deps {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b objKey) int {
+		return cmp.Or(strings.Compare(a.cluster, b.cluster), strings.Compare(a.namespace, b.namespace), strings.Compare(a.name, b.name))
+	})
+	for _, k := range keys {
+		r, s := ix.deployment(ix.deps[k])
+		res.Rollouts = append(res.Rollouts, r...)
+		res.Scaling = append(res.Scaling, s...)
+	}
+	slices.SortStableFunc(res.Rollouts, func(a, b Rollout) int {
+		return cmp.Or(strings.Compare(a.Cluster, b.Cluster), a.Start.Compare(b.Start), strings.Compare(a.Namespace, b.Namespace),
+			strings.Compare(a.Kind, b.Kind), strings.Compare(a.Name, b.Name), cmp.Compare(a.Seq, b.Seq))
+	})
+	return res
+}
+
+func (ix *index) readEvents(v *load.View) {
+	for i := 0; i < v.Len(); i++ {
+		at := v.Time(load.ColTime, i)
+		if at > ix.end {
+			ix.end = at
+		}
+		ns := nsKey{v.Str(load.ColCluster, i), v.Str(load.ColObjectNamespace, i)}
+		if ns.namespace == "" {
+			ns.namespace = v.Str(load.ColNamespace, i)
+		}
+		kind, name := v.Str(load.ColObjectKind, i), v.Str(load.ColObjectName, i)
+		reason, msg := v.Str(load.ColReason, i), v.Str(load.ColMessage, i)
+		k := objKey{ns, name}
+		switch kind {
+		case "Deployment":
+			if reason != "ScalingReplicaSet" {
+				continue
+			}
+			s, ok := ParseScaling(msg)
+			if !ok {
+				continue
+			}
+			d := ix.deps[k]
+			if d == nil {
+				d = &depInfo{key: k}
+				ix.deps[k] = d
+			}
+			if uid := v.Str(load.ColObjectUID, i); uid != "" && d.uid == "" {
+				d.uid = uid
+			}
+			d.steps = append(d.steps, step{at: at, uid: v.Str(load.ColObjectUID, i), ScaleStep: s})
+		case "ReplicaSet":
+			pod, created, ok := ParsePodRef(msg)
+			if !ok || reason != "SuccessfulCreate" && reason != "SuccessfulDelete" {
+				continue
+			}
+			p := ix.pod(objKey{ns, pod})
+			p.rs, p.ReplicaSet = name, name
+			if uid := v.Str(load.ColObjectUID, i); uid != "" {
+				p.rsUID = uid
+			}
+			if created {
+				if p.created == 0 || at < p.created {
+					p.created = at
+					p.Created = tp(at)
+				}
+				if !slices.Contains(ix.rsPods[k], pod) {
+					ix.rsPods[k] = append(ix.rsPods[k], pod)
+				}
+			} else {
+				setFirst(&p.Deleted, at)
+			}
+		case "Pod":
+			p := ix.pod(k)
+			if uid := v.Str(load.ColObjectUID, i); uid != "" && p.UID == "" {
+				p.UID = uid
+			}
+			switch reason {
+			case "Scheduled":
+				if node, ok := ParseScheduled(msg); ok {
+					p.Node = node
+				}
+				setFirst(&p.Scheduled, at)
+			case "Pulling":
+				setFirst(&p.Pulling, at)
+			case "Pulled":
+				setFirst(&p.Pulled, at)
+				if p.Pulling == nil {
+					p.Pulling = tp(at) // "already present on machine": no pull
+				}
+			case "Started":
+				setFirst(&p.Started, at)
+			case "Killing":
+				setFirst(&p.Deleted, at)
+			}
+			if sig, ok := FailureSignal(reason, msg); ok {
+				p.failures = append(p.failures, failure{at: at, signal: sig, detail: strings.TrimPrefix(msg, combinedPrefix)})
+				if v.Bool(load.ColLatest, i) {
+					n, _ := v.Int32(load.ColCount, i)
+					p.Warnings[sig] += int(max(n, 1))
+				}
+			}
+		}
+	}
+}
+
+// inferSteps fills in ReplicaSets of a Deployment that no ScalingReplicaSet
+// event names: a snapshot export keeps only the last message of a combined
+// event, so a rollout can be visible only through its ReplicaSet's
+// SuccessfulCreate events. The ReplicaSet belongs to the Deployment by its
+// audit owner reference, else by the name rule <deployment>-<hash>; its
+// first pod's creation stands in for the scale-up.
+func (ix *index) inferSteps() {
+	for rk, pods := range ix.rsPods {
+		owner := ix.rsOwner[rk]
+		var d *depInfo
+		if owner != "" {
+			d = ix.deps[objKey{rk.nsKey, owner}]
+		} else {
+			// The longest Deployment name the ReplicaSet name fits.
+			for k, cand := range ix.deps {
+				if k.nsKey == rk.nsKey && replicaSetOf(rk.name, k.name) && (d == nil || len(k.name) > len(d.key.name)) {
+					d = cand
+				}
+			}
+		}
+		if d == nil || slices.ContainsFunc(d.steps, func(s step) bool { return s.ReplicaSet == rk.name }) {
+			continue
+		}
+		var first int64
+		for _, name := range pods {
+			if p := ix.pods[objKey{rk.nsKey, name}]; p != nil && p.created != 0 && (first == 0 || p.created < first) {
+				first = p.created
+			}
+		}
+		if first != 0 {
+			d.steps = append(d.steps, step{at: first, ScaleStep: ScaleStep{ReplicaSet: rk.name, From: 0, To: len(pods), Up: true}})
+		}
+	}
+}
+
+func tp(ns int64) *time.Time {
+	t := time.Unix(0, ns).UTC()
+	return &t
+}
+
+func setFirst(dst **time.Time, ns int64) {
+	if ns == 0 {
+		return
+	}
+	if *dst == nil || ns < (*dst).UnixNano() {
+		*dst = tp(ns)
+	}
+}
+
+// readChanges adds what the audit log knows: triggers, revisions, owners,
+// pod details and progress deadlines.
+func (ix *index) readChanges(rec arrow.Record) {
+	str := func(col, i int) string { return load.ChangeString(rec, col, i) }
+	for i := 0; i < int(rec.NumRows()); i++ {
+		code, _ := load.ChangeInt32(rec, load.CCode, i)
+		if code >= 400 {
+			continue
+		}
+		at := load.ChangeTime(rec, load.CRequestTime, i)
+		if at > ix.end {
+			ix.end = at
+		}
+		k := objKey{nsKey{str(load.CCluster, i), str(load.CNamespace, i)}, str(load.CName, i)}
+		res, sub, verb := str(load.CResource, i), str(load.CSubresource, i), str(load.CVerb, i)
+		switch res {
+		case "deployments":
+			for _, c := range conditions(rec, i) {
+				if c.reason == "ProgressDeadlineExceeded" && c.at != 0 && !slices.Contains(ix.deadlines[k], c.at) {
+					ix.deadlines[k] = append(ix.deadlines[k], c.at)
+				}
+			}
+			if sub != "" || verb == "delete" {
+				continue
+			}
+			changed, _ := load.ChangeBool(rec, load.CSpecChanged, i)
+			change := str(load.CChange, i)
+			ix.writes[k] = append(ix.writes[k], specWrite{
+				at: at, user: str(load.CUser, i), agent: str(load.CUserAgent, i), auditID: str(load.CAuditID, i),
+				change: change, specChanged: changed, trigger: changed || change == "resumed",
+			})
+		case "replicasets":
+			if owner := str(load.COwnerName, i); owner != "" && str(load.COwnerKind, i) == "Deployment" {
+				ix.rsOwner[k] = owner
+			}
+			if rev := str(load.CRevision, i); rev != "" && sub == "" {
+				revs := ix.rsRev[k]
+				uid := str(load.CObjectUID, i)
+				if len(revs) == 0 || revs[len(revs)-1].revision != rev || revs[len(revs)-1].uid != uid {
+					ix.rsRev[k] = append(revs, revAt{at: at, revision: rev, history: str(load.CRevisionHistory, i), uid: uid})
+				}
+			}
+		case "pods":
+			p := ix.pod(k)
+			if uid := str(load.CObjectUID, i); uid != "" && p.UID == "" {
+				p.UID = uid
+			}
+			switch {
+			case sub == "" && verb == "create":
+				if owner := str(load.COwnerName, i); owner != "" && str(load.COwnerKind, i) == "ReplicaSet" {
+					p.rs, p.ReplicaSet = owner, owner
+					if uid := str(load.COwnerUID, i); uid != "" {
+						p.rsUID = uid
+					}
+					rk := objKey{k.nsKey, owner}
+					if !slices.Contains(ix.rsPods[rk], k.name) {
+						ix.rsPods[rk] = append(ix.rsPods[rk], k.name)
+					}
+				}
+				if p.created == 0 || at < p.created {
+					p.created = at
+					p.Created = tp(at)
+				}
+			case sub == "binding":
+				if n := str(load.CNode, i); n != "" {
+					p.Node = n
+				}
+				setFirst(&p.Scheduled, at)
+			case sub == "" && verb == "delete":
+				setFirst(&p.Deleted, at)
+			case sub == "status":
+				for _, c := range conditions(rec, i) {
+					if c.typ == "Ready" && c.status == "True" && c.at != 0 {
+						setFirst(&p.Ready, c.at)
+					}
+				}
+				if r := maxRestarts(rec, i); r > p.Restarts {
+					p.Restarts = r
+				}
+			}
+		}
+	}
+	for k := range ix.writes {
+		slices.SortFunc(ix.writes[k], func(a, b specWrite) int { return cmp.Compare(a.at, b.at) })
+	}
+}
+
+type cond struct {
+	typ, status, reason string
+	at                  int64
+}
+
+func conditions(rec arrow.Record, i int) []cond {
+	return listOfStructs(rec, load.CConditions, i, func(get func(field int) (string, int64)) cond {
+		t, _ := get(0)
+		s, _ := get(1)
+		r, _ := get(2)
+		_, at := get(4)
+		return cond{typ: t, status: s, reason: r, at: at}
+	})
+}
+
+func maxRestarts(rec arrow.Record, i int) int {
+	m := 0
+	for _, n := range listOfStructs(rec, load.CContainers, i, func(get func(field int) (string, int64)) int {
+		_, n := get(7)
+		return int(n)
+	}) {
+		m = max(m, n)
+	}
+	return m
+}
+
+// deployment reconstructs the rollouts of one Deployment from its scale
+// steps, refined by the audit log.
+func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
+	slices.SortStableFunc(d.steps, func(a, b step) int { return cmp.Or(cmp.Compare(a.at, b.at), strings.Compare(a.ReplicaSet, b.ReplicaSet)) })
+	var (
+		rollouts []*Rollout
+		scaling  []Scaling
+		cur      *Rollout
+		curDone  int64 // when cur's scale steps completed; 0 while not
+		replicas = map[string]int{}
+		seen     = map[string]bool{} // ReplicaSets that were a rollout's new one
+		desired  = -1
+		usedW    = 0 // writes consumed as triggers
+	)
+	objUID := ""
+	start := func(rs string, at int64) {
+		uid := objUID
+		if uid == "" {
+			uid = d.uid
+		}
+		r := &Rollout{
+			Cluster: d.key.cluster, Namespace: d.key.namespace, Kind: "Deployment", Name: d.key.name, UID: uid,
+			Seq: len(rollouts) + 1, NewReplicaSet: rs, Rollback: seen[rs], Start: time.Unix(0, at).UTC(),
+			Warnings: map[string]int{}, OldReplicaSets: []string{}, Changes: []string{}, Pods: []Pod{}, Steps: []Step{},
+		}
+		for name, n := range replicas {
+			if name != rs && n > 0 {
+				r.OldReplicaSets = append(r.OldReplicaSets, name)
+			}
+		}
+		slices.Sort(r.OldReplicaSets)
+		if len(rollouts) == 0 && len(r.OldReplicaSets) > 0 {
+			r.Partial = true // the archive starts after this Deployment existed
+		}
+		seen[rs] = true
+		rollouts = append(rollouts, r)
+		cur, curDone = r, 0
+		// The trigger: the last spec change (or resume) before the
+		// controller acted, and every spec change since the previous one.
+		ws := ix.writes[d.key]
+		for usedW < len(ws) && ws[usedW].at <= at+int64(2*time.Second) {
+			w := ws[usedW]
+			usedW++
+			if w.specChanged && w.change != "" {
+				r.Changes = append(r.Changes, w.change)
+			}
+			if w.trigger {
+				r.Trigger = &Trigger{User: w.user, UserAgent: w.agent, At: time.Unix(0, w.at).UTC(), AuditID: w.auditID}
+			}
+			if strings.Contains(w.change, "rollback to the template") {
+				r.Rollback = true
+			}
+		}
+	}
+	var recreateAt int64 // a Recreate rollout starts when the old pods are scaled away
+	for i, s := range d.steps {
+		if s.uid != "" {
+			if objUID != "" && s.uid != objUID {
+				// The Deployment was deleted and created again with this
+				// name: a new object, with its own ReplicaSets.
+				cur, curDone, desired = nil, 0, -1
+				clear(replicas)
+				clear(seen)
+			}
+			objUID = s.uid
+		}
+		from := s.From
+		if from < 0 {
+			from = replicas[s.ReplicaSet]
+		}
+		replicas[s.ReplicaSet] = s.To
+		switch {
+		case s.Up && (cur == nil || s.ReplicaSet != cur.NewReplicaSet):
+			if desired < 0 || cur == nil {
+				desired = -1
+			}
+			at := s.at
+			if recreateAt != 0 {
+				at = recreateAt
+			}
+			start(s.ReplicaSet, at)
+			if recreateAt != 0 {
+				cur.OldReplicaSets = append(cur.OldReplicaSets, recreateRS(rollouts))
+				slices.Sort(cur.OldReplicaSets)
+				cur.Steps = append(cur.Steps, Step{At: time.Unix(0, recreateAt).UTC(), ReplicaSet: cur.OldReplicaSets[0], To: 0})
+				recreateAt = 0
+			}
+		case !s.Up && s.To == 0 && cur != nil && s.ReplicaSet == cur.NewReplicaSet && curDone != 0 && d.nextIsOtherUp(i, s):
+			// Strategy Recreate: the complete ReplicaSet goes to 0 first,
+			// then the new one is scaled up.
+			recreateAt = s.at
+			continue
+		case cur != nil && s.ReplicaSet == cur.NewReplicaSet && curDone != 0:
+			// The new ReplicaSet scaled after the rollout completed: a
+			// scale-only change.
+			scaling = append(scaling, Scaling{Cluster: d.key.cluster, Namespace: d.key.namespace, Kind: "Deployment", Name: d.key.name,
+				At: time.Unix(0, s.at).UTC(), From: from, To: s.To, User: ix.scaleUser(d.key, s.at)})
+			desired = s.To
+			continue
+		case !s.Up && cur != nil && s.ReplicaSet == cur.NewReplicaSet && s.To == 0 && !d.scaleUpFollows(i, s):
+			// The new ReplicaSet is dropped before completing, and no
+			// other one is scaled up: the template went back to one an
+			// existing ReplicaSet has (a rollback to a ReplicaSet that is
+			// still at full scale).
+			other, n := "", 0
+			for name, c := range replicas {
+				if name != s.ReplicaSet && (c > n || c == n && c > 0 && name < other) {
+					other, n = name, c
+				}
+			}
+			cur.Steps = append(cur.Steps, Step{At: time.Unix(0, s.at).UTC(), ReplicaSet: s.ReplicaSet, From: from, To: s.To})
+			if other != "" {
+				start(other, s.at)
+				cur.Rollback = cur.Rollback || seen[other]
+				cur.Steps = append(cur.Steps, Step{At: time.Unix(0, s.at).UTC(), ReplicaSet: s.ReplicaSet, From: from, To: s.To})
+			}
+		}
+		if cur == nil {
+			continue
+		}
+		if last := len(cur.Steps) - 1; last < 0 || cur.Steps[last].At.UnixNano() != s.at || cur.Steps[last].ReplicaSet != s.ReplicaSet {
+			cur.Steps = append(cur.Steps, Step{At: time.Unix(0, s.at).UTC(), ReplicaSet: s.ReplicaSet, From: from, To: s.To})
+		}
+		if desired < 0 && len(cur.OldReplicaSets) == 0 && s.Up {
+			desired = s.To
+		}
+		othersZero := true
+		for name, c := range replicas {
+			if name != cur.NewReplicaSet && c > 0 {
+				othersZero = false
+			}
+		}
+		target := desired
+		if target < 0 {
+			target = 1
+		}
+		if curDone == 0 && othersZero && replicas[cur.NewReplicaSet] >= target {
+			curDone = s.at
+			cur.Replicas = replicas[cur.NewReplicaSet]
+			desired = cur.Replicas
+			cur.End = tp(curDone) // complete once its pods are up too (see finish)
+		}
+	}
+	out := make([]Rollout, 0, len(rollouts))
+	for i, r := range rollouts {
+		var next *Rollout
+		if i+1 < len(rollouts) {
+			next = rollouts[i+1]
+		}
+		ix.finish(d, r, next)
+		out = append(out, *r)
+	}
+	return out, scaling
+}
+
+// nextIsOtherUp reports whether the step after i scales up a different
+// ReplicaSet.
+func (d *depInfo) nextIsOtherUp(i int, s step) bool {
+	return i+1 < len(d.steps) && d.steps[i+1].Up && d.steps[i+1].ReplicaSet != s.ReplicaSet && (s.uid == "" || d.steps[i+1].uid == "" || d.steps[i+1].uid == s.uid)
+}
+
+// recreateRS is the ReplicaSet a Recreate rollout replaced: the previous
+// rollout's.
+func recreateRS(rollouts []*Rollout) string {
+	if len(rollouts) < 2 {
+		return ""
+	}
+	return rollouts[len(rollouts)-2].NewReplicaSet
+}
+
+// scaleUpFollows reports whether another ReplicaSet is scaled up right
+// after step i (the controller drops a superseded new ReplicaSet and scales
+// up the next one in the same sync).
+func (d *depInfo) scaleUpFollows(i int, s step) bool {
+	for _, n := range d.steps[i+1:] {
+		if n.at > s.at+int64(2*time.Second) {
+			return false
+		}
+		if n.Up && n.ReplicaSet != s.ReplicaSet {
+			return true
+		}
+	}
+	return false
+}
+
+// scaleUser finds who scaled a Deployment (a scale-only spec write) just
+// before at.
+func (ix *index) scaleUser(k objKey, at int64) string {
+	user := ""
+	for _, w := range ix.writes[k] {
+		if w.at <= at+int64(2*time.Second) && strings.HasPrefix(w.change, "replicas ") {
+			user = w.user
+		}
+	}
+	return user
+}
+
+// finish fills a rollout's pods, revision, outcome and end.
+func (ix *index) finish(d *depInfo, r *Rollout, next *Rollout) {
+	startNS := r.Start.UnixNano()
+	var endLimit int64 = 1<<63 - 1
+	if next != nil {
+		endLimit = next.Start.UnixNano()
+	}
+	rsKey := objKey{d.key.nsKey, r.NewReplicaSet}
+	// Revision from the audit log: the revision the ReplicaSet was given
+	// at or after the rollout started.
+	for _, rv := range ix.rsRev[rsKey] {
+		if rv.at >= startNS-int64(2*time.Second) && rv.at < endLimit {
+			r.Revision = rv.revision
+			if rv.history != "" {
+				r.Rollback = true
+			}
+			break
+		}
+	}
+	if r.Revision == "" && len(ix.rsRev[rsKey]) > 0 && r.Seq == 1 {
+		r.Revision = ix.rsRev[rsKey][0].revision
+	}
+	// Pods the new ReplicaSet created during the rollout.
+	var failures []failure
+	allUp, latestUp := true, int64(0)
+	// A ReplicaSet name can be two objects (its Deployment deleted and
+	// created again): keep the pods of the one that created the first pod.
+	var candidates []*podInfo
+	for _, name := range ix.rsPods[rsKey] {
+		p := ix.pods[objKey{d.key.nsKey, name}]
+		if p == nil || p.created < startNS-int64(time.Second) || p.created >= endLimit {
+			continue
+		}
+		candidates = append(candidates, p)
+	}
+	slices.SortFunc(candidates, func(a, b *podInfo) int { return cmp.Or(cmp.Compare(a.created, b.created), strings.Compare(a.Name, b.Name)) })
+	rsUID := ""
+	for _, p := range candidates {
+		if p.rsUID != "" {
+			rsUID = p.rsUID
+			break
+		}
+	}
+	for _, p := range candidates {
+		if rsUID != "" && p.rsUID != "" && p.rsUID != rsUID {
+			continue
+		}
+		r.Pods = append(r.Pods, p.Pod)
+		for sig, n := range p.Warnings {
+			r.Warnings[sig] += n
+		}
+		failures = append(failures, p.failures...)
+		up := p.Ready
+		if up == nil {
+			up = p.Started
+		}
+		if up == nil {
+			if p.Deleted == nil {
+				allUp = false
+			}
+		} else if up.UnixNano() > latestUp {
+			latestUp = up.UnixNano()
+		}
+		if p.Deleted == nil && up == nil {
+			allUp = false
+		}
+	}
+	slices.SortFunc(r.Pods, func(a, b Pod) int {
+		return cmp.Or(compareTimes(a.Created, b.Created), strings.Compare(a.Name, b.Name))
+	})
+	r.Phases = phases(r.Pods)
+	slices.SortFunc(failures, func(a, b failure) int { return cmp.Compare(a.at, b.at) })
+	var deadline int64
+	for _, t := range ix.deadlines[d.key] {
+		if t >= startNS && t < endLimit {
+			deadline = t
+			break
+		}
+	}
+	complete := r.End != nil && allUp && deadline == 0
+	if complete && latestUp > r.End.UnixNano() {
+		r.End = tp(latestUp)
+	}
+	switch {
+	case complete:
+		r.Outcome = OutcomeComplete
+	case deadline != 0:
+		r.Outcome, r.FailureReason = OutcomeFailed, "ProgressDeadlineExceeded"
+		if len(failures) > 0 {
+			r.FailureReason += ": " + failures[0].signal
+		}
+	case len(failures) > 0:
+		r.Outcome, r.FailureReason = OutcomeFailed, failures[0].signal+": "+failures[0].detail
+	case next != nil:
+		r.Outcome = OutcomeSuperseded
+	default:
+		r.Outcome = OutcomeInProgress
+	}
+	if r.Outcome != OutcomeComplete {
+		r.End = nil
+		if next != nil {
+			r.End = &next.Start
+		} else if r.Outcome == OutcomeFailed && deadline != 0 {
+			r.End = tp(deadline)
+		}
+	}
+	if r.End != nil {
+		s := r.End.Sub(r.Start).Seconds()
+		r.DurationSeconds = &s
+	}
+	if r.Replicas == 0 {
+		r.Replicas = len(r.Pods)
+	}
+}
+
+func compareTimes(a, b *time.Time) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return 1
+	case b == nil:
+		return -1
+	}
+	return a.Compare(*b)
+}
+
+func phases(pods []Pod) Phases {
+	var ph Phases
+	span := func(dst **float64, a, b *time.Time) {
+		if a == nil || b == nil || b.Before(*a) {
+			return
+		}
+		s := b.Sub(*a).Seconds()
+		if *dst == nil || s > **dst {
+			*dst = &s
+		}
+	}
+	for _, p := range pods {
+		span(&ph.SchedulingWait, p.Created, p.Scheduled)
+		span(&ph.ImagePull, p.Pulling, p.Pulled)
+		span(&ph.ContainerStart, p.Pulled, p.Started)
+		span(&ph.Readiness, p.Started, p.Ready)
+	}
+	return ph
+}

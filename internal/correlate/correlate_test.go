@@ -1,0 +1,162 @@
+package correlate_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/evanalyze/evanalyze/internal/correlate"
+	"github.com/evanalyze/evanalyze/internal/load/archive"
+)
+
+func rollouts(t *testing.T, opts archive.Options, paths ...string) []correlate.Rollout {
+	t.Helper()
+	a, err := archive.Load(context.Background(), paths, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release()
+	return correlate.Correlate(a.Events, a.Changes).Rollouts
+}
+
+func lab(scenario string, files ...string) []string {
+	var out []string
+	for _, f := range files {
+		out = append(out, filepath.Join("../../testdata", scenario, f))
+	}
+	return out
+}
+
+// summary renders what the README truth tables state about each rollout.
+func summary(rs []correlate.Rollout, withAudit bool) string {
+	var b strings.Builder
+	for _, r := range rs {
+		fmt.Fprintf(&b, "%s %s/%s %s", r.Start.Format("15:04:05"), r.Namespace, r.Name, r.Outcome)
+		if r.Rollback {
+			b.WriteString(" rollback")
+		}
+		if withAudit {
+			user := "-"
+			if r.Trigger != nil {
+				user = r.Trigger.User
+			}
+			fmt.Fprintf(&b, " rev %s by %s", r.Revision, user)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+const argo = "system:serviceaccount:argocd:argocd-application-controller"
+
+// The ten rollouts of lab-basic's README, from events and audit, and from
+// each event export alone.
+func TestLabBasic(t *testing.T) {
+	want := strings.Join([]string{
+		"03:28:27 shop/web complete rev 1 by alice@example.com",
+		"03:28:27 shop/cart-api complete rev 1 by alice@example.com",
+		"03:28:27 payments/ledger complete rev 1 by alice@example.com",
+		"03:28:52 shop/web complete rev 2 by bob@example.com",
+		"03:29:12 shop/cart-api failed rev 2 by " + argo,
+		"03:30:07 shop/cart-api complete rollback rev 3 by alice@example.com",
+		"03:30:28 payments/ledger failed rev 2 by " + argo,
+		"03:30:58 payments/ledger complete rev 3 by " + argo,
+		"03:31:23 shop/web failed rev 3 by bob@example.com",
+		"03:31:43 shop/web complete rollback rev 4 by bob@example.com",
+	}, "\n") + "\n"
+	rs := rollouts(t, archive.Options{}, lab("lab-basic", "events-list.json", "audit.log.gz")...)
+	if got := summary(rs, true); got != want {
+		t.Errorf("events + audit:\n%s\nwant:\n%s", got, want)
+	}
+	reasons := map[string]string{}
+	for _, r := range rs {
+		if r.Outcome == correlate.OutcomeFailed {
+			reasons[r.Name] = strings.SplitN(r.FailureReason, ":", 3)[0] + ":" + strings.SplitN(r.FailureReason, ":", 3)[1]
+		}
+	}
+	if fmt.Sprint(reasons) != "map[cart-api:ProgressDeadlineExceeded: ErrImagePull ledger:CrashLoopBackOff: Back-off restarting failed container web:Unschedulable: 0/3 nodes are available]" {
+		t.Errorf("failure reasons %v", reasons)
+	}
+	// Events alone: the same rollouts, outcomes and rollbacks.
+	var noAudit strings.Builder
+	for _, line := range strings.Split(strings.TrimSpace(want), "\n") {
+		noAudit.WriteString(line[:strings.Index(line, " rev ")] + "\n")
+	}
+	for _, f := range []string{"events-list.json", "eventsv1-list.json", "watch-core.json", "watch-eventsv1.jsonl"} {
+		if got := summary(rollouts(t, archive.Options{}, lab("lab-basic", f)...), false); got != noAudit.String() {
+			t.Errorf("%s alone:\n%s\nwant:\n%s", f, got, noAudit.String())
+		}
+	}
+}
+
+// Delete and recreate, a paused rollout, a superseded one and one still in
+// progress at the end (lab-lifecycle's README).
+func TestLabLifecycle(t *testing.T) {
+	rs := rollouts(t, archive.Options{}, lab("lab-lifecycle", "watch-eventsv1.jsonl", "audit.log.gz")...)
+	want := strings.Join([]string{
+		"16:56:28 shop/api complete rev 1 by alice@example.com",
+		"16:56:29 shop/frontend complete rev 1 by alice@example.com",
+		"16:56:29 shop/search complete rev 1 by alice@example.com",
+		"16:56:29 payments/ledger complete rev 1 by " + argo,
+		"16:57:37 shop/api complete rev 1 by " + argo,
+		"16:57:57 shop/api complete rev 2 by bob@example.com",
+		"16:58:40 shop/frontend complete rev 2 by alice@example.com",
+		"16:59:11 payments/ledger superseded rev 2 by " + argo,
+		"16:59:18 payments/ledger complete rev 3 by " + argo,
+		"17:00:15 shop/search in-progress rev 2 by bob@example.com",
+	}, "\n") + "\n"
+	if got := summary(rs, true); got != want {
+		t.Errorf("lab-lifecycle:\n%s\nwant:\n%s", got, want)
+	}
+	for _, r := range rs {
+		switch {
+		case r.Name == "api" && r.Seq == 1 && r.UID == rs[4].UID:
+			t.Errorf("the recreated api has the first object's uid %s", r.UID)
+		case r.Name == "frontend" && r.Seq == 2:
+			// Paused: two edits by bob, resumed by alice; the rollout
+			// starts when the controller acts.
+			if len(r.Changes) != 2 || !strings.Contains(r.Changes[0], "frontend:4.2") || !strings.Contains(r.Changes[1], "FEATURE_X") {
+				t.Errorf("paused rollout changes %q", r.Changes)
+			}
+		case r.Outcome == correlate.OutcomeInProgress && (r.End != nil || r.DurationSeconds != nil):
+			t.Errorf("in-progress rollout has an end: %v", r.End)
+		}
+	}
+}
+
+// The Recreate Deployment of lab-workloads starts when the old pods are
+// scaled away.
+func TestRecreate(t *testing.T) {
+	rs := rollouts(t, archive.Options{}, lab("lab-workloads", "events-list.json")...)
+	if len(rs) != 2 || rs[1].Start.Format("15:04:05") != "16:45:21" || rs[1].Outcome != correlate.OutcomeComplete ||
+		fmt.Sprint(rs[1].OldReplicaSets) != "[metrics-974785bff]" {
+		t.Errorf("recreate: %s", summary(rs, false))
+	}
+}
+
+// The same archive in any file order and with any number of workers gives
+// the same bytes.
+func TestDeterministic(t *testing.T) {
+	files := lab("lab-basic", "watch-core.json", "audit.log.gz", "events-list.json", "watch-eventsv1.jsonl")
+	encode := func(rs []correlate.Rollout) string {
+		b, err := json.Marshal(rs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	want := encode(rollouts(t, archive.Options{Workers: 1}, files...))
+	for i, opts := range []archive.Options{{Workers: 2}, {Workers: 3, BlockSize: 512}} {
+		rev := append([]string(nil), files...)
+		for j := range rev {
+			k := (j + i + 1) % len(rev)
+			rev[j], rev[k] = rev[k], rev[j]
+		}
+		if got := encode(rollouts(t, opts, rev...)); got != want {
+			t.Fatalf("order %v, options %+v: output differs", rev, opts)
+		}
+	}
+}

@@ -1,0 +1,105 @@
+// Package correlate reconstructs rollouts from the event table and, when
+// audit logs were loaded, the changes table: which template change started
+// each rollout, who made it, which ReplicaSet and pods carried it out, how
+// long each phase took and how it ended. docs/rollouts.md states the rules.
+package correlate
+
+import "time"
+
+// Outcomes of a rollout.
+const (
+	OutcomeComplete   = "complete"
+	OutcomeFailed     = "failed"
+	OutcomeSuperseded = "superseded"
+	OutcomeInProgress = "in-progress"
+)
+
+// Rollout is one change of a workload's pod template and what the cluster
+// did to carry it out. Times are UTC; nil when unknown.
+type Rollout struct {
+	Cluster         string         `json:"cluster"`
+	Namespace       string         `json:"namespace"`
+	Kind            string         `json:"kind"`
+	Name            string         `json:"name"`
+	UID             string         `json:"uid,omitempty"`
+	Revision        string         `json:"revision,omitempty"`
+	Seq             int            `json:"seq"`
+	NewReplicaSet   string         `json:"new_replicaset,omitempty"`
+	OldReplicaSets  []string       `json:"old_replicasets"`
+	Rollback        bool           `json:"rollback"`
+	Partial         bool           `json:"partial"`
+	Start           time.Time      `json:"start"`
+	End             *time.Time     `json:"end"`
+	DurationSeconds *float64       `json:"duration_seconds"`
+	Outcome         string         `json:"outcome"`
+	FailureReason   string         `json:"failure_reason,omitempty"`
+	Trigger         *Trigger       `json:"trigger"`
+	Changes         []string       `json:"changes"`
+	Replicas        int            `json:"replicas"`
+	Pods            []Pod          `json:"pods"`
+	Phases          Phases         `json:"phases"`
+	Warnings        map[string]int `json:"warnings"`
+	Steps           []Step         `json:"steps"`
+}
+
+// Trigger is the write that started a rollout, from audit logs.
+type Trigger struct {
+	User      string    `json:"user"`
+	UserAgent string    `json:"user_agent,omitempty"`
+	At        time.Time `json:"at"`
+	AuditID   string    `json:"audit_id,omitempty"`
+}
+
+// Pod is a pod created for a rollout.
+type Pod struct {
+	Name       string         `json:"name"`
+	UID        string         `json:"uid,omitempty"`
+	ReplicaSet string         `json:"replicaset,omitempty"`
+	Node       string         `json:"node,omitempty"`
+	Created    *time.Time     `json:"created"`
+	Scheduled  *time.Time     `json:"scheduled"`
+	Pulling    *time.Time     `json:"pulling"`
+	Pulled     *time.Time     `json:"pulled"`
+	Started    *time.Time     `json:"started"`
+	Ready      *time.Time     `json:"ready"`
+	Deleted    *time.Time     `json:"deleted"`
+	Restarts   int            `json:"restarts"`
+	Warnings   map[string]int `json:"warnings"`
+}
+
+// Phases are the slowest pod's phase durations in seconds (nil when no pod
+// shows the phase): scheduling wait (created → scheduled), image pull
+// (pulling → pulled), container start (pulled → started) and readiness
+// (started → ready).
+type Phases struct {
+	SchedulingWait *float64 `json:"scheduling_wait_seconds"`
+	ImagePull      *float64 `json:"image_pull_seconds"`
+	ContainerStart *float64 `json:"container_start_seconds"`
+	Readiness      *float64 `json:"readiness_seconds"`
+}
+
+// Step is a ReplicaSet scale step within a rollout.
+type Step struct {
+	At         time.Time `json:"at"`
+	ReplicaSet string    `json:"replicaset"`
+	From       int       `json:"from"`
+	To         int       `json:"to"`
+}
+
+// Scaling is a scale-only change of a workload: not a rollout.
+type Scaling struct {
+	Cluster   string    `json:"cluster"`
+	Namespace string    `json:"namespace"`
+	Kind      string    `json:"kind"`
+	Name      string    `json:"name"`
+	At        time.Time `json:"at"`
+	From      int       `json:"from"`
+	To        int       `json:"to"`
+	User      string    `json:"user,omitempty"`
+}
+
+// Result is what Correlate found.
+type Result struct {
+	Rollouts []Rollout
+	Scaling  []Scaling
+}
