@@ -57,7 +57,7 @@ func TestInspectGolden(t *testing.T) {
 		{"rollouts-lab-basic.txt", []string{"rollouts", lab}},
 		{"rollouts-lab-basic.json", []string{"rollouts", "-o", "json", lab + "/events-list.json", lab + "/audit.log.gz"}},
 		{"rollouts-lab-basic-events.csv", []string{"rollouts", "-o", "csv", lab + "/watch-eventsv1.jsonl"}},
-		{"rollouts-lab-lifecycle-failed.jsonl", []string{"rollouts", "-o", "jsonl", "--outcome", "superseded", "../../testdata/lab-lifecycle"}},
+		{"rollouts-lab-lifecycle-superseded.jsonl", []string{"rollouts", "-o", "jsonl", "--outcome", "superseded", "../../testdata/lab-lifecycle"}},
 		{"changes-lab-lifecycle.json", []string{"changes", "-o", "json", "../../testdata/lab-lifecycle/audit.log.gz"}},
 		{"changes-lab-workloads.csv", []string{"changes", "-o", "csv", "../../testdata/lab-workloads/audit.log.gz"}},
 	} {

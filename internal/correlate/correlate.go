@@ -25,7 +25,7 @@ type podInfo struct {
 	Pod
 	rs       string
 	rsUID    string // uid of the ReplicaSet that created the pod, when known
-	created  int64 // for ordering and window checks
+	created  int64  // for ordering and window checks
 	failures []failure
 }
 
@@ -375,7 +375,9 @@ func maxRestarts(rec arrow.Record, i int) int {
 // deployment reconstructs the rollouts of one Deployment from its scale
 // steps, refined by the audit log.
 func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
-	slices.SortStableFunc(d.steps, func(a, b step) int { return cmp.Or(cmp.Compare(a.at, b.at), strings.Compare(a.ReplicaSet, b.ReplicaSet)) })
+	slices.SortStableFunc(d.steps, func(a, b step) int {
+		return cmp.Or(cmp.Compare(a.at, b.at), strings.Compare(a.ReplicaSet, b.ReplicaSet))
+	})
 	var (
 		rollouts []*Rollout
 		scaling  []Scaling
@@ -604,7 +606,9 @@ func (ix *index) finish(d *depInfo, r *Rollout, next *Rollout) {
 		}
 		candidates = append(candidates, p)
 	}
-	slices.SortFunc(candidates, func(a, b *podInfo) int { return cmp.Or(cmp.Compare(a.created, b.created), strings.Compare(a.Name, b.Name)) })
+	slices.SortFunc(candidates, func(a, b *podInfo) int {
+		return cmp.Or(cmp.Compare(a.created, b.created), strings.Compare(a.Name, b.Name))
+	})
 	rsUID := ""
 	for _, p := range candidates {
 		if p.rsUID != "" {

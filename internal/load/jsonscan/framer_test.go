@@ -80,7 +80,7 @@ func TestFramer(t *testing.T) {
 		},
 		{
 			name: "bad lines are reported and skipped", in: "{\"a\":1}\n{\"b\":\n not json\n{\"c\":3}\n{\"d\":4]\n{\"e\":5}",
-			recs:  []string{`{"a":1}`, `{"c":3}`, `{"e":5}`}, lines: []int64{1, 4, 6},
+			recs: []string{`{"a":1}`, `{"c":3}`, `{"e":5}`}, lines: []int64{1, 4, 6},
 			errs:   []string{"line 2: record truncated at end of line", "line 3: unexpected 'n' at start of line (not JSON?)", "line 5: invalid JSON at byte 6: mismatched bracket"},
 			layout: LayoutLines,
 		},
