@@ -222,13 +222,10 @@ func (ix *index) inferSteps() {
 		var d *depInfo
 		if owner != "" {
 			d = ix.deps[objKey{rk.nsKey, owner}]
-		} else {
-			// The longest Deployment name the ReplicaSet name fits.
-			for k, cand := range ix.deps {
-				if k.nsKey == rk.nsKey && replicaSetOf(rk.name, k.name) && (d == nil || len(k.name) > len(d.key.name)) {
-					d = cand
-				}
-			}
+		} else if i := strings.LastIndexByte(rk.name, '-'); i > 0 && replicaSetOf(rk.name, rk.name[:i]) {
+			// The name rule: the ReplicaSet name less its hash is the
+			// Deployment's (so api-gateway-5d4f8 is api-gateway's).
+			d = ix.deps[objKey{rk.nsKey, rk.name[:i]}]
 		}
 		if d == nil || slices.ContainsFunc(d.steps, func(s step) bool { return s.ReplicaSet == rk.name }) {
 			continue
