@@ -67,7 +67,8 @@ type index struct {
 	rsRev     map[objKey][]revAt  // ReplicaSet revision annotations over time
 	writes    map[objKey][]specWrite
 	deadlines map[objKey][]int64 // ProgressDeadlineExceeded times per Deployment
-	end       int64              // last time in the archive
+	jobs      map[objKey]*jobInfo
+	end       int64 // last time in the archive
 }
 
 type revAt struct {
@@ -81,7 +82,7 @@ func newIndex() *index {
 	return &index{
 		deps: map[objKey]*depInfo{}, pods: map[objKey]*podInfo{}, rsPods: map[objKey][]string{},
 		rsOwner: map[objKey]string{}, rsRev: map[objKey][]revAt{}, writes: map[objKey][]specWrite{},
-		deadlines: map[objKey][]int64{},
+		deadlines: map[objKey][]int64{}, jobs: map[objKey]*jobInfo{},
 	}
 }
 
@@ -117,6 +118,7 @@ func Correlate(events arrow.Record, changes arrow.Record) Result {
 		res.Rollouts = append(res.Rollouts, r...)
 		res.Scaling = append(res.Scaling, s...)
 	}
+	res.Rollouts = append(res.Rollouts, ix.jobRuns()...)
 	slices.SortStableFunc(res.Rollouts, func(a, b Rollout) int {
 		return cmp.Or(strings.Compare(a.Cluster, b.Cluster), a.Start.Compare(b.Start), strings.Compare(a.Namespace, b.Namespace),
 			strings.Compare(a.Kind, b.Kind), strings.Compare(a.Name, b.Name), cmp.Compare(a.Seq, b.Seq))
@@ -155,6 +157,10 @@ func (ix *index) readEvents(v *load.View) {
 				d.uid = uid
 			}
 			d.steps = append(d.steps, step{at: at, uid: v.Str(load.ColObjectUID, i), ScaleStep: s})
+		case "Job":
+			ix.jobEvent(k, v.Str(load.ColObjectUID, i), reason, msg, at)
+		case "CronJob":
+			ix.cronJobEvent(k, reason, msg, at)
 		case "ReplicaSet":
 			pod, created, ok := ParsePodRef(msg)
 			if !ok || reason != "SuccessfulCreate" && reason != "SuccessfulDelete" {
@@ -287,6 +293,38 @@ func (ix *index) readChanges(rec arrow.Record) {
 				at: at, user: str(load.CUser, i), agent: str(load.CUserAgent, i), auditID: str(load.CAuditID, i),
 				change: change, specChanged: changed, trigger: changed || change == "resumed",
 			})
+		case "jobs":
+			j := ix.job(k)
+			if uid := str(load.CObjectUID, i); uid != "" && j.uid == "" {
+				j.uid = uid
+			}
+			if sub == "" && verb == "create" {
+				if j.created == 0 || at < j.created {
+					j.created = at
+				}
+				if str(load.COwnerKind, i) == "CronJob" {
+					j.owner = str(load.COwnerName, i)
+				}
+				j.trigger = &Trigger{User: str(load.CUser, i), UserAgent: str(load.CUserAgent, i), At: time.Unix(0, at).UTC(), AuditID: str(load.CAuditID, i)}
+				if c := str(load.CChange, i); c != "" {
+					j.changes = []string{c}
+				}
+			}
+			for _, c := range conditions(rec, i) {
+				if c.status != "True" || c.at == 0 {
+					continue
+				}
+				switch c.typ {
+				case "Complete":
+					if j.done == 0 || c.at < j.done {
+						j.done = c.at
+					}
+				case "Failed":
+					if j.failed == 0 || c.at < j.failed {
+						j.failed, j.reason = c.at, c.reason
+					}
+				}
+			}
 		case "replicasets":
 			if owner := str(load.COwnerName, i); owner != "" && str(load.COwnerKind, i) == "Deployment" {
 				ix.rsOwner[k] = owner
@@ -305,6 +343,12 @@ func (ix *index) readChanges(rec arrow.Record) {
 			}
 			switch {
 			case sub == "" && verb == "create":
+				if owner := str(load.COwnerName, i); owner != "" && str(load.COwnerKind, i) == "Job" {
+					j := ix.job(objKey{k.nsKey, owner})
+					if !slices.Contains(j.pods, k.name) {
+						j.pods = append(j.pods, k.name)
+					}
+				}
 				if owner := str(load.COwnerName, i); owner != "" && str(load.COwnerKind, i) == "ReplicaSet" {
 					p.rs, p.ReplicaSet = owner, owner
 					if uid := str(load.COwnerUID, i); uid != "" {

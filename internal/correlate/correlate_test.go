@@ -160,3 +160,29 @@ func TestDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// Job runs of lab-jobs' README, from events alone and with audit logs.
+func TestLabJobs(t *testing.T) {
+	want := strings.Join([]string{
+		"16:47:48 batch-jobs/report-2024 complete",
+		"16:47:56 batch-jobs/db-migrate failed",
+		"16:49:00 batch-jobs/cleanup-29927089 complete",
+		"16:50:00 batch-jobs/cleanup-29927090 complete",
+		"16:51:00 batch-jobs/cleanup-29927091 complete",
+	}, "\n") + "\n"
+	for _, files := range [][]string{lab("lab-jobs", "events-list.json"), lab("lab-jobs", "watch-core.json", "audit.log.gz")} {
+		rs := rollouts(t, archive.Options{}, files...)
+		if got := summary(rs, false); got != want {
+			t.Errorf("%v:\n%s\nwant:\n%s", files, got, want)
+			continue
+		}
+		failed := rs[1]
+		if len(failed.Pods) != 3 || !strings.HasPrefix(failed.FailureReason, "BackoffLimitExceeded") || failed.End == nil ||
+			failed.End.Format("15:04:05") != "16:48:44" {
+			t.Errorf("db-migrate: %d pods, %q, end %v", len(failed.Pods), failed.FailureReason, failed.End)
+		}
+		if rs[0].Kind != "Job" || len(rs[0].Pods) != 2 || rs[2].Owner != "cleanup" || rs[4].Seq != 3 {
+			t.Errorf("runs: %+v", rs)
+		}
+	}
+}

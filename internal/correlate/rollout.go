@@ -22,6 +22,7 @@ type Rollout struct {
 	Kind            string         `json:"kind"`
 	Name            string         `json:"name"`
 	UID             string         `json:"uid,omitempty"`
+	Owner           string         `json:"owner,omitempty"` // the CronJob of a Job run
 	Revision        string         `json:"revision,omitempty"`
 	Seq             int            `json:"seq"`
 	NewReplicaSet   string         `json:"new_replicaset,omitempty"`
