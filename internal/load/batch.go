@@ -65,9 +65,17 @@ type Batch struct {
 	bl   *array.BooleanBuilder
 }
 
-// NewBatch returns an empty batch allocating from mem. Release it when done.
-func NewBatch(mem memory.Allocator) *Batch {
-	b := &Batch{b: array.NewRecordBuilder(mem, EventSchema)}
+// NewBatch returns an empty batch of EventSchema allocating from mem.
+// Release it when done.
+func NewBatch(mem memory.Allocator) *Batch { return newBatch(mem, EventSchema) }
+
+// NewDecodeBatch returns a batch for decoders: DecodeSchema, EventSchema with
+// plain strings instead of dictionaries, which are cheaper to append to;
+// the merged table is dictionary-encoded once (Batch.AppendFrom).
+func NewDecodeBatch(mem memory.Allocator) *Batch { return newBatch(mem, DecodeSchema) }
+
+func newBatch(mem memory.Allocator, schema *arrow.Schema) *Batch {
+	b := &Batch{b: array.NewRecordBuilder(mem, schema)}
 	for i := 0; i < NumColumns; i++ {
 		switch fb := b.b.Field(i).(type) {
 		case *array.BinaryDictionaryBuilder:
@@ -98,6 +106,10 @@ func (b *Batch) Release() { b.b.Release() }
 func (b *Batch) NewRecord() arrow.Record { return b.b.NewRecord() }
 
 func (b *Batch) putDict(col int, v []byte) {
+	if b.dict[col] == nil {
+		b.putStr(col, v)
+		return
+	}
 	if len(v) == 0 {
 		b.dict[col].AppendNull()
 		return
@@ -106,6 +118,14 @@ func (b *Batch) putDict(col int, v []byte) {
 }
 
 func (b *Batch) putDictString(col int, v string) {
+	if b.dict[col] == nil {
+		if v == "" {
+			b.str[col].AppendNull()
+		} else {
+			b.str[col].Append(v)
+		}
+		return
+	}
 	if v == "" {
 		b.dict[col].AppendNull()
 		return

@@ -113,3 +113,16 @@ const (
 	APIEventsV1 = "events.k8s.io/v1" // events.k8s.io/v1 (or v1beta1) Event
 	APIAudit    = "audit"            // an event write found in an audit log
 )
+
+// DecodeSchema is EventSchema with plain strings in place of dictionaries:
+// the schema of the batches decoders produce before merging.
+var DecodeSchema = func() *arrow.Schema {
+	fields := EventSchema.Fields()
+	for i := range fields {
+		if _, ok := fields[i].Type.(*arrow.DictionaryType); ok {
+			fields[i].Type = arrow.BinaryTypes.String
+		}
+	}
+	md := EventSchema.Metadata()
+	return arrow.NewSchema(fields, &md)
+}()

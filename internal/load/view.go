@@ -25,7 +25,7 @@ type column struct {
 	bl      *array.Boolean
 }
 
-// NewView wraps rec, which must have EventSchema.
+// NewView wraps rec, which must have EventSchema or DecodeSchema.
 func NewView(rec arrow.Record) *View {
 	v := &View{Rec: rec}
 	for i := 0; i < NumColumns; i++ {
@@ -74,16 +74,6 @@ func (v *View) Bytes(col, i int) []byte {
 		return nil
 	}
 	return unsafe.Slice(unsafe.StringData(s), len(s))
-}
-
-// DictIndex returns the dictionary index of a dictionary column's value, or
-// -1 for null. Indexes are only comparable within one record.
-func (v *View) DictIndex(col, i int) int {
-	c := &v.cols[col]
-	if c.dict.IsNull(i) {
-		return -1
-	}
-	return c.dict.GetValueIndex(i)
 }
 
 // Int32 returns an int32 column's value and whether it is set.

@@ -301,7 +301,7 @@ func applyPatches(mem memory.Allocator, batches []arrow.Record, patches []eventP
 			}
 		}
 	}
-	out := load.NewBatch(mem)
+	out := load.NewDecodeBatch(mem)
 	defer out.Release()
 	var row load.EventRow
 	for i := range patches {

@@ -38,7 +38,7 @@ type decodeWorker struct {
 func newDecodeWorker(opts Options, allow func(k8sjson.Shape) bool, files []*FileStats, sources []load.Source) *decodeWorker {
 	return &decodeWorker{
 		opts: opts, allow: allow, files: files, sources: sources,
-		batch:       load.NewBatch(opts.Mem),
+		batch:       load.NewDecodeBatch(opts.Mem),
 		skipReasons: map[string]int64{},
 	}
 }

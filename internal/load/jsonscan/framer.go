@@ -330,6 +330,25 @@ func (f *Framer) stepObject() error {
 	start := f.pos
 	s := &f.scan
 	s.Reset(f.buf[start:f.n])
+	if f.layout == LayoutStream {
+		// Most streams are all records: skip the object whole, and walk
+		// its keys only if it may be a List after all.
+		s.Skip()
+		if s.Err() == nil {
+			end := start + s.Pos()
+			rec := f.buf[start:end]
+			if !bytes.Contains(rec, []byte(`"items"`)) {
+				if cut := truncatedAt(rec); cut > 0 {
+					f.fail(start, errors.New("record truncated: a new object starts in column 0 before it ends"))
+					f.advance(start + cut)
+					return nil
+				}
+				f.record(start, end)
+				return nil
+			}
+		}
+		s.Reset(f.buf[start:f.n])
+	}
 	s.Object()
 	for first := true; ; first = false {
 		key, ok := s.Key(first)

@@ -91,6 +91,14 @@ func (s *Scanner) syntax(msg string) {
 }
 
 func (s *Scanner) ws() {
+	// Compact JSON has no white space between tokens: one compare.
+	if s.pos < len(s.buf) && s.buf[s.pos] > ' ' {
+		return
+	}
+	s.wsSlow()
+}
+
+func (s *Scanner) wsSlow() {
 	for s.pos < len(s.buf) {
 		switch s.buf[s.pos] {
 		case ' ', '\t', '\n', '\r':

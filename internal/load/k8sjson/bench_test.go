@@ -23,7 +23,7 @@ func benchDecode(b *testing.B, input []byte) {
 	prov := load.Provenance{Cluster: "bench", Format: "bench", File: "bench"}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		batch := load.NewBatch(mem)
+		batch := load.NewDecodeBatch(mem)
 		f := jsonscan.NewFramer(bytes.NewReader(input), jsonscan.Options{})
 		for blk := f.Next(); blk != nil; blk = f.Next() {
 			for _, r := range blk.Records {
