@@ -30,9 +30,9 @@ func newRolloutsCmd(s streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rollouts PATH...",
 		Short: "Reconstruct every rollout: trigger, ReplicaSets, pods, phases, outcome",
-		Long: `rollouts reconstructs each rollout of the Deployments in the archive (a change
-of the pod template and what the cluster did to carry it out), and each Job
-run (also those a CronJob started), from events
+		Long: `rollouts reconstructs each rollout of the Deployments, StatefulSets and
+DaemonSets in the archive (a change of the pod template and what the cluster
+did to carry it out), and each Job run (also those a CronJob started), from events
 alone, or from events and audit logs together: the new and old ReplicaSets,
 the pods with their scheduling, image pull, start and readiness times, the
 trigger (who changed what, from audit logs), rollbacks, and the outcome:
@@ -97,7 +97,7 @@ docs/rollouts.md gives the exact rules. Scale-only changes are not rollouts.`,
 	f := cmd.Flags()
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text, json, jsonl or csv")
 	f.StringVarP(&o.namespace, "namespace", "n", "", "only this namespace")
-	f.StringVar(&o.kind, "kind", "", "only this workload kind (Deployment, Job)")
+	f.StringVar(&o.kind, "kind", "", "only this workload kind (Deployment, StatefulSet, DaemonSet, Job)")
 	f.StringVar(&o.name, "name", "", "only workloads with this name")
 	f.StringVar(&o.outcome, "outcome", "", "only this outcome: complete, failed, superseded or in-progress")
 	f.StringVar(&o.since, "since", "", "only rollouts starting at or after this time (RFC 3339)")

@@ -68,6 +68,8 @@ type index struct {
 	writes    map[objKey][]specWrite
 	deadlines map[objKey][]int64 // ProgressDeadlineExceeded times per Deployment
 	jobs      map[objKey]*jobInfo
+	inplaces  map[objKey]*inplaceInfo // StatefulSets and DaemonSets, by "Kind/name"
+	podEvents map[objKey][]podEvent
 	end       int64 // last time in the archive
 }
 
@@ -83,6 +85,7 @@ func newIndex() *index {
 		deps: map[objKey]*depInfo{}, pods: map[objKey]*podInfo{}, rsPods: map[objKey][]string{},
 		rsOwner: map[objKey]string{}, rsRev: map[objKey][]revAt{}, writes: map[objKey][]specWrite{},
 		deadlines: map[objKey][]int64{}, jobs: map[objKey]*jobInfo{},
+		inplaces: map[objKey]*inplaceInfo{}, podEvents: map[objKey][]podEvent{},
 	}
 }
 
@@ -119,6 +122,18 @@ func Correlate(events arrow.Record, changes arrow.Record) Result {
 		res.Scaling = append(res.Scaling, s...)
 	}
 	res.Rollouts = append(res.Rollouts, ix.jobRuns()...)
+	ikeys := make([]objKey, 0, len(ix.inplaces))
+	for k := range ix.inplaces {
+		ikeys = append(ikeys, k)
+	}
+	slices.SortFunc(ikeys, func(a, b objKey) int {
+		return cmp.Or(strings.Compare(a.cluster, b.cluster), strings.Compare(a.namespace, b.namespace), strings.Compare(a.name, b.name))
+	})
+	for _, k := range ikeys {
+		r, s := ix.inplaceRollouts(ix.inplaces[k])
+		res.Rollouts = append(res.Rollouts, r...)
+		res.Scaling = append(res.Scaling, s...)
+	}
 	slices.SortStableFunc(res.Rollouts, func(a, b Rollout) int {
 		return cmp.Or(strings.Compare(a.Cluster, b.Cluster), a.Start.Compare(b.Start), strings.Compare(a.Namespace, b.Namespace),
 			strings.Compare(a.Kind, b.Kind), strings.Compare(a.Name, b.Name), cmp.Compare(a.Seq, b.Seq))
@@ -183,34 +198,19 @@ func (ix *index) readEvents(v *load.View) {
 				setFirst(&p.Deleted, at)
 			}
 		case "Pod":
-			p := ix.pod(k)
-			if uid := v.Str(load.ColObjectUID, i); uid != "" && p.UID == "" {
-				p.UID = uid
+			e := podEvent{at: at, reason: reason, msg: msg, uid: v.Str(load.ColObjectUID, i), latest: v.Bool(load.ColLatest, i)}
+			e.count, _ = v.Int32(load.ColCount, i)
+			ix.podEvents[k] = append(ix.podEvents[k], e)
+			ix.applyPodEvent(ix.pod(k), e)
+		case "StatefulSet":
+			if pod, create, ok := parseStatefulSetPod(msg); ok {
+				c, _ := v.Int32(load.ColCount, i)
+				ix.inplaceEvent(ix.inplace(k, kind, v.Str(load.ColObjectUID, i)), pod, create, at, v.Time(load.ColFirstTime, i), c)
 			}
-			switch reason {
-			case "Scheduled":
-				if node, ok := ParseScheduled(msg); ok {
-					p.Node = node
-				}
-				setFirst(&p.Scheduled, at)
-			case "Pulling":
-				setFirst(&p.Pulling, at)
-			case "Pulled":
-				setFirst(&p.Pulled, at)
-				if p.Pulling == nil {
-					p.Pulling = tp(at) // "already present on machine": no pull
-				}
-			case "Started":
-				setFirst(&p.Started, at)
-			case "Killing":
-				setFirst(&p.Deleted, at)
-			}
-			if sig, ok := FailureSignal(reason, msg); ok {
-				p.failures = append(p.failures, failure{at: at, signal: sig, detail: strings.TrimPrefix(msg, combinedPrefix)})
-				if v.Bool(load.ColLatest, i) {
-					n, _ := v.Int32(load.ColCount, i)
-					p.Warnings[sig] += int(max(n, 1))
-				}
+		case "DaemonSet":
+			if pod, create, ok := ParsePodRef(msg); ok && (reason == "SuccessfulCreate" || reason == "SuccessfulDelete") {
+				c, _ := v.Int32(load.ColCount, i)
+				ix.inplaceEvent(ix.inplace(k, kind, v.Str(load.ColObjectUID, i)), pod, create, at, v.Time(load.ColFirstTime, i), c)
 			}
 		}
 	}
@@ -244,6 +244,46 @@ func (ix *index) inferSteps() {
 		}
 		if first != 0 {
 			d.steps = append(d.steps, step{at: first, ScaleStep: ScaleStep{ReplicaSet: rk.name, From: 0, To: len(pods), Up: true}})
+		}
+	}
+}
+
+// podEvent is a kubelet or scheduler event about a pod.
+type podEvent struct {
+	at          int64
+	reason, msg string
+	uid         string
+	count       int32
+	latest      bool
+}
+
+// applyPodEvent adds what a pod event says to p.
+func (ix *index) applyPodEvent(p *podInfo, e podEvent) {
+	if e.uid != "" && p.UID == "" {
+		p.UID = e.uid
+	}
+	switch e.reason {
+	case "Scheduled":
+		if node, ok := ParseScheduled(e.msg); ok {
+			p.Node = node
+		}
+		setFirst(&p.Scheduled, e.at)
+	case "Pulling":
+		setFirst(&p.Pulling, e.at)
+	case "Pulled":
+		setFirst(&p.Pulled, e.at)
+		if p.Pulling == nil {
+			p.Pulling = tp(e.at) // "already present on machine": no pull
+		}
+	case "Started":
+		setFirst(&p.Started, e.at)
+	case "Killing":
+		setFirst(&p.Deleted, e.at)
+	}
+	if sig, ok := FailureSignal(e.reason, e.msg); ok {
+		p.failures = append(p.failures, failure{at: e.at, signal: sig, detail: strings.TrimPrefix(e.msg, combinedPrefix)})
+		if e.latest {
+			p.Warnings[sig] += int(max(e.count, 1))
 		}
 	}
 }
@@ -292,6 +332,18 @@ func (ix *index) readChanges(rec arrow.Record) {
 			ix.writes[k] = append(ix.writes[k], specWrite{
 				at: at, user: str(load.CUser, i), agent: str(load.CUserAgent, i), auditID: str(load.CAuditID, i),
 				change: change, specChanged: changed, trigger: changed || change == "resumed",
+			})
+		case "statefulsets", "daemonsets":
+			if sub != "" || verb == "delete" {
+				continue
+			}
+			kind := map[string]string{"statefulsets": "StatefulSet", "daemonsets": "DaemonSet"}[res]
+			wk := objKey{k.nsKey, kind + "/" + k.name}
+			changed, _ := load.ChangeBool(rec, load.CSpecChanged, i)
+			change := str(load.CChange, i)
+			ix.writes[wk] = append(ix.writes[wk], specWrite{
+				at: at, user: str(load.CUser, i), agent: str(load.CUserAgent, i), auditID: str(load.CAuditID, i),
+				change: change, specChanged: changed, trigger: changed,
 			})
 		case "jobs":
 			j := ix.job(k)

@@ -130,7 +130,12 @@ func TestLabLifecycle(t *testing.T) {
 // The Recreate Deployment of lab-workloads starts when the old pods are
 // scaled away.
 func TestRecreate(t *testing.T) {
-	rs := rollouts(t, archive.Options{}, lab("lab-workloads", "events-list.json")...)
+	var rs []correlate.Rollout
+	for _, r := range rollouts(t, archive.Options{}, lab("lab-workloads", "events-list.json")...) {
+		if r.Kind == "Deployment" {
+			rs = append(rs, r)
+		}
+	}
 	if len(rs) != 2 || rs[1].Start.Format("15:04:05") != "16:45:21" || rs[1].Outcome != correlate.OutcomeComplete ||
 		fmt.Sprint(rs[1].OldReplicaSets) != "[metrics-974785bff]" {
 		t.Errorf("recreate: %s", summary(rs, false))
@@ -183,6 +188,50 @@ func TestLabJobs(t *testing.T) {
 		}
 		if rs[0].Kind != "Job" || len(rs[0].Pods) != 2 || rs[2].Owner != "cleanup" || rs[4].Seq != 3 {
 			t.Errorf("runs: %+v", rs)
+		}
+	}
+}
+
+// lab-workloads' StatefulSet and DaemonSet: creation, a rolling update
+// replacing pods in place, a scale-up that is not a rollout, and an update
+// stuck on a crash-looping pod.
+func TestLabWorkloads(t *testing.T) {
+	want := strings.Join([]string{
+		"16:43:25 data/db complete",
+		"16:43:25 infra/metrics complete",
+		"16:43:25 infra/node-agent complete",
+		"16:44:05 data/db complete",
+		"16:44:46 infra/node-agent complete",
+		"16:45:21 infra/metrics complete",
+		"16:46:06 data/db failed",
+	}, "\n") + "\n"
+	for _, files := range [][]string{lab("lab-workloads", "events-list.json"), lab("lab-workloads", "watch-eventsv1.jsonl", "audit.log.gz")} {
+		a, err := archive.Load(context.Background(), files, archive.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := correlate.Correlate(a.Events, a.Changes)
+		a.Release()
+		if got := summary(res.Rollouts, false); got != want {
+			t.Errorf("%v:\n%s\nwant:\n%s", files, got, want)
+			continue
+		}
+		for _, r := range res.Rollouts {
+			if r.Kind == "StatefulSet" && r.Seq == 2 {
+				var names []string
+				for _, p := range r.Pods {
+					names = append(names, p.Name)
+				}
+				if fmt.Sprint(names) != "[db-2 db-1 db-0]" {
+					t.Errorf("db update replaced %v, want reverse ordinal order", names)
+				}
+			}
+			if r.Kind == "DaemonSet" && r.Seq == 2 && len(r.Pods) != 3 {
+				t.Errorf("node-agent update: %d pods", len(r.Pods))
+			}
+		}
+		if len(res.Scaling) != 1 || res.Scaling[0].Name != "db" || res.Scaling[0].From != 3 || res.Scaling[0].To != 4 {
+			t.Errorf("scaling %+v", res.Scaling)
 		}
 	}
 }

@@ -1,0 +1,266 @@
+package correlate
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// StatefulSets and DaemonSets replace their pods in place: the controller
+// deletes a pod and creates its successor (the same name for a StatefulSet
+// ordinal, a new name on the same node for a DaemonSet). Their events carry
+// no revision, so rollouts are found from the pattern of deletes and
+// creates, and named by audit writes when those are loaded.
+
+// podOp is a pod create or delete by a workload controller.
+type podOp struct {
+	at     int64
+	key    int64 // for ordering: a whole-second time (lastTimestamp) sorts at the end of its second
+	pod    string
+	create bool
+}
+
+// inplaceInfo is one StatefulSet or DaemonSet.
+type inplaceInfo struct {
+	key  objKey
+	kind string
+	uid  string
+	ops  []podOp
+}
+
+// replaceWindow is how long after a delete the successor's create counts
+// as its replacement.
+const replaceWindow = int64(60 * time.Second)
+
+// parseStatefulSetPod parses the StatefulSet controller's pod events
+// (pkg/controller/statefulset/stateful_pod_control.go, recordPodEvent):
+// "create Pod db-0 in StatefulSet db successful", "delete Pod ...".
+func parseStatefulSetPod(msg string) (pod string, create, ok bool) {
+	msg = strings.TrimPrefix(msg, combinedPrefix)
+	verb, rest, ok := strings.Cut(msg, " Pod ")
+	if !ok || (verb != "create" && verb != "delete") {
+		return "", false, false
+	}
+	pod, _, ok = strings.Cut(rest, " in StatefulSet ")
+	return pod, verb == "create", ok && pod != ""
+}
+
+func (ix *index) inplace(k objKey, kind, uid string) *inplaceInfo {
+	w := ix.inplaces[objKey{k.nsKey, kind + "/" + k.name}]
+	if w == nil {
+		w = &inplaceInfo{key: k, kind: kind}
+		ix.inplaces[objKey{k.nsKey, kind + "/" + k.name}] = w
+	}
+	if w.uid == "" {
+		w.uid = uid
+	}
+	return w
+}
+
+// inplaceEvent records a controller pod event. An aggregated event (count
+// > 1, the same message for every create of one ordinal) stands for its
+// first and latest occurrence: first_time and the observation time.
+func (ix *index) inplaceEvent(w *inplaceInfo, pod string, create bool, at, first int64, count int32) {
+	add := func(t int64) {
+		if t == 0 {
+			return
+		}
+		op := podOp{at: t, key: t, pod: pod, create: create}
+		if t%1e9 == 0 {
+			// Only the second is known; the delete it replaces may be
+			// known to the nanosecond within the same second.
+			op.key = t + 1e9 - 1
+		}
+		if !slices.Contains(w.ops, op) {
+			w.ops = append(w.ops, op)
+		}
+	}
+	add(at)
+	if count > 1 {
+		add(first)
+	}
+}
+
+// inplaceRollouts reconstructs the rollouts of one StatefulSet or DaemonSet.
+//
+// The first creates make the creation rollout. Later, a delete of a live
+// pod that is followed by a create within replaceWindow is a replacement;
+// the first replacement after the previous rollout completed starts an
+// update rollout, which completes when as many pods as were live at its
+// start have been replaced and their successors started. A create with no
+// delete before it is a scale-up, a delete with no create after it a
+// scale-down (Scaling, not rollouts).
+func (ix *index) inplaceRollouts(w *inplaceInfo) ([]Rollout, []Scaling) {
+	slices.SortFunc(w.ops, func(a, b podOp) int {
+		return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(boolInt(a.create), boolInt(b.create)), strings.Compare(a.pod, b.pod))
+	})
+	var (
+		rollouts []*Rollout
+		scaling  []Scaling
+		cur      *Rollout
+		creation bool    // cur is the creation rollout
+		target   int     // pods an update rollout replaces
+		pending  int     // deletes waiting for their successor
+		created  []podOp // creates that belong to cur
+		done     bool    // no more pods are expected for cur
+		live     = map[string]bool{}
+		usedW    int
+	)
+	ws := ix.writes[objKey{w.key.nsKey, w.kind + "/" + w.key.name}]
+	start := func(at int64) {
+		cur = &Rollout{
+			Cluster: w.key.cluster, Namespace: w.key.namespace, Kind: w.kind, Name: w.key.name, UID: w.uid,
+			Seq: len(rollouts) + 1, Start: time.Unix(0, at).UTC(), OldReplicaSets: []string{}, Changes: []string{},
+			Pods: []Pod{}, Steps: []Step{}, Warnings: map[string]int{},
+		}
+		rollouts = append(rollouts, cur)
+		created, done, pending = nil, false, 0
+		for usedW < len(ws) && ws[usedW].at <= at+int64(2*time.Second) {
+			wr := ws[usedW]
+			usedW++
+			if wr.specChanged && wr.change != "" {
+				cur.Changes = append(cur.Changes, wr.change)
+			}
+			if wr.trigger {
+				cur.Trigger = &Trigger{User: wr.user, UserAgent: wr.agent, At: time.Unix(0, wr.at).UTC(), AuditID: wr.auditID}
+			}
+		}
+	}
+	// replaced reports whether delete i is followed by its successor's
+	// create (the same name for a StatefulSet, any new pod for a DaemonSet).
+	replaced := func(i int) bool {
+		op := w.ops[i]
+		for _, n := range w.ops[i+1:] {
+			if n.at > op.at+replaceWindow {
+				return false
+			}
+			if n.create && (n.pod == op.pod || w.kind == "DaemonSet") {
+				return true
+			}
+		}
+		return false
+	}
+	scale := func(at int64, from, to int) {
+		scaling = append(scaling, Scaling{Cluster: w.key.cluster, Namespace: w.key.namespace, Kind: w.kind, Name: w.key.name,
+			At: time.Unix(0, at).UTC(), From: from, To: to})
+	}
+	for i, op := range w.ops {
+		switch {
+		case op.create && len(rollouts) == 0:
+			start(op.at)
+			creation = true
+			created = append(created, op)
+		case op.create && cur != nil && !done && creation && op.at-created[len(created)-1].at <= replaceWindow:
+			created = append(created, op) // the next pod of the creation
+		case op.create && cur != nil && !done && pending > 0:
+			created = append(created, op) // a replacement
+			pending--
+		case op.create:
+			scale(op.at, len(live), len(live)+1)
+		case replaced(i):
+			if cur == nil || done {
+				start(op.at)
+				creation, target = false, len(live)
+			}
+			pending++
+		default:
+			scale(op.at, len(live), len(live)-1)
+		}
+		live[op.pod] = op.create
+		if !op.create {
+			delete(live, op.pod)
+		}
+		if cur == nil || done {
+			continue
+		}
+		next := i + 1
+		switch {
+		case creation && (next == len(w.ops) || !w.ops[next].create || w.ops[next].at-op.at > replaceWindow):
+			done = true
+		case !creation && len(created) >= target && pending == 0:
+			done = true
+		}
+		if done {
+			ix.finishInplace(w, cur, created)
+		}
+	}
+	if cur != nil && !done {
+		ix.finishInplace(w, cur, created)
+	}
+	out := make([]Rollout, 0, len(rollouts))
+	for i, r := range rollouts {
+		if r.Outcome == OutcomeInProgress && i+1 < len(rollouts) {
+			r.Outcome, r.End = OutcomeSuperseded, &rollouts[i+1].Start
+			d := r.End.Sub(r.Start).Seconds()
+			r.DurationSeconds = &d
+		}
+		out = append(out, *r)
+	}
+	return out, scaling
+}
+
+// finishInplace fills a rollout's pods (each create's incarnation: the
+// pod's events from its create until its next create) and outcome.
+func (ix *index) finishInplace(w *inplaceInfo, r *Rollout, created []podOp) {
+	var failures []failure
+	allUp, last := len(created) > 0, int64(0)
+	for _, c := range created {
+		p := ix.incarnation(w, c)
+		r.Pods = append(r.Pods, p.Pod)
+		for sig, n := range p.Warnings {
+			r.Warnings[sig] += n
+		}
+		failures = append(failures, p.failures...)
+		up := p.Ready
+		if up == nil {
+			up = p.Started
+		}
+		if up == nil {
+			allUp = false
+		} else if up.UnixNano() > last {
+			last = up.UnixNano()
+		}
+	}
+	r.Replicas = len(created)
+	r.Phases = phases(r.Pods)
+	slices.SortFunc(failures, func(a, b failure) int { return cmp.Compare(a.at, b.at) })
+	switch {
+	case allUp:
+		r.Outcome, r.End = OutcomeComplete, tp(last)
+	case len(failures) > 0:
+		r.Outcome, r.FailureReason = OutcomeFailed, failures[0].signal+": "+failures[0].detail
+	default:
+		r.Outcome = OutcomeInProgress
+	}
+	if r.End != nil {
+		d := r.End.Sub(r.Start).Seconds()
+		r.DurationSeconds = &d
+	}
+}
+
+// incarnation returns the pod created by op: the events of its name from
+// the create up to the next create of the same name.
+func (ix *index) incarnation(w *inplaceInfo, op podOp) *podInfo {
+	next := int64(1<<63 - 1)
+	for _, o := range w.ops {
+		if o.create && o.pod == op.pod && o.at > op.at && o.at < next {
+			next = o.at
+		}
+	}
+	p := &podInfo{Pod: Pod{Name: op.pod, Warnings: map[string]int{}, Created: tp(op.at)}, created: op.at}
+	for _, e := range ix.podEvents[objKey{w.key.nsKey, op.pod}] {
+		if e.at < op.at-int64(time.Second) || e.at >= next {
+			continue
+		}
+		ix.applyPodEvent(p, e)
+	}
+	return p
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
