@@ -41,7 +41,9 @@ Counts add up: read = observations kept + duplicates + skipped + rejected.`,
 			if err := o.validate(); err != nil {
 				return err
 			}
-			a, err := archive.Load(cmd.Context(), args, o.load.options(s))
+			opts := o.load.options(s)
+			opts.Summaries = true
+			a, err := archive.Load(cmd.Context(), args, opts)
 			if err != nil {
 				return err
 			}

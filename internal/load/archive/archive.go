@@ -37,6 +37,7 @@ type Options struct {
 	MaxErrors int              // rejected records kept per file for reporting; default 100
 	BatchRows int              // rows per decoded batch; default 64Ki
 	BlockSize int              // bytes per framed block; default 1 MiB
+	Summaries bool             // fill FileStats.Summary and Archive.Summary (time span, namespaces, reasons, kinds)
 }
 
 // FileStats describes one input file.
@@ -267,7 +268,7 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 	if len(patches) > 0 {
 		batches = append(batches, applyPatches(opts.Mem, batches, patches))
 	}
-	table, err := merge(opts.Mem, batches, files)
+	table, err := merge(opts.Mem, batches, files, opts.Summaries)
 	if err != nil {
 		return nil, err
 	}
@@ -294,7 +295,9 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 		if v.Bool(load.ColLatest, i) {
 			a.Totals.Events++
 		}
-		a.Summary.add(v, i)
+		if opts.Summaries {
+			a.Summary.add(v, i)
+		}
 	}
 	return a, nil
 }

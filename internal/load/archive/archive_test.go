@@ -193,7 +193,7 @@ func TestClustersAndCompression(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(dir, "cluster=prod", "date=2026-11-25", "events.jsonl.zst"), enc.EncodeAll(raw, nil), 0o644)
 	os.WriteFile(filepath.Join(dir, "cluster=staging", "date=2026-11-25", "events.jsonl"), raw, 0o644)
-	a := loadT(t, []string{dir}, Options{Cluster: "ignored"})
+	a := loadT(t, []string{dir}, Options{Cluster: "ignored", Summaries: true})
 	if a.Totals.Events != 278 || len(a.Summary.Clusters) != 2 || a.Summary.Clusters["prod"] != 140 || a.Summary.Clusters["staging"] != 140 {
 		t.Errorf("totals %+v clusters %v", a.Totals, a.Summary.Clusters)
 	}
@@ -201,7 +201,7 @@ func TestClustersAndCompression(t *testing.T) {
 		t.Errorf("file %+v", a.Files[0])
 	}
 	// --cluster names inputs without a cluster= segment.
-	b := loadT(t, labPaths("events-list.json"), Options{Cluster: "lab"})
+	b := loadT(t, labPaths("events-list.json"), Options{Cluster: "lab", Summaries: true})
 	if b.Summary.Clusters["lab"] != 139 {
 		t.Errorf("clusters %v", b.Summary.Clusters)
 	}

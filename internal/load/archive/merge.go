@@ -27,15 +27,19 @@ import (
 // not depend on the order of inputs or workers.
 
 type rowRef struct {
-	batch int32
-	row   int32
-	id    uint64 // identity hash
-	obs   uint64 // observation hash
-	file  int32  // rank of the source file name
-	off   int64
+	batch    int32
+	row      int32
+	id, id2  uint64 // identity hash, 128 bits
+	obs, ob2 uint64 // observation hash, 128 bits
+	file     int32  // rank of the source file name
+	off      int64
 }
 
-var seed = maphash.MakeSeed()
+// Two independent 64-bit hashes make a 128-bit key: two different
+// identities or observations colliding is about as likely as a bit flip in
+// memory (2^-128 per pair), so equal keys are taken as equal content without
+// comparing the strings again.
+var seed, seed2 = maphash.MakeSeed(), maphash.MakeSeed()
 
 func identityHash(h *maphash.Hash, v *load.View, i int) uint64 {
 	h.Reset()
@@ -89,48 +93,9 @@ func writeInt(h *maphash.Hash, n int64) {
 	h.Write(b[:])
 }
 
-// sameIdentity and sameObservation confirm hash matches exactly.
-func sameIdentity(a *load.View, i int, b *load.View, j int) bool {
-	for _, col := range []int{load.ColCluster, load.ColNamespace, load.ColName} {
-		if a.Str(col, i) != b.Str(col, j) {
-			return false
-		}
-	}
-	if a.Str(load.ColName, i) != "" {
-		return true
-	}
-	if a.Str(load.ColUID, i) != b.Str(load.ColUID, j) {
-		return false
-	}
-	return a.Str(load.ColUID, i) != "" || sameObservation(a, i, b, j) &&
-		a.Str(load.ColObjectUID, i) == b.Str(load.ColObjectUID, j) &&
-		a.Str(load.ColObjectName, i) == b.Str(load.ColObjectName, j)
-}
-
-func sameObservation(a *load.View, i int, b *load.View, j int) bool {
-	for _, col := range []int{load.ColFirstTime, load.ColLastTime, load.ColEventTime, load.ColSeriesLastTime} {
-		if a.Time(col, i) != b.Time(col, j) {
-			return false
-		}
-	}
-	for _, col := range []int{load.ColCount, load.ColSeriesCount} {
-		x, _ := a.Int32(col, i)
-		y, _ := b.Int32(col, j)
-		if x != y {
-			return false
-		}
-	}
-	for _, col := range []int{load.ColReason, load.ColType, load.ColMessage} {
-		if a.Str(col, i) != b.Str(col, j) {
-			return false
-		}
-	}
-	return true
-}
-
 // merge deduplicates the decoded batches into one sorted record and fills
 // the per-file event, observation and duplicate counts.
-func merge(mem memory.Allocator, batches []arrow.Record, files []*FileStats) (arrow.Record, error) {
+func merge(mem memory.Allocator, batches []arrow.Record, files []*FileStats, summaries bool) (arrow.Record, error) {
 	views := make([]*load.View, len(batches))
 	total := 0
 	for i, b := range batches {
@@ -148,24 +113,25 @@ func merge(mem memory.Allocator, batches []arrow.Record, files []*FileStats) (ar
 	}
 
 	refs := make([]rowRef, 0, total)
-	var h maphash.Hash
+	var h, h2 maphash.Hash
 	h.SetSeed(seed)
+	h2.SetSeed(seed2)
 	for bi, v := range views {
 		for i := 0; i < v.Len(); i++ {
 			refs = append(refs, rowRef{
 				batch: int32(bi), row: int32(i),
-				id:   identityHash(&h, v, i),
-				obs:  observationHash(&h, v, i),
+				id: identityHash(&h, v, i), id2: identityHash(&h2, v, i),
+				obs: observationHash(&h, v, i), ob2: observationHash(&h2, v, i),
 				file: fileRank[v.Str(load.ColSourceFile, i)],
 				off:  v.Int64(load.ColSourceOffset, i),
 			})
 		}
 	}
 	slices.SortFunc(refs, func(a, b rowRef) int {
-		if c := cmp.Compare(a.id, b.id); c != 0 {
+		if c := cmp.Or(cmp.Compare(a.id, b.id), cmp.Compare(a.id2, b.id2)); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(a.obs, b.obs); c != 0 {
+		if c := cmp.Or(cmp.Compare(a.obs, b.obs), cmp.Compare(a.ob2, b.ob2)); c != 0 {
 			return c
 		}
 		if c := cmp.Compare(a.file, b.file); c != 0 {
@@ -187,12 +153,10 @@ func merge(mem memory.Allocator, batches []arrow.Record, files []*FileStats) (ar
 	out := make([]kept, 0, len(refs))
 	var idFiles, obsFiles []int32
 	for lo := 0; lo < len(refs); {
-		// One identity: refs[lo:hi] share the hash; split off exact
-		// mismatches (hash collisions) by comparing with the first.
+		// One identity: refs[lo:hi].
 		hi := lo + 1
 		first := refs[lo]
-		fv := views[first.batch]
-		for hi < len(refs) && refs[hi].id == first.id && sameIdentity(fv, int(first.row), views[refs[hi].batch], int(refs[hi].row)) {
+		for hi < len(refs) && refs[hi].id == first.id && refs[hi].id2 == first.id2 {
 			hi++
 		}
 		idFiles = idFiles[:0]
@@ -202,7 +166,7 @@ func merge(mem memory.Allocator, batches []arrow.Record, files []*FileStats) (ar
 			o := refs[olo]
 			ov := views[o.batch]
 			obsFiles = append(obsFiles[:0], o.file)
-			for ohi < hi && refs[ohi].obs == o.obs && sameObservation(ov, int(o.row), views[refs[ohi].batch], int(refs[ohi].row)) {
+			for ohi < hi && refs[ohi].obs == o.obs && refs[ohi].ob2 == o.ob2 {
 				if !slices.Contains(obsFiles, refs[ohi].file) {
 					obsFiles = append(obsFiles, refs[ohi].file)
 				}
@@ -211,7 +175,9 @@ func merge(mem memory.Allocator, batches []arrow.Record, files []*FileStats) (ar
 			}
 			for _, f := range obsFiles {
 				byName[f].Observations++
-				byName[f].Summary.add(ov, int(o.row))
+				if summaries {
+					byName[f].Summary.add(ov, int(o.row))
+				}
 				if !slices.Contains(idFiles, f) {
 					idFiles = append(idFiles, f)
 				}
