@@ -24,8 +24,9 @@ type objKey struct {
 type podInfo struct {
 	Pod
 	rs       string
-	rsUID    string // uid of the ReplicaSet that created the pod, when known
-	created  int64  // for ordering and window checks
+	rsUID    string     // uid of the ReplicaSet that created the pod, when known
+	events   []podEvent // every event about a pod of this name, for StatefulSet incarnations
+	created  int64      // for ordering and window checks
 	failures []failure
 }
 
@@ -69,8 +70,7 @@ type index struct {
 	deadlines map[objKey][]int64 // ProgressDeadlineExceeded times per Deployment
 	jobs      map[objKey]*jobInfo
 	inplaces  map[objKey]*inplaceInfo // StatefulSets and DaemonSets, by "Kind/name"
-	podEvents map[objKey][]podEvent
-	end       int64 // last time in the archive
+	end       int64                   // last time in the archive
 }
 
 type revAt struct {
@@ -85,7 +85,7 @@ func newIndex() *index {
 		deps: map[objKey]*depInfo{}, pods: map[objKey]*podInfo{}, rsPods: map[objKey][]string{},
 		rsOwner: map[objKey]string{}, rsRev: map[objKey][]revAt{}, writes: map[objKey][]specWrite{},
 		deadlines: map[objKey][]int64{}, jobs: map[objKey]*jobInfo{},
-		inplaces: map[objKey]*inplaceInfo{}, podEvents: map[objKey][]podEvent{},
+		inplaces: map[objKey]*inplaceInfo{},
 	}
 }
 
@@ -200,8 +200,9 @@ func (ix *index) readEvents(v *load.View) {
 		case "Pod":
 			e := podEvent{at: at, reason: reason, msg: msg, uid: v.Str(load.ColObjectUID, i), latest: v.Bool(load.ColLatest, i)}
 			e.count, _ = v.Int32(load.ColCount, i)
-			ix.podEvents[k] = append(ix.podEvents[k], e)
-			ix.applyPodEvent(ix.pod(k), e)
+			p := ix.pod(k)
+			p.events = append(p.events, e)
+			ix.applyPodEvent(p, e)
 		case "StatefulSet":
 			if pod, create, ok := parseStatefulSetPod(msg); ok {
 				c, _ := v.Int32(load.ColCount, i)

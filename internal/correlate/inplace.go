@@ -249,7 +249,11 @@ func (ix *index) incarnation(w *inplaceInfo, op podOp) *podInfo {
 		}
 	}
 	p := &podInfo{Pod: Pod{Name: op.pod, Warnings: map[string]int{}, Created: tp(op.at)}, created: op.at}
-	for _, e := range ix.podEvents[objKey{w.key.nsKey, op.pod}] {
+	var events []podEvent
+	if all := ix.pods[objKey{w.key.nsKey, op.pod}]; all != nil {
+		events = all.events
+	}
+	for _, e := range events {
 		if e.at < op.at-int64(time.Second) || e.at >= next {
 			continue
 		}
