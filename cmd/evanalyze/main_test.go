@@ -53,6 +53,7 @@ func TestInspectGolden(t *testing.T) {
 		{"inspect-lab-basic.txt", []string{"inspect", lab}},
 		{"inspect-lab-basic.json", []string{"inspect", "-o", "json", lab}},
 		{"inspect-bad.txt", []string{"inspect", "../../testdata/bad"}},
+		{"inspect-public-yaml.txt", []string{"inspect", "../../testdata/public"}},
 		{"changes-lab-basic.txt", []string{"changes", lab + "/audit.log.gz"}},
 		{"rollouts-lab-basic.txt", []string{"rollouts", lab}},
 		{"rollouts-lab-jobs.txt", []string{"rollouts", "../../testdata/lab-jobs"}},

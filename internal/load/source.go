@@ -86,14 +86,14 @@ func Expand(paths []string, cluster string) ([]Source, []Skipped, error) {
 }
 
 // IsArchiveName reports whether a file found in a directory is read: JSON
-// (.json, .jsonl, .ndjson), logs (.log, and rotated names such as
-// audit.log.1), optionally compressed (.gz, .zst).
+// (.json, .jsonl, .ndjson), YAML (.yaml, .yml), logs (.log, and rotated
+// names such as audit.log.1), optionally compressed (.gz, .zst).
 func IsArchiveName(name string) bool {
 	n := strings.ToLower(name)
 	for _, ext := range []string{".gz", ".zst", ".zstd"} {
 		n = strings.TrimSuffix(n, ext)
 	}
-	for _, ext := range []string{".json", ".jsonl", ".ndjson", ".log"} {
+	for _, ext := range []string{".json", ".jsonl", ".ndjson", ".log", ".yaml", ".yml"} {
 		if strings.HasSuffix(n, ext) {
 			return true
 		}

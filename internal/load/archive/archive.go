@@ -6,6 +6,7 @@
 package archive
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -21,10 +22,11 @@ import (
 	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/jsonscan"
 	"github.com/evanalyze/evanalyze/internal/load/k8sjson"
+	"github.com/evanalyze/evanalyze/internal/load/yamlrec"
 )
 
 // Formats accepted by Options.Format ("" or "auto" detects per file).
-var Formats = []string{"auto", "k8s-list", "json-array", "json-stream", "event-lines", "watch", "eventrouter", "event-exporter"}
+var Formats = []string{"auto", "k8s-list", "json-array", "json-stream", "event-lines", "watch", "eventrouter", "event-exporter", "audit", "yaml"}
 
 // Options configure Load.
 type Options struct {
@@ -144,6 +146,7 @@ var ErrStrict = errors.New("rejected record (--strict)")
 type job struct {
 	file  int
 	block *jsonscan.Block
+	yaml  bool // the block holds records converted from YAML
 }
 
 // Load reads paths into an Archive.
@@ -320,7 +323,24 @@ func frame(ctx context.Context, src load.Source, opts Options, fs *FileStats, id
 		return
 	}
 	defer r.Close()
-	fr := jsonscan.NewFramer(r, jsonscan.Options{BlockSize: opts.BlockSize})
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, _ := br.Peek(4096)
+	auto := opts.Format == "" || opts.Format == "auto"
+	if opts.Format == "yaml" || auto && (isYAMLName(src.Path) || yamlrec.Looks(head)) {
+		cr := &countingReader{r: br}
+		b, _ := yamlrec.Convert(cr)
+		select {
+		case jobs <- job{file: idx, block: b, yaml: true}:
+		case <-ctx.Done():
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		fs.Compression = string(comp)
+		fs.Layout = "yaml-" + b.Layout.String()
+		fs.Bytes = cr.n
+		return
+	}
+	fr := jsonscan.NewFramer(br, jsonscan.Options{BlockSize: opts.BlockSize})
 	for ctx.Err() == nil {
 		b := fr.Next()
 		if b == nil {
@@ -340,6 +360,25 @@ func frame(ctx context.Context, src load.Source, opts Options, fs *FileStats, id
 		fs.Read++
 		fs.addError(&load.InputError{File: fs.File, Offset: fr.Offset(), Err: fmt.Errorf("read: %w", err)}, opts.MaxErrors)
 	}
+}
+
+func isYAMLName(path string) bool {
+	n := strings.ToLower(path)
+	for _, ext := range []string{".gz", ".zst", ".zstd"} {
+		n = strings.TrimSuffix(n, ext)
+	}
+	return strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml")
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 func (fs *FileStats) addError(e *load.InputError, max int) {
@@ -375,6 +414,10 @@ func allowedShapes(format string) (func(k8sjson.Shape) bool, error) {
 		return accept(k8sjson.ShapeWatch), nil
 	case "eventrouter":
 		return accept(k8sjson.ShapeEventRouter), nil
+	case "audit":
+		return accept(k8sjson.ShapeAudit), nil
+	case "yaml":
+		return func(k8sjson.Shape) bool { return true }, nil
 	}
 	return nil, fmt.Errorf("unknown input format %q (want one of %v)", format, Formats)
 }
@@ -416,6 +459,10 @@ func shapeFormat(shape k8sjson.Shape, layout string) string {
 			return "json-array"
 		case "lines":
 			return "event-lines"
+		case "yaml-list":
+			return "yaml-list"
+		case "yaml-array", "yaml-stream":
+			return "yaml"
 		}
 		return "json-stream"
 	}

@@ -235,3 +235,27 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// YAML archives from real support bundles and kspan's recorded stream.
+func TestYAML(t *testing.T) {
+	a := loadT(t, []string{"../../../testdata/public"}, Options{})
+	byName := map[string]*FileStats{}
+	for _, f := range a.Files {
+		byName[filepath.Base(f.File)] = f
+	}
+	k := byName["deployment-2-pods.yaml"]
+	if k.Format != "yaml" || k.Events != 19 || k.Skipped != 7 || k.Rejected != 0 || k.SkipReasons["not an event: kind Pod"] != 4 {
+		t.Errorf("kspan: %+v", k)
+	}
+	c, e := byName["core-v1.events.yaml"], byName["events.k8s.io-v1.events.yaml"]
+	if c.Format != "yaml-list" || c.Events != 8 || e.Events != 8 || e.Duplicates != 8 || a.Totals.Rejected != 0 {
+		t.Errorf("rancher: core %+v, v1 %+v", c, e)
+	}
+	// The line of each record is its YAML line.
+	v := load.NewView(a.Events)
+	for i := 0; i < v.Len(); i++ {
+		if v.Int64(load.ColSourceLine, i) < 2 {
+			t.Fatalf("row %d: line %d", i, v.Int64(load.ColSourceLine, i))
+		}
+	}
+}

@@ -47,6 +47,9 @@ func (w *decodeWorker) decodeBlock(j job) {
 	b := j.block
 	fs := w.files[j.file]
 	layout := b.Layout.String()
+	if j.yaml {
+		layout = "yaml-" + layout
+	}
 	prov := load.Provenance{Cluster: w.sources[j.file].Cluster, File: fs.File}
 	for _, fe := range b.Errors {
 		w.read++
