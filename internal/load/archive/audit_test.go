@@ -101,3 +101,16 @@ func TestAuditStages(t *testing.T) {
 		t.Errorf("changes: %d rows, stage %q, agent %q", rec.NumRows(), load.ChangeString(rec, load.CStage, 0), load.ChangeString(rec, load.CUserAgent, 0))
 	}
 }
+
+// An AKS diagnostic-logs export: audit events as JSON strings inside an
+// Event Hubs envelope.
+func TestAKSEnvelope(t *testing.T) {
+	a := loadT(t, []string{"../../../testdata/public/sysdig-aks-audit-sample/event.json"}, Options{})
+	f := a.Files[0]
+	if f.Read != 22 || f.Audit.Records != 22 || f.Rejected != 0 || f.Envelopes["azure-diagnostics"] != 1 || f.Format != "audit" {
+		t.Fatalf("AKS sample: read %d, audit %+v, rejected %d, envelopes %v, format %s", f.Read, f.Audit, f.Rejected, f.Envelopes, f.Format)
+	}
+	if f.Audit.ByLevel["Metadata"] != 12 || f.Audit.ByLevel["Request"] != 10 {
+		t.Errorf("levels %v", f.Audit.ByLevel)
+	}
+}

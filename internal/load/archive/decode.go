@@ -20,12 +20,13 @@ type decodeWorker struct {
 	row   load.EventRow
 	batch *load.Batch
 
-	aud     audit.Decoder
-	ch      load.ChangeRow
-	changes []load.ChangeRow // write requests, owned
-	reads   []readRef        // read requests, for counting them once per auditID
-	patches []eventPatch     // event patches found in audit logs, owned
-	audit   AuditStats       // of the current block
+	aud       audit.Decoder
+	ch        load.ChangeRow
+	changes   []load.ChangeRow // write requests, owned
+	reads     []readRef        // read requests, for counting them once per auditID
+	patches   []eventPatch     // event patches found in audit logs, owned
+	audit     AuditStats       // of the current block
+	envelopes map[string]int64 // records found inside log shipper envelopes, by envelope
 
 	// counts for the current block
 	read, records, rejected, skipped, warnings int64
@@ -40,6 +41,7 @@ func newDecodeWorker(opts Options, allow func(k8sjson.Shape) bool, files []*File
 		opts: opts, allow: allow, files: files, sources: sources,
 		batch:       load.NewDecodeBatch(opts.Mem),
 		skipReasons: map[string]int64{},
+		envelopes:   map[string]int64{},
 	}
 }
 
@@ -57,38 +59,57 @@ func (w *decodeWorker) decodeBlock(j job) {
 	}
 	for _, r := range b.Records {
 		w.read++
-		res, err := w.dec.Decode(b.Data[r.Start:r.End], &w.row)
 		off := b.Base + int64(r.Start)
+		w.record(b.Data[r.Start:r.End], fs, &prov, layout, r.Line, off, 0)
+	}
+}
+
+// record decodes one record; depth counts envelopes already opened.
+func (w *decodeWorker) record(rec []byte, fs *FileStats, prov *load.Provenance, layout string, line, off int64, depth int) {
+	{
+		res, err := w.dec.Decode(rec, &w.row)
 		if err != nil {
-			w.reject(&load.InputError{File: fs.File, Line: r.Line, Offset: off, Err: err})
-			continue
+			if depth == 0 {
+				if inner, env := w.dec.Unwrap(rec); len(inner) > 0 {
+					// Copy: decoding the inner records reuses the
+					// decoder's buffers that inner may alias.
+					w.envelopes[env]++
+					w.read += int64(len(inner) - 1) // each inner record is a record read
+					for _, in := range inner {
+						w.record(append([]byte(nil), in...), fs, prov, env, line, off, depth+1)
+					}
+					return
+				}
+			}
+			w.reject(&load.InputError{File: fs.File, Line: line, Offset: off, Err: err})
+			return
 		}
 		if !w.allow(res.Shape) {
-			w.reject(&load.InputError{File: fs.File, Line: r.Line, Offset: off,
+			w.reject(&load.InputError{File: fs.File, Line: line, Offset: off,
 				Err: fmt.Errorf("not a %s record (looks like %s)", w.opts.Format, res.Shape)})
-			continue
+			return
 		}
 		w.shapes[res.Shape]++
 		switch res.Shape {
 		case k8sjson.ShapeSkip:
 			w.skipped++
 			w.skipReasons[res.Skip]++
-			continue
+			return
 		case k8sjson.ShapeAudit:
-			w.decodeAudit(b.Data[r.Start:r.End], fs, &prov, r.Line, off)
-			continue
+			w.decodeAudit(rec, fs, prov, line, off)
+			return
 		}
 		for _, werr := range res.Warnings {
 			w.warnings++
 			if len(w.warns) < w.opts.MaxErrors {
-				w.warns = append(w.warns, &load.InputError{File: fs.File, Line: r.Line, Offset: off, Err: werr})
+				w.warns = append(w.warns, &load.InputError{File: fs.File, Line: line, Offset: off, Err: werr})
 			}
 		}
 		w.records++
 		prov.Format = shapeFormat(res.Shape, layout)
-		prov.Line = r.Line
+		prov.Line = line
 		prov.Offset = off
-		w.batch.Append(&w.row, &prov)
+		w.batch.Append(&w.row, prov)
 	}
 }
 
@@ -176,6 +197,13 @@ func (w *decodeWorker) flushStats(file int) {
 	for k, n := range w.skipReasons {
 		fs.SkipReasons[k] += n
 		delete(w.skipReasons, k)
+	}
+	for k, n := range w.envelopes {
+		if fs.Envelopes == nil {
+			fs.Envelopes = map[string]int64{}
+		}
+		fs.Envelopes[k] += n
+		delete(w.envelopes, k)
 	}
 	for _, e := range w.errs {
 		fs.addError(e, w.opts.MaxErrors)

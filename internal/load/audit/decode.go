@@ -68,7 +68,7 @@ func (d *Decoder) Decode(rec []byte, row *load.ChangeRow) (Result, error) {
 		return res, errors.New("audit record is not a JSON object")
 	}
 	var reqObj, respObj []byte
-	var apiVersion string
+	var requestURI string
 	s.Object()
 	for first := true; ; first = false {
 		key, ok := s.Key(first)
@@ -76,14 +76,14 @@ func (d *Decoder) Decode(rec []byte, row *load.ChangeRow) (Result, error) {
 			break
 		}
 		switch string(key) {
-		case "apiVersion":
-			apiVersion = d.str()
 		case "level":
 			row.Level = d.str()
 		case "auditID":
 			row.AuditID = d.str()
 		case "stage":
 			row.Stage = d.str()
+		case "requestURI":
+			requestURI = d.str()
 		case "verb":
 			row.Verb = d.str()
 		case "user":
@@ -116,10 +116,9 @@ func (d *Decoder) Decode(rec []byte, row *load.ChangeRow) (Result, error) {
 	if !s.AtEnd() {
 		return res, errors.New("unexpected data after record")
 	}
-	if row.AuditID == "" && row.Verb == "" {
-		return res, errors.New("not an audit event: no auditID or verb")
+	if row.AuditID == "" && row.Verb == "" && requestURI == "" && row.Stage == "" && row.User == "" && row.SourceIP == "" && row.Resource == "" {
+		return res, errors.New("not an audit event: no auditID, verb, requestURI, stage, user, sourceIPs or objectRef")
 	}
-	_ = apiVersion
 	if !writeVerbs[row.Verb] {
 		res.Kind = KindRead
 		return res, nil

@@ -133,8 +133,10 @@ func (d *Decoder) top(row *load.EventRow) (Shape, error) {
 			verb, _ = s.Str()
 		case "old_event":
 			s.Skip()
-		case "auditID", "stage", "level", "requestURI":
-			return ShapeAudit, nil
+		case "auditID", "stage", "level", "requestURI", "objectRef", "user", "sourceIPs", "userAgent", "impersonatedUser":
+			return ShapeAudit, nil // fields only audit events have
+		case "protoPayload":
+			return ShapeInvalid, errors.New("a Cloud Audit Logs entry (protoPayload): GKE audit logs are not read yet")
 		default:
 			d.eventKey(key, row, &ev)
 		}
@@ -233,6 +235,11 @@ func (d *Decoder) eventKey(key []byte, row *load.EventRow, ev *eventKeys) {
 	s := &d.s
 	switch string(key) {
 	case "kind":
+		if s.Peek() != '"' && s.Peek() != 'n' {
+			s.Skip()
+			s.Fail(errors.New("kind is not a string"))
+			return
+		}
 		ev.kind, _ = s.Str()
 		if string(ev.kind) == "Event" {
 			ev.isEvent = true
