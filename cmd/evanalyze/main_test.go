@@ -57,6 +57,7 @@ func TestInspectGolden(t *testing.T) {
 		{"changes-lab-basic.txt", []string{"changes", lab + "/audit.log.gz"}},
 		{"rollouts-lab-basic.txt", []string{"rollouts", lab}},
 		{"rollouts-lab-jobs.txt", []string{"rollouts", "../../testdata/lab-jobs"}},
+		{"export-lab-basic.jsonl", []string{"export", "--otlp-file", "-", "-q", lab}},
 		{"rollouts-lab-workloads.txt", []string{"rollouts", "../../testdata/lab-workloads"}},
 		{"rollouts-lab-basic.json", []string{"rollouts", "-o", "json", lab + "/events-list.json", lab + "/audit.log.gz"}},
 		{"rollouts-lab-basic-events.csv", []string{"rollouts", "-o", "csv", lab + "/watch-eventsv1.jsonl"}},

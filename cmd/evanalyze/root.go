@@ -11,6 +11,9 @@ import (
 	"github.com/evanalyze/evanalyze/internal/load/archive"
 )
 
+// version is set at build time (-ldflags "-X main.version=...").
+var version = "dev"
+
 // streams are the command's standard streams, injected so tests compare
 // exact output.
 type streams struct {
@@ -44,7 +47,7 @@ names the cluster of everything below it.`,
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
-	root.AddCommand(newInspectCmd(s), newChangesCmd(s), newRolloutsCmd(s))
+	root.AddCommand(newInspectCmd(s), newChangesCmd(s), newRolloutsCmd(s), newExportCmd(s))
 	return root
 }
 
