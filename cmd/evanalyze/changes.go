@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -60,10 +59,7 @@ deploy is a clue), status updates and writes to other resources.`,
 			}
 			switch o.output {
 			case "json":
-				enc := json.NewEncoder(s.Out)
-				enc.SetIndent("", "  ")
-				enc.SetEscapeHTML(false)
-				return enc.Encode(rows)
+				return writeJSON(s.Out, rows)
 			case "csv":
 				return writeChangesCSV(s.Out, rows)
 			}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -218,10 +217,7 @@ func writeInspectJSON(w io.Writer, a *archive.Archive, top int) error {
 	out.Totals = totalsJSON{Files: t.Files, Read: t.Read, Records: t.Records, Audit: auditOf(t.Audit, top), Events: t.Events, Observations: t.Observations,
 		Duplicates: t.Duplicates, Rejected: t.Rejected, Skipped: t.Skipped, Warnings: t.Warnings,
 		Summary: summaryOf(a.Summary, top)}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	return writeJSON(w, out)
 }
 
 func writeInspectText(w io.Writer, a *archive.Archive, top int) error {

@@ -74,10 +74,7 @@ docs/rollouts.md gives the exact rules. Scale-only changes are not rollouts.`,
 			}
 			switch o.output {
 			case "json":
-				enc := json.NewEncoder(s.Out)
-				enc.SetIndent("", "  ")
-				enc.SetEscapeHTML(false)
-				return enc.Encode(rollouts)
+				return writeJSON(s.Out, rollouts)
 			case "jsonl":
 				enc := json.NewEncoder(s.Out)
 				enc.SetEscapeHTML(false)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -86,4 +87,13 @@ func reportProblems(w io.Writer, a *archive.Archive, perFile int) {
 			fmt.Fprintf(w, "rejected: %s: %d more\n", f.File, n)
 		}
 	}
+}
+
+// writeJSON writes v as indented JSON. HTML characters are not escaped:
+// the output is for jq and people, and untrusted text stays a JSON string.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }
