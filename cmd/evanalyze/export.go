@@ -2,8 +2,11 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,6 +17,8 @@ import (
 
 type exportOptions struct {
 	load     loadFlags
+	send     otlp.SendOptions
+	headers  []string
 	file     string
 	format   string
 	service  string
@@ -37,14 +42,31 @@ a repeated import never duplicates. docs/traces.md is the trace model.
 --otlp-file writes OTLP/JSON lines (one ExportTraceServiceRequest per line,
 each under 1 MiB), the format of the OpenTelemetry Collector's file exporter
 and otlpjsonfile receiver; --otlp-format proto (or a .pb/.binpb name) writes
-protobuf messages each preceded by a 4-byte big-endian length.`,
+protobuf messages each preceded by a 4-byte big-endian length.
+
+--endpoint backfills into an OTLP receiver (Jaeger, Tempo, a Collector) over
+OTLP/HTTP protobuf (http(s)://host:4318) or gRPC (--protocol grpc,
+host:4317): --concurrency requests in flight, retries with exponential
+backoff on 429/502/503/504 (honouring Retry-After) and gRPC UNAVAILABLE,
+RESOURCE_EXHAUSTED and DEADLINE_EXCEEDED, --header k=v (also from
+OTEL_EXPORTER_OTLP_HEADERS, for secrets), a summary at the end and exit code
+1 if anything was not delivered. --checkpoint FILE records what was
+delivered, so an interrupted backfill resumes without resending (the IDs
+are derived from content, so a resend would not duplicate either).`,
 		Example: `  evanalyze export testdata/lab-basic --otlp-file traces.jsonl
-  evanalyze export --outcome failed --otlp-file - archive/ | head -c 300`,
+  evanalyze export --outcome failed --otlp-file - archive/ | head -c 300
+  evanalyze export archive/ --endpoint http://localhost:4318 --checkpoint backfill.ckpt
+  evanalyze export archive/ --endpoint localhost:4317 --protocol grpc --insecure`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.file == "" {
-				return usagef("--otlp-file is required")
+			if o.file == "" && o.send.Endpoint == "" {
+				return usagef("give --otlp-file or --endpoint")
 			}
+			headers, err := parseHeaders(o.headers, os.Getenv("OTEL_EXPORTER_OTLP_HEADERS"))
+			if err != nil {
+				return err
+			}
+			o.send.Headers = headers
 			format := o.format
 			if format == "" {
 				format = "json"
@@ -77,6 +99,29 @@ protobuf messages each preceded by a 4-byte big-endian length.`,
 			rs := otlp.Build(rollouts, a.Events, otlp.Options{ServiceName: o.service, Version: version})
 			maxBytes := otlp.MaxLineBytes / 2 // JSON is larger than protobuf
 			reqs := otlp.Batches(rs, o.maxSpans, maxBytes)
+			spans := 0
+			for _, r := range rs {
+				for _, ss := range r.ScopeSpans {
+					spans += len(ss.Spans)
+				}
+			}
+			if o.send.Endpoint != "" {
+				if isTerminal(s.Err) && !o.load.quiet {
+					o.send.Progress = func(done, total int) { fmt.Fprintf(s.Err, "\rsent %d/%d requests", done, total) }
+				}
+				st, err := otlp.Send(cmd.Context(), reqs, o.send)
+				if o.send.Progress != nil {
+					fmt.Fprintln(s.Err)
+				}
+				fmt.Fprintf(s.Err, "backfill: %d traces, %d spans in %d requests; delivered %d requests (%d spans), %d skipped (checkpoint), %d retries (%d throttled), %d failed\n",
+					len(rs), spans, len(reqs), st.Requests, st.Spans, st.Skipped, st.Retries, st.Throttled, st.Failed)
+				if err != nil {
+					return err
+				}
+				if o.file == "" {
+					return nil
+				}
+			}
 			w := s.Out
 			if o.file != "-" {
 				f, err := os.Create(o.file)
@@ -94,12 +139,6 @@ protobuf messages each preceded by a 4-byte big-endian length.`,
 			if err != nil {
 				return fmt.Errorf("write %s: %w", o.file, err)
 			}
-			spans := 0
-			for _, r := range rs {
-				for _, ss := range r.ScopeSpans {
-					spans += len(ss.Spans)
-				}
-			}
 			if !o.load.quiet {
 				fmt.Fprintf(s.Err, "exported %d traces, %d spans in %d requests\n", len(rs), spans, len(reqs))
 			}
@@ -112,6 +151,14 @@ protobuf messages each preceded by a 4-byte big-endian length.`,
 	f.StringVar(&o.format, "otlp-format", "", "json (OTLP/JSON lines) or proto (length-prefixed protobuf); default from the file name, else json")
 	f.StringVar(&o.service, "service-name", "", "service.name of every trace (default: namespace/name of the workload)")
 	f.IntVar(&o.maxSpans, "max-spans", 2000, "spans per request (one line of the file)")
+	f.StringVar(&o.send.Endpoint, "endpoint", "", "backfill into this OTLP receiver: http(s)://host:port[/v1/traces], or host:port with --protocol grpc")
+	f.StringVar(&o.send.Protocol, "protocol", "http/protobuf", "OTLP protocol for --endpoint: http/protobuf or grpc")
+	f.StringArrayVar(&o.headers, "header", nil, "header k=v sent with every request (repeatable; also OTEL_EXPORTER_OTLP_HEADERS)")
+	f.BoolVar(&o.send.Insecure, "insecure", false, "gRPC without TLS; for https, skip certificate verification")
+	f.DurationVar(&o.send.Timeout, "timeout", 10*time.Second, "timeout of one attempt")
+	f.IntVar(&o.send.Concurrency, "concurrency", 4, "requests in flight")
+	f.IntVar(&o.send.MaxAttempts, "max-attempts", 8, "attempts per request before giving up")
+	f.StringVar(&o.send.Checkpoint, "checkpoint", "", "file recording delivered requests, so a rerun resumes")
 	f.StringVarP(&o.rollouts.namespace, "namespace", "n", "", "only this namespace")
 	f.StringVar(&o.rollouts.kind, "kind", "", "only this workload kind")
 	f.StringVar(&o.rollouts.name, "name", "", "only workloads with this name")
@@ -119,4 +166,40 @@ protobuf messages each preceded by a 4-byte big-endian length.`,
 	f.StringVar(&o.rollouts.since, "since", "", "only rollouts starting at or after this time (RFC 3339)")
 	f.StringVar(&o.rollouts.until, "until", "", "only rollouts starting before this time (RFC 3339)")
 	return cmd
+}
+
+// parseHeaders merges --header k=v flags over OTEL_EXPORTER_OTLP_HEADERS
+// (k1=v1,k2=v2 with URL-encoded values, as the OpenTelemetry SDKs read it).
+func parseHeaders(flags []string, env string) (map[string]string, error) {
+	h := map[string]string{}
+	if env != "" {
+		for _, kv := range strings.Split(env, ",") {
+			k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+			if !ok || k == "" {
+				return nil, usagef("OTEL_EXPORTER_OTLP_HEADERS: %q is not key=value", kv)
+			}
+			if dv, err := url.QueryUnescape(v); err == nil {
+				v = dv
+			}
+			h[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	for _, kv := range flags {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, usagef("--header %q is not key=value", kv)
+		}
+		h[k] = v
+	}
+	return h, nil
+}
+
+// isTerminal reports whether w is a terminal (for the progress line).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

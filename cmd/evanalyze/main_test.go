@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -128,5 +131,34 @@ func TestStdinAndExitCodes(t *testing.T) {
 	_, errOut, code = runCmd(t, "", "inspect", "does-not-exist")
 	if code != exitFailure || !strings.Contains(errOut, "does-not-exist") {
 		t.Errorf("missing path: exit %d, %q", code, errOut)
+	}
+}
+
+func TestExportBackfill(t *testing.T) {
+	var got atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer s3cret" || r.Header.Get("X-Team") != "platform" {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		got.Add(1)
+	}))
+	defer srv.Close()
+	t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "Authorization=Bearer%20s3cret")
+	ckpt := filepath.Join(t.TempDir(), "ckpt")
+	_, errOut, code := runCmd(t, "", "export", lab, "--endpoint", srv.URL, "--header", "X-Team=platform", "--checkpoint", ckpt)
+	if code != exitOK || got.Load() != 1 || !strings.Contains(errOut, "delivered 1 requests (107 spans)") {
+		t.Fatalf("exit %d, %d requests, %q", code, got.Load(), errOut)
+	}
+	_, errOut, code = runCmd(t, "", "export", lab, "--endpoint", srv.URL, "--header", "X-Team=platform", "--checkpoint", ckpt)
+	if code != exitOK || got.Load() != 1 || !strings.Contains(errOut, "1 skipped (checkpoint)") {
+		t.Fatalf("rerun: exit %d, %d requests, %q", code, got.Load(), errOut)
+	}
+	_, errOut, code = runCmd(t, "", "export", lab, "--endpoint", srv.URL, "--max-attempts", "1")
+	if code != exitFailure || !strings.Contains(errOut, "401 Unauthorized") || !strings.Contains(errOut, "1 failed") {
+		t.Fatalf("unauthorized: exit %d, %q", code, errOut)
+	}
+	if _, _, code = runCmd(t, "", "export", lab); code != exitUsage {
+		t.Errorf("no destination: exit %d", code)
 	}
 }

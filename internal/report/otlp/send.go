@@ -1,0 +1,330 @@
+package otlp
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	collectorpb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+)
+
+// SendOptions configure a backfill into an OTLP receiver.
+type SendOptions struct {
+	Endpoint    string            // http(s)://host:port[/path] for OTLP/HTTP; host:port for gRPC
+	Protocol    string            // "http/protobuf" (default) or "grpc"
+	Headers     map[string]string // sent with every request (API keys: take them from the environment)
+	Insecure    bool              // gRPC without TLS; for https, do not verify the certificate
+	Timeout     time.Duration     // per attempt; default 10s
+	Concurrency int               // requests in flight; default 4
+	MaxAttempts int               // per request; default 8
+	Backoff     time.Duration     // first retry delay, doubled each time up to MaxBackoff; default 500ms
+	MaxBackoff  time.Duration     // default 30s
+	Checkpoint  string            // file of delivered request digests: a rerun skips them
+	Progress    func(done, total int)
+}
+
+// SendStats sum up a backfill.
+type SendStats struct {
+	Requests  int // requests delivered now
+	Skipped   int // requests the checkpoint says were delivered before
+	Spans     int // spans delivered now
+	Retries   int // attempts after a retryable failure
+	Failed    int // requests not delivered
+	Throttled int // retries asked for by the receiver (429, RESOURCE_EXHAUSTED)
+}
+
+// errPermanent marks an answer that retrying will not change.
+type errPermanent struct{ error }
+
+// Send delivers the requests, with bounded concurrency and retries with
+// exponential backoff on retryable answers (HTTP 429, 502, 503, 504,
+// honouring Retry-After; gRPC UNAVAILABLE, RESOURCE_EXHAUSTED,
+// DEADLINE_EXCEEDED; network errors). It returns an error when any request
+// was not delivered; the checkpoint then lets a rerun resume.
+func Send(ctx context.Context, reqs []*collectorpb.ExportTraceServiceRequest, o SendOptions) (SendStats, error) {
+	if o.Timeout <= 0 {
+		o.Timeout = 10 * time.Second
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 8
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = 500 * time.Millisecond
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 30 * time.Second
+	}
+	send, closeFn, err := newSender(o)
+	if err != nil {
+		return SendStats{}, err
+	}
+	defer closeFn()
+	done, ckpt, err := openCheckpoint(o.Checkpoint)
+	if err != nil {
+		return SendStats{}, err
+	}
+	if ckpt != nil {
+		defer ckpt.Close()
+	}
+
+	var (
+		mu    sync.Mutex
+		st    SendStats
+		errs  []error
+		wg    sync.WaitGroup
+		sem   = make(chan struct{}, o.Concurrency)
+		count int
+	)
+	opts := proto.MarshalOptions{Deterministic: true}
+	for _, req := range reqs {
+		body, err := opts.Marshal(req)
+		if err != nil {
+			return st, err
+		}
+		sum := sha256.Sum256(body)
+		digest := hex.EncodeToString(sum[:])
+		if done[digest] {
+			st.Skipped++
+			continue
+		}
+		spans := 0
+		for _, rs := range req.ResourceSpans {
+			for _, ss := range rs.ScopeSpans {
+				spans += len(ss.Spans)
+			}
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			retries, throttled, err := deliver(ctx, send, req, body, o)
+			mu.Lock()
+			defer mu.Unlock()
+			st.Retries += retries
+			st.Throttled += throttled
+			if err != nil {
+				st.Failed++
+				errs = append(errs, err)
+			} else {
+				st.Requests++
+				st.Spans += spans
+				if ckpt != nil {
+					fmt.Fprintln(ckpt, digest)
+				}
+			}
+			count++
+			if o.Progress != nil {
+				o.Progress(count, len(reqs)-st.Skipped)
+			}
+		}()
+	}
+	wg.Wait()
+	if ckpt != nil {
+		if err := ckpt.Sync(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		todo := len(reqs) - st.Skipped
+		return st, fmt.Errorf("%d of %d requests not delivered: %w", todo-st.Requests, todo, errors.Join(first(errs, 3)...))
+	}
+	return st, nil
+}
+
+func first(errs []error, n int) []error {
+	if len(errs) > n {
+		return append(errs[:n:n], fmt.Errorf("and %d more", len(errs)-n))
+	}
+	return errs
+}
+
+// deliver sends one request with retries.
+func deliver(ctx context.Context, send sendFunc, req *collectorpb.ExportTraceServiceRequest, body []byte, o SendOptions) (retries, throttled int, err error) {
+	delay := o.Backoff
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, o.Timeout)
+		wait, throttle, err := send(actx, req, body)
+		cancel()
+		if err == nil {
+			return retries, throttled, nil
+		}
+		var perm errPermanent
+		if errors.As(err, &perm) || attempt >= o.MaxAttempts || ctx.Err() != nil {
+			return retries, throttled, err
+		}
+		if throttle {
+			throttled++
+		}
+		if wait <= 0 {
+			wait = delay
+			delay = min(2*delay, o.MaxBackoff)
+		}
+		retries++
+		select {
+		case <-time.After(min(wait, o.MaxBackoff)):
+		case <-ctx.Done():
+			return retries, throttled, ctx.Err()
+		}
+	}
+}
+
+// sendFunc makes one attempt. wait is how long the receiver asked to wait
+// (0: use the backoff); throttle says it was a rate limit.
+type sendFunc func(ctx context.Context, req *collectorpb.ExportTraceServiceRequest, body []byte) (wait time.Duration, throttle bool, err error)
+
+func newSender(o SendOptions) (sendFunc, func(), error) {
+	switch o.Protocol {
+	case "", "http/protobuf", "http":
+		return httpSender(o)
+	case "grpc":
+		return grpcSender(o)
+	}
+	return nil, nil, fmt.Errorf("unknown OTLP protocol %q (want http/protobuf or grpc)", o.Protocol)
+}
+
+func httpSender(o SendOptions) (sendFunc, func(), error) {
+	u, err := url.Parse(o.Endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, nil, fmt.Errorf("OTLP/HTTP endpoint %q: want http(s)://host:port[/path]", o.Endpoint)
+	}
+	if u.Path == "" || u.Path == "/" {
+		u.Path = "/v1/traces"
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if o.Insecure {
+		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
+	}
+	client := &http.Client{Transport: tr}
+	target := u.String()
+	send := func(ctx context.Context, _ *collectorpb.ExportTraceServiceRequest, body []byte) (time.Duration, bool, error) {
+		hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+		if err != nil {
+			return 0, false, errPermanent{err}
+		}
+		hreq.Header.Set("Content-Type", "application/x-protobuf")
+		for k, v := range o.Headers {
+			hreq.Header.Set(k, v)
+		}
+		resp, err := client.Do(hreq)
+		if err != nil {
+			return 0, false, fmt.Errorf("POST %s: %w", target, err) // network errors are retried
+		}
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		resp.Body.Close()
+		if resp.StatusCode/100 == 2 {
+			return 0, false, nil
+		}
+		err = fmt.Errorf("POST %s: %s: %s", target, resp.Status, strings.TrimSpace(string(msg)))
+		switch resp.StatusCode {
+		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return retryAfter(resp.Header.Get("Retry-After")), resp.StatusCode == http.StatusTooManyRequests, err
+		}
+		return 0, false, errPermanent{err}
+	}
+	return send, tr.CloseIdleConnections, nil
+}
+
+// retryAfter parses a Retry-After header: seconds or an HTTP date.
+func retryAfter(v string) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+func grpcSender(o SendOptions) (sendFunc, func(), error) {
+	target := strings.TrimPrefix(strings.TrimPrefix(o.Endpoint, "grpc://"), "dns:///")
+	creds := credentials.NewTLS(&tls.Config{})
+	if o.Insecure {
+		creds = insecure.NewCredentials()
+	}
+	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(creds))
+	if err != nil {
+		return nil, nil, fmt.Errorf("OTLP/gRPC endpoint %q: %w", o.Endpoint, err)
+	}
+	client := collectorpb.NewTraceServiceClient(conn)
+	md := metadata.New(o.Headers)
+	send := func(ctx context.Context, req *collectorpb.ExportTraceServiceRequest, _ []byte) (time.Duration, bool, error) {
+		_, err := client.Export(metadata.NewOutgoingContext(ctx, md), req)
+		if err == nil {
+			return 0, false, nil
+		}
+		switch status.Code(err) {
+		case codes.Unavailable, codes.DeadlineExceeded:
+			return 0, false, err
+		case codes.ResourceExhausted:
+			return 0, true, err
+		}
+		return 0, false, errPermanent{err}
+	}
+	return send, func() { conn.Close() }, nil
+}
+
+// openCheckpoint reads the digests delivered before and opens the file to
+// add more.
+func openCheckpoint(path string) (map[string]bool, *os.File, error) {
+	done := map[string]bool{}
+	if path == "" {
+		return done, nil, nil
+	}
+	if f, err := os.Open(path); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if line := strings.TrimSpace(sc.Text()); line != "" {
+				done[line] = true
+			}
+		}
+		f.Close()
+		if err := sc.Err(); err != nil {
+			return nil, nil, fmt.Errorf("read checkpoint: %w", err)
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, nil, fmt.Errorf("read checkpoint: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open checkpoint: %w", err)
+	}
+	return done, f, nil
+}

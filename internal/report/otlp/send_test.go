@@ -1,0 +1,175 @@
+package otlp_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	collectorpb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/evanalyze/evanalyze/internal/correlate"
+	"github.com/evanalyze/evanalyze/internal/load/archive"
+	"github.com/evanalyze/evanalyze/internal/report/otlp"
+)
+
+// requests builds lab-basic's traces in small requests.
+func requests(t *testing.T) []*collectorpb.ExportTraceServiceRequest {
+	t.Helper()
+	a, err := archive.Load(context.Background(), lab("events-list.json", "audit.log.gz"), archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release()
+	return otlp.Batches(otlp.Build(correlate.Correlate(a.Events, a.Changes).Rollouts, a.Events, otlp.Options{}), 20, otlp.MaxLineBytes)
+}
+
+// receiver is an OTLP/HTTP receiver on loopback that answers from a script.
+type receiver struct {
+	mu      sync.Mutex
+	answers []int // status codes for the next requests; then 200
+	spans   int
+	got     int
+	header  string
+}
+
+func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.header = r.Header.Get("X-Api-Key")
+	if r.URL.Path != "/v1/traces" || r.Header.Get("Content-Type") != "application/x-protobuf" {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	if len(rc.answers) > 0 {
+		code := rc.answers[0]
+		rc.answers = rc.answers[1:]
+		if code == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "0")
+		}
+		http.Error(w, "try later", code)
+		return
+	}
+	var req collectorpb.ExportTraceServiceRequest
+	if err := proto.Unmarshal(body, &req); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	for _, rs := range req.ResourceSpans {
+		rc.spans += len(rs.ScopeSpans[0].Spans)
+	}
+	rc.got++
+	w.Header().Set("Content-Type", "application/x-protobuf")
+}
+
+func fast(o otlp.SendOptions) otlp.SendOptions {
+	o.Backoff, o.MaxBackoff, o.Timeout = time.Millisecond, 5*time.Millisecond, 5*time.Second
+	return o
+}
+
+func TestSendHTTPRetries(t *testing.T) {
+	reqs := requests(t)
+	rc := &receiver{answers: []int{503, 429, 502, 504}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	st, err := otlp.Send(context.Background(), reqs, fast(otlp.SendOptions{Endpoint: srv.URL, Headers: map[string]string{"X-Api-Key": "secret"}, Concurrency: 2}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Requests != len(reqs) || st.Retries != 4 || st.Throttled != 1 || st.Failed != 0 || rc.got != len(reqs) || rc.spans != 107 || rc.header != "secret" {
+		t.Errorf("stats %+v, receiver got %d requests, %d spans, header %q", st, rc.got, rc.spans, rc.header)
+	}
+}
+
+// A permanent error is not retried, is reported, and the checkpoint lets a
+// second run deliver only what is missing.
+func TestSendCheckpointResume(t *testing.T) {
+	reqs := requests(t)
+	if len(reqs) < 3 {
+		t.Fatalf("want several requests, got %d", len(reqs))
+	}
+	ckpt := filepath.Join(t.TempDir(), "backfill.ckpt")
+	rc := &receiver{answers: []int{400}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	o := fast(otlp.SendOptions{Endpoint: srv.URL, Checkpoint: ckpt, Concurrency: 1})
+	st, err := otlp.Send(context.Background(), reqs, o)
+	if err == nil || !strings.Contains(err.Error(), "1 of") || st.Failed != 1 || st.Retries != 0 || st.Requests != len(reqs)-1 {
+		t.Fatalf("first run: %+v, %v", st, err)
+	}
+	st, err = otlp.Send(context.Background(), reqs, o)
+	if err != nil || st.Requests != 1 || st.Skipped != len(reqs)-1 || rc.got != len(reqs) {
+		t.Fatalf("resume: %+v, %v, receiver got %d", st, err, rc.got)
+	}
+	st, err = otlp.Send(context.Background(), reqs, o)
+	if err != nil || st.Requests != 0 || st.Skipped != len(reqs) {
+		t.Fatalf("third run: %+v, %v", st, err)
+	}
+}
+
+func TestSendGiveUp(t *testing.T) {
+	rc := &receiver{answers: []int{503, 503, 503, 503, 503, 503}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	reqs := requests(t)[:1]
+	o := fast(otlp.SendOptions{Endpoint: srv.URL, MaxAttempts: 3})
+	st, err := otlp.Send(context.Background(), reqs, o)
+	if err == nil || st.Failed != 1 || st.Retries != 2 || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("%+v, %v", st, err)
+	}
+	if _, err := otlp.Send(context.Background(), reqs, otlp.SendOptions{Endpoint: "ftp://x"}); err == nil {
+		t.Error("bad endpoint accepted")
+	}
+}
+
+// grpcReceiver fails the first calls with UNAVAILABLE.
+type grpcReceiver struct {
+	collectorpb.UnimplementedTraceServiceServer
+	fails atomic.Int32
+	spans atomic.Int32
+	key   atomic.Value
+}
+
+func (g *grpcReceiver) Export(ctx context.Context, req *collectorpb.ExportTraceServiceRequest) (*collectorpb.ExportTraceServiceResponse, error) {
+	if md, ok := metadata.FromIncomingContext(ctx); ok && len(md.Get("x-api-key")) > 0 {
+		g.key.Store(md.Get("x-api-key")[0])
+	}
+	if g.fails.Add(-1) >= 0 {
+		return nil, status.Error(codes.Unavailable, "warming up")
+	}
+	for _, rs := range req.ResourceSpans {
+		g.spans.Add(int32(len(rs.ScopeSpans[0].Spans)))
+	}
+	return &collectorpb.ExportTraceServiceResponse{}, nil
+}
+
+func TestSendGRPC(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &grpcReceiver{}
+	g.fails.Store(2)
+	srv := grpc.NewServer()
+	collectorpb.RegisterTraceServiceServer(srv, g)
+	go srv.Serve(lis)
+	defer srv.Stop()
+	st, err := otlp.Send(context.Background(), requests(t), fast(otlp.SendOptions{
+		Endpoint: lis.Addr().String(), Protocol: "grpc", Insecure: true, Headers: map[string]string{"x-api-key": "k"}}))
+	if err != nil || st.Retries != 2 || g.spans.Load() != 107 || g.key.Load() != "k" {
+		t.Fatalf("%+v, %v, spans %d, key %v", st, err, g.spans.Load(), g.key.Load())
+	}
+}
