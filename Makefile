@@ -4,7 +4,7 @@ BENCH_OUT ?= /tmp/evanalyze-bench
 BENCH_EVENTS ?= 1000000
 FUZZTIME  ?= 30s
 
-.PHONY: all build test vet demo bench bench-data fuzz clean
+.PHONY: all build test vet demo bench bench-data fuzz e2e clean
 
 all: build test
 
@@ -22,6 +22,11 @@ vet:
 # The main job on the bundled sample: the rollouts of lab-basic.
 demo:
 	$(GO) run ./cmd/evanalyze rollouts testdata/lab-basic
+
+# End-to-end: backfill into a real Jaeger v2 on loopback (builds it once,
+# about 5 minutes; see e2e/run-jaeger.sh).
+e2e:
+	bash e2e/run-jaeger.sh
 
 # Benchmarks: decoding (MB/s, events/s) on testdata, and the whole load on
 # the generated archive when `make bench-data` has made it.
