@@ -51,8 +51,12 @@ func Build(rollouts []correlate.Rollout, events arrow.Record, opts Options) []*t
 		ix = newEventIndex(load.NewView(events))
 	}
 	out := make([]*tracepb.ResourceSpans, 0, len(rollouts))
+	a := &slab{}
+	if ix != nil {
+		ix.a = a
+	}
 	for i := range rollouts {
-		out = append(out, buildOne(&rollouts[i], ix, opts))
+		out = append(out, buildOne(a, &rollouts[i], ix, opts))
 	}
 	return out
 }
@@ -67,44 +71,102 @@ func TraceID(r *correlate.Rollout) []byte {
 
 // spanID derives a span ID from the trace ID and the span's path in it.
 func spanID(trace []byte, path ...string) []byte {
-	h := sha256.New()
-	h.Write(trace)
+	var buf [256]byte
+	b := append(buf[:0], trace...)
 	for _, p := range path {
-		h.Write([]byte{0})
-		h.Write([]byte(p))
+		b = append(b, 0)
+		b = append(b, p...)
 	}
-	sum := h.Sum(nil)
+	sum := sha256.Sum256(b)
 	if binary.BigEndian.Uint64(sum[:8]) == 0 {
 		sum[7] = 1 // an all-zero span ID is invalid
 	}
-	return sum[:8]
+	id := make([]byte, 8)
+	copy(id, sum[:8])
+	return id
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-func str(k, v string) *commonpb.KeyValue {
-	return &commonpb.KeyValue{Key: k, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v}}}
+// slab hands out attribute values from chunks: a trace has a handful of
+// attributes per span and allocating each KeyValue, AnyValue and oneof
+// wrapper separately was most of the time spent building traces.
+type slab struct {
+	kv []commonpb.KeyValue
+	av []commonpb.AnyValue
+	sv []commonpb.AnyValue_StringValue
+	iv []commonpb.AnyValue_IntValue
+	bv []commonpb.AnyValue_BoolValue
 }
 
-func integer(k string, v int64) *commonpb.KeyValue {
-	return &commonpb.KeyValue{Key: k, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: v}}}
-}
+const slabSize = 512
 
-func boolean(k string, v bool) *commonpb.KeyValue {
-	return &commonpb.KeyValue{Key: k, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_BoolValue{BoolValue: v}}}
-}
-
-func strs(k string, vs []string) *commonpb.KeyValue {
-	arr := &commonpb.ArrayValue{}
-	for _, v := range vs {
-		arr.Values = append(arr.Values, &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v}})
+func (a *slab) kvAny(k string) (*commonpb.KeyValue, *commonpb.AnyValue) {
+	if len(a.kv) == 0 {
+		a.kv = make([]commonpb.KeyValue, slabSize)
 	}
-	return &commonpb.KeyValue{Key: k, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_ArrayValue{ArrayValue: arr}}}
+	if len(a.av) == 0 {
+		a.av = make([]commonpb.AnyValue, slabSize)
+	}
+	kv, av := &a.kv[0], &a.av[0]
+	a.kv, a.av = a.kv[1:], a.av[1:]
+	kv.Key, kv.Value = k, av
+	return kv, av
+}
+
+func (a *slab) strVal(v string) *commonpb.AnyValue_StringValue {
+	if len(a.sv) == 0 {
+		a.sv = make([]commonpb.AnyValue_StringValue, slabSize)
+	}
+	sv := &a.sv[0]
+	a.sv = a.sv[1:]
+	sv.StringValue = v
+	return sv
+}
+
+func (a *slab) str(k, v string) *commonpb.KeyValue {
+	kv, av := a.kvAny(k)
+	av.Value = a.strVal(v)
+	return kv
+}
+
+func (a *slab) integer(k string, v int64) *commonpb.KeyValue {
+	kv, av := a.kvAny(k)
+	if len(a.iv) == 0 {
+		a.iv = make([]commonpb.AnyValue_IntValue, slabSize)
+	}
+	iv := &a.iv[0]
+	a.iv = a.iv[1:]
+	iv.IntValue = v
+	av.Value = iv
+	return kv
+}
+
+func (a *slab) boolean(k string, v bool) *commonpb.KeyValue {
+	kv, av := a.kvAny(k)
+	if len(a.bv) == 0 {
+		a.bv = make([]commonpb.AnyValue_BoolValue, slabSize)
+	}
+	bv := &a.bv[0]
+	a.bv = a.bv[1:]
+	bv.BoolValue = v
+	av.Value = bv
+	return kv
+}
+
+func (a *slab) strs(k string, vs []string) *commonpb.KeyValue {
+	arr := &commonpb.ArrayValue{Values: make([]*commonpb.AnyValue, len(vs))}
+	for i, v := range vs {
+		arr.Values[i] = &commonpb.AnyValue{Value: a.strVal(v)}
+	}
+	kv, av := a.kvAny(k)
+	av.Value = &commonpb.AnyValue_ArrayValue{ArrayValue: arr}
+	return kv
 }
 
 func nanos(t time.Time) uint64 { return uint64(t.UnixNano()) }
 
-func buildOne(r *correlate.Rollout, ix *eventIndex, opts Options) *tracepb.ResourceSpans {
+func buildOne(a *slab, r *correlate.Rollout, ix *eventIndex, opts Options) *tracepb.ResourceSpans {
 	trace := TraceID(r)
 	root := spanID(trace, "rollout")
 	prefix := kindAttr[r.Kind]
@@ -116,13 +178,13 @@ func buildOne(r *correlate.Rollout, ix *eventIndex, opts Options) *tracepb.Resou
 		service = r.Namespace + "/" + r.Name
 	}
 	resAttrs := []*commonpb.KeyValue{
-		str("service.name", service),
-		str("k8s.cluster.name", r.Cluster),
-		str("k8s.namespace.name", r.Namespace),
-		str(prefix+".name", r.Name),
+		a.str("service.name", service),
+		a.str("k8s.cluster.name", r.Cluster),
+		a.str("k8s.namespace.name", r.Namespace),
+		a.str(prefix+".name", r.Name),
 	}
 	if r.UID != "" {
-		resAttrs = append(resAttrs, str(prefix+".uid", r.UID))
+		resAttrs = append(resAttrs, a.str(prefix+".uid", r.UID))
 	}
 
 	// The rollout's end: its end, else the last thing seen in it.
@@ -144,41 +206,41 @@ func buildOne(r *correlate.Rollout, ix *eventIndex, opts Options) *tracepb.Resou
 	}
 
 	rootAttrs := []*commonpb.KeyValue{
-		str("evanalyze.rollout.outcome", r.Outcome),
-		integer("evanalyze.rollout.seq", int64(r.Seq)),
-		boolean("evanalyze.rollout.rollback", r.Rollback),
-		integer("evanalyze.rollout.replicas", int64(r.Replicas)),
+		a.str("evanalyze.rollout.outcome", r.Outcome),
+		a.integer("evanalyze.rollout.seq", int64(r.Seq)),
+		a.boolean("evanalyze.rollout.rollback", r.Rollback),
+		a.integer("evanalyze.rollout.replicas", int64(r.Replicas)),
 	}
 	if r.Revision != "" {
-		rootAttrs = append(rootAttrs, str("evanalyze.rollout.revision", r.Revision))
+		rootAttrs = append(rootAttrs, a.str("evanalyze.rollout.revision", r.Revision))
 	}
 	if r.NewReplicaSet != "" {
-		rootAttrs = append(rootAttrs, str("k8s.replicaset.name", r.NewReplicaSet))
+		rootAttrs = append(rootAttrs, a.str("k8s.replicaset.name", r.NewReplicaSet))
 	}
 	if len(r.OldReplicaSets) > 0 {
-		rootAttrs = append(rootAttrs, strs("evanalyze.rollout.old_replicasets", r.OldReplicaSets))
+		rootAttrs = append(rootAttrs, a.strs("evanalyze.rollout.old_replicasets", r.OldReplicaSets))
 	}
 	if r.Owner != "" {
-		rootAttrs = append(rootAttrs, str("k8s.cronjob.name", r.Owner))
+		rootAttrs = append(rootAttrs, a.str("k8s.cronjob.name", r.Owner))
 	}
 	if r.Partial {
-		rootAttrs = append(rootAttrs, boolean("evanalyze.rollout.partial", true))
+		rootAttrs = append(rootAttrs, a.boolean("evanalyze.rollout.partial", true))
 	}
 	if r.FailureReason != "" {
-		rootAttrs = append(rootAttrs, str("evanalyze.rollout.failure_reason", r.FailureReason))
+		rootAttrs = append(rootAttrs, a.str("evanalyze.rollout.failure_reason", r.FailureReason))
 	}
 	if r.Trigger != nil {
-		rootAttrs = append(rootAttrs, str("evanalyze.trigger.user", r.Trigger.User), str("evanalyze.trigger.time", r.Trigger.At.Format(time.RFC3339Nano)))
+		rootAttrs = append(rootAttrs, a.str("evanalyze.trigger.user", r.Trigger.User), a.str("evanalyze.trigger.time", r.Trigger.At.Format(time.RFC3339Nano)))
 		if r.Trigger.UserAgent != "" {
-			rootAttrs = append(rootAttrs, str("user_agent.original", r.Trigger.UserAgent))
+			rootAttrs = append(rootAttrs, a.str("user_agent.original", r.Trigger.UserAgent))
 		}
 		if r.Trigger.AuditID != "" {
 			// The API server's own spans carry the audit ID.
-			rootAttrs = append(rootAttrs, str("k8s.audit.id", r.Trigger.AuditID))
+			rootAttrs = append(rootAttrs, a.str("k8s.audit.id", r.Trigger.AuditID))
 		}
 	}
 	if len(r.Changes) > 0 {
-		rootAttrs = append(rootAttrs, strs("evanalyze.rollout.changes", r.Changes))
+		rootAttrs = append(rootAttrs, a.strs("evanalyze.rollout.changes", r.Changes))
 	}
 	rootSpan := &tracepb.Span{
 		TraceId: trace, SpanId: root, Name: "rollout", Kind: tracepb.Span_SPAN_KIND_INTERNAL,
@@ -211,12 +273,12 @@ func buildOne(r *correlate.Rollout, ix *eventIndex, opts Options) *tracepb.Resou
 		spans = append(spans, &tracepb.Span{
 			TraceId: trace, SpanId: spanID(trace, "step", itoa(i)), ParentSpanId: root, Name: "scale replicaset",
 			Kind: tracepb.Span_SPAN_KIND_INTERNAL, StartTimeUnixNano: nanos(s.At), EndTimeUnixNano: nanos(stepEnd),
-			Attributes: []*commonpb.KeyValue{str("k8s.replicaset.name", s.ReplicaSet), integer("evanalyze.replicas.from", int64(s.From)), integer("evanalyze.replicas.to", int64(s.To))},
+			Attributes: []*commonpb.KeyValue{a.str("k8s.replicaset.name", s.ReplicaSet), a.integer("evanalyze.replicas.from", int64(s.From)), a.integer("evanalyze.replicas.to", int64(s.To))},
 		})
 	}
 
 	for _, p := range r.Pods {
-		spans = append(spans, podSpans(trace, root, r, &p, end, ix)...)
+		spans = append(spans, podSpans(a, trace, root, r, &p, end, ix)...)
 	}
 	return &tracepb.ResourceSpans{
 		Resource: &resourcepb.Resource{Attributes: resAttrs},
@@ -228,7 +290,7 @@ func buildOne(r *correlate.Rollout, ix *eventIndex, opts Options) *tracepb.Resou
 }
 
 // podSpans returns a pod's span and its phase spans.
-func podSpans(trace, root []byte, r *correlate.Rollout, p *correlate.Pod, end time.Time, ix *eventIndex) []*tracepb.Span {
+func podSpans(a *slab, trace, root []byte, r *correlate.Rollout, p *correlate.Pod, end time.Time, ix *eventIndex) []*tracepb.Span {
 	if p.Created == nil {
 		return nil
 	}
@@ -245,19 +307,20 @@ func podSpans(trace, root []byte, r *correlate.Rollout, p *correlate.Pod, end ti
 	if podEnd.Before(start) {
 		podEnd = start
 	}
-	id := spanID(trace, "pod", p.Name, p.UID, start.Format(time.RFC3339Nano))
-	attrs := []*commonpb.KeyValue{str("k8s.pod.name", p.Name)}
+	created := start.Format(time.RFC3339Nano)
+	id := spanID(trace, "pod", p.Name, p.UID, created)
+	attrs := []*commonpb.KeyValue{a.str("k8s.pod.name", p.Name)}
 	if p.UID != "" {
-		attrs = append(attrs, str("k8s.pod.uid", p.UID))
+		attrs = append(attrs, a.str("k8s.pod.uid", p.UID))
 	}
 	if p.Node != "" {
-		attrs = append(attrs, str("k8s.node.name", p.Node))
+		attrs = append(attrs, a.str("k8s.node.name", p.Node))
 	}
 	if p.ReplicaSet != "" {
-		attrs = append(attrs, str("k8s.replicaset.name", p.ReplicaSet))
+		attrs = append(attrs, a.str("k8s.replicaset.name", p.ReplicaSet))
 	}
 	if p.Restarts > 0 {
-		attrs = append(attrs, integer("k8s.container.restart_count", int64(p.Restarts)))
+		attrs = append(attrs, a.integer("k8s.container.restart_count", int64(p.Restarts)))
 	}
 	span := &tracepb.Span{
 		TraceId: trace, SpanId: id, ParentSpanId: root, Name: "pod", Kind: tracepb.Span_SPAN_KIND_INTERNAL,
@@ -279,14 +342,14 @@ func podSpans(trace, root []byte, r *correlate.Rollout, p *correlate.Pod, end ti
 		span.Events = ix.spanEvents(r.Cluster, r.Namespace, "Pod", p.Name, start.Add(-time.Second), evEnd)
 	}
 	out := []*tracepb.Span{span}
-	phase := func(name string, a, b *time.Time) {
-		if a == nil || b == nil || b.Before(*a) {
+	phase := func(name string, from, to *time.Time) {
+		if from == nil || to == nil || to.Before(*from) {
 			return
 		}
 		out = append(out, &tracepb.Span{
-			TraceId: trace, SpanId: spanID(trace, "pod", p.Name, p.UID, start.Format(time.RFC3339Nano), name), ParentSpanId: id,
-			Name: name, Kind: tracepb.Span_SPAN_KIND_INTERNAL, StartTimeUnixNano: nanos(*a), EndTimeUnixNano: nanos(*b),
-			Attributes: []*commonpb.KeyValue{str("k8s.pod.name", p.Name)},
+			TraceId: trace, SpanId: spanID(trace, "pod", p.Name, p.UID, created, name), ParentSpanId: id,
+			Name: name, Kind: tracepb.Span_SPAN_KIND_INTERNAL, StartTimeUnixNano: nanos(*from), EndTimeUnixNano: nanos(*to),
+			Attributes: []*commonpb.KeyValue{a.str("k8s.pod.name", p.Name)},
 		})
 	}
 	phase("schedule", p.Created, p.Scheduled)
@@ -298,6 +361,7 @@ func podSpans(trace, root []byte, r *correlate.Rollout, p *correlate.Pod, end ti
 
 // eventIndex finds the events about an object in a time window.
 type eventIndex struct {
+	a    *slab
 	v    *load.View
 	rows map[string][]int // cluster/namespace/kind/name -> rows in time order
 }
@@ -331,23 +395,23 @@ func newEventIndex(v *load.View) *eventIndex {
 // as span events: name = reason, with message, type, count and the source.
 func (ix *eventIndex) spanEvents(cluster, ns, kind, name string, from, to time.Time) []*tracepb.Span_Event {
 	var out []*tracepb.Span_Event
-	v := ix.v
+	v, a := ix.v, ix.a
 	for _, i := range ix.rows[cluster+"\x00"+ns+"\x00"+kind+"\x00"+name] {
 		t := v.Time(load.ColTime, i)
 		if t < from.UnixNano() || t > to.UnixNano() {
 			continue
 		}
 		attrs := []*commonpb.KeyValue{
-			str("k8s.event.reason", v.Str(load.ColReason, i)),
-			str("k8s.event.message", v.Str(load.ColMessage, i)),
-			str("k8s.event.type", v.Str(load.ColType, i)),
-			str("evanalyze.source", v.Str(load.ColSourceFile, i)+":"+itoa(int(v.Int64(load.ColSourceLine, i)))),
+			a.str("k8s.event.reason", v.Str(load.ColReason, i)),
+			a.str("k8s.event.message", v.Str(load.ColMessage, i)),
+			a.str("k8s.event.type", v.Str(load.ColType, i)),
+			a.str("evanalyze.source", v.Str(load.ColSourceFile, i)+":"+itoa(int(v.Int64(load.ColSourceLine, i)))),
 		}
 		if c, ok := v.Int32(load.ColCount, i); ok {
-			attrs = append(attrs, integer("k8s.event.count", int64(c)))
+			attrs = append(attrs, a.integer("k8s.event.count", int64(c)))
 		}
 		if n := v.Str(load.ColName, i); n != "" {
-			attrs = append(attrs, str("k8s.event.name", n))
+			attrs = append(attrs, a.str("k8s.event.name", n))
 		}
 		out = append(out, &tracepb.Span_Event{TimeUnixNano: uint64(t), Name: v.Str(load.ColReason, i), Attributes: attrs})
 	}
