@@ -61,6 +61,8 @@ func TestInspectGolden(t *testing.T) {
 		{"rollouts-lab-basic.txt", []string{"rollouts", lab}},
 		{"rollouts-lab-jobs.txt", []string{"rollouts", "../../testdata/lab-jobs"}},
 		{"export-lab-basic.jsonl", []string{"export", "--otlp-file", "-", "-q", lab}},
+		{"stats-labs.txt", []string{"stats", lab, "../../testdata/lab-lifecycle", "../../testdata/lab-workloads", "../../testdata/lab-jobs"}},
+		{"stats-labs.json", []string{"stats", "-o", "json", lab, "../../testdata/lab-lifecycle"}},
 		{"rollouts-lab-workloads.txt", []string{"rollouts", "../../testdata/lab-workloads"}},
 		{"rollouts-lab-basic.json", []string{"rollouts", "-o", "json", lab + "/events-list.json", lab + "/audit.log.gz"}},
 		{"rollouts-lab-basic-events.csv", []string{"rollouts", "-o", "csv", lab + "/watch-eventsv1.jsonl"}},

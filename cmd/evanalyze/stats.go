@@ -1,0 +1,187 @@
+package main
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/evanalyze/evanalyze/internal/correlate"
+	"github.com/evanalyze/evanalyze/internal/load/archive"
+	"github.com/evanalyze/evanalyze/internal/report/stats"
+)
+
+type statsOptions struct {
+	load     loadFlags
+	output   string
+	th       stats.Thresholds
+	rollouts rolloutsOptions
+}
+
+func newStatsCmd(s streams) *cobra.Command {
+	o := &statsOptions{th: stats.Defaults}
+	cmd := &cobra.Command{
+		Use:   "stats PATH...",
+		Short: "Rollout statistics per workload, namespace, cluster and fleet, with findings",
+		Long: `stats reconstructs the rollouts and aggregates them per workload (cluster,
+namespace, kind, name; a CronJob's runs under the CronJob), per namespace,
+per cluster and for the whole fleet: rollouts, complete, failed, superseded,
+rollbacks, duration percentiles (complete rollouts), phase percentiles, pod
+restarts, failure reasons, first and last rollout, and delivery measures
+(rollouts per day, change failure rate = failed / (failed + complete), time
+to restore = a failed rollout's start to the next complete rollout's end).
+
+Findings, strongest first, each with its evidence:
+  slow             a complete rollout at least --slow-factor times its workload's
+                   median (with 3+ complete rollouts) or above the fleet's
+                   --fleet-quantile (with 20+), and at least --slow-min-seconds
+  flaky            a workload with --flaky-min+ rollouts, some failed, some complete
+  regression       with --regress-min-runs+ rollouts: the recent half's median
+                   duration --regress-factor times the earlier half's, or its
+                   failure rate up to 50% or more
+  cluster-outlier  the same namespace/kind/name with a median duration
+                   --outlier-factor times the other clusters' median
+
+docs/stats.md gives the exact rules.`,
+		Example: `  evanalyze stats 'archive/cluster=prod' 'archive/cluster=staging'
+  evanalyze stats -o json archive/ | jq '.findings[] | select(.kind == "flaky")'`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch o.output {
+			case "text", "json", "csv":
+			default:
+				return usagef("--output must be text, json or csv, not %q", o.output)
+			}
+			o.rollouts.output = "text"
+			filter, err := o.rollouts.filter()
+			if err != nil {
+				return err
+			}
+			a, err := archive.Load(cmd.Context(), args, o.load.options(s))
+			if err != nil {
+				return err
+			}
+			defer a.Release()
+			if !o.load.quiet {
+				reportProblems(s.Err, a, 5)
+			}
+			var rollouts []correlate.Rollout
+			for _, r := range correlate.Correlate(a.Events, a.Changes).Rollouts {
+				if filter(&r) {
+					rollouts = append(rollouts, r)
+				}
+			}
+			rep := stats.Compute(rollouts, o.th)
+			switch o.output {
+			case "json":
+				return writeJSON(s.Out, rep)
+			case "csv":
+				return writeStatsCSV(s.Out, rep)
+			}
+			return writeStatsText(s.Out, rep)
+		},
+	}
+	o.load.register(cmd.Flags())
+	f := cmd.Flags()
+	f.StringVarP(&o.output, "output", "o", "text", "output format: text, json or csv (per workload)")
+	f.Float64Var(&o.th.SlowFactor, "slow-factor", stats.Defaults.SlowFactor, "slow: times the workload's median duration")
+	f.Float64Var(&o.th.SlowMinSeconds, "slow-min-seconds", stats.Defaults.SlowMinSeconds, "slow, regression, outlier: ignore durations below this")
+	f.Float64Var(&o.th.FleetQuantile, "fleet-quantile", stats.Defaults.FleetQuantile, "slow: above this quantile of the fleet's durations")
+	f.IntVar(&o.th.FlakyMin, "flaky-min", stats.Defaults.FlakyMin, "flaky: rollouts a workload needs")
+	f.Float64Var(&o.th.RegressFactor, "regress-factor", stats.Defaults.RegressFactor, "regression: recent median over earlier median")
+	f.IntVar(&o.th.RegressMinRuns, "regress-min-runs", stats.Defaults.RegressMinRuns, "regression: rollouts a workload needs")
+	f.Float64Var(&o.th.OutlierFactor, "outlier-factor", stats.Defaults.OutlierFactor, "cluster outlier: median over the other clusters' median")
+	f.StringVarP(&o.rollouts.namespace, "namespace", "n", "", "only this namespace")
+	f.StringVar(&o.rollouts.kind, "kind", "", "only this workload kind")
+	f.StringVar(&o.rollouts.since, "since", "", "only rollouts starting at or after this time (RFC 3339)")
+	f.StringVar(&o.rollouts.until, "until", "", "only rollouts starting before this time (RFC 3339)")
+	return cmd
+}
+
+func writeStatsText(w io.Writer, rep *stats.Report) error {
+	if len(rep.Findings) > 0 {
+		fmt.Fprintln(w, "FINDINGS")
+		for _, f := range rep.Findings {
+			fmt.Fprintf(w, "  %-15s %s %s/%s: %s\n", f.Kind, f.Cluster, f.Namespace, f.Workload, sanitize(f.Summary))
+			for _, e := range f.Evidence {
+				fmt.Fprintf(w, "  %-15s   - %s\n", "", sanitize(e))
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CLUSTER\tNAMESPACE\tWORKLOAD\tROLLOUTS\tCOMPLETE\tFAILED\tSUPERSEDED\tROLLBACKS\tP50\tP90\tMAX\tRESTARTS\tFAILURES")
+	row := func(g *stats.Group, cluster, ns, workload string) {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%d\t%s\n", cluster, ns, workload, g.Rollouts, g.Complete, g.Failed,
+			g.Superseded, g.Rollbacks, secs(g.DurationP50), secs(g.DurationP90), secs(g.DurationMax), g.PodRestarts, reasons(g.FailureReasons))
+	}
+	for _, g := range rep.Workloads {
+		row(g, g.Cluster, g.Namespace, strings.ToLower(g.Kind)+"/"+g.Name)
+	}
+	for _, g := range rep.Clusters {
+		row(g, g.Cluster, "*", "*")
+	}
+	row(rep.Fleet, "*", "*", "*")
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	f := rep.Fleet
+	fmt.Fprintf(w, "\ndelivery: %s rollouts/day, change failure rate %s, time to restore p50 %s\n",
+		num(f.RolloutsPerDay, "%.1f"), num(f.ChangeFailureRate, "%.2f"), secs(f.TimeToRestoreP50))
+	return nil
+}
+
+func secs(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.1fs", *v)
+}
+
+func num(v *float64, format string) string {
+	if v == nil {
+		return "-"
+	}
+	return fmt.Sprintf(format, *v)
+}
+
+func reasons(m map[string]int) string {
+	cs := make(map[string]int64, len(m))
+	for k, v := range m {
+		cs[k] = int64(v)
+	}
+	var parts []string
+	for _, c := range topCounts(cs, 0) {
+		parts = append(parts, fmt.Sprintf("%s×%d", c.Name, c.Count))
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, " ")
+}
+
+func writeStatsCSV(w io.Writer, rep *stats.Report) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"cluster", "namespace", "kind", "name", "rollouts", "complete", "failed", "superseded", "in_progress", "rollbacks",
+		"duration_p50_seconds", "duration_p90_seconds", "duration_p99_seconds", "duration_max_seconds",
+		"scheduling_wait_p50_seconds", "image_pull_p50_seconds", "container_start_p50_seconds", "readiness_p50_seconds",
+		"pod_restarts", "failure_reasons", "first_rollout", "last_rollout", "rollouts_per_day", "change_failure_rate", "time_to_restore_p50_seconds"})
+	opt := func(v *float64) string {
+		if v == nil {
+			return ""
+		}
+		return fmt.Sprint(*v)
+	}
+	for _, g := range rep.Workloads {
+		cw.Write([]string{g.Cluster, g.Namespace, g.Kind, g.Name, fmt.Sprint(g.Rollouts), fmt.Sprint(g.Complete), fmt.Sprint(g.Failed),
+			fmt.Sprint(g.Superseded), fmt.Sprint(g.InProgress), fmt.Sprint(g.Rollbacks), opt(g.DurationP50), opt(g.DurationP90),
+			opt(g.DurationP99), opt(g.DurationMax), opt(g.SchedulingWaitP50), opt(g.ImagePullP50), opt(g.ContainerStartP50),
+			opt(g.ReadinessP50), fmt.Sprint(g.PodRestarts), reasons(g.FailureReasons), fmtTime(g.FirstRollout), fmtTime(g.LastRollout),
+			opt(g.RolloutsPerDay), opt(g.ChangeFailureRate), opt(g.TimeToRestoreP50)})
+	}
+	cw.Flush()
+	return cw.Error()
+}

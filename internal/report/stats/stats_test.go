@@ -1,0 +1,127 @@
+package stats
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/evanalyze/evanalyze/internal/correlate"
+)
+
+var t0 = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+
+// ro builds a rollout of cluster/namespace/name at day d with a duration
+// and outcome.
+func ro(cluster, name string, day int, seconds float64, outcome string) correlate.Rollout {
+	r := correlate.Rollout{Cluster: cluster, Namespace: "ns", Kind: "Deployment", Name: name, Start: t0.Add(time.Duration(day) * 24 * time.Hour), Outcome: outcome}
+	if outcome == correlate.OutcomeComplete || outcome == correlate.OutcomeFailed {
+		end := r.Start.Add(time.Duration(seconds * float64(time.Second)))
+		r.End = &end
+		d := seconds
+		r.DurationSeconds = &d
+	}
+	if outcome == correlate.OutcomeFailed {
+		r.FailureReason = "ErrImagePull: Failed to pull image"
+	}
+	return r
+}
+
+func kinds(fs []Finding) string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.Kind+" "+f.Cluster+" "+f.Workload)
+	}
+	return strings.Join(out, "; ")
+}
+
+func TestAggregates(t *testing.T) {
+	rs := []correlate.Rollout{
+		ro("a", "web", 0, 10, correlate.OutcomeComplete),
+		ro("a", "web", 1, 20, correlate.OutcomeFailed),
+		ro("a", "web", 2, 30, correlate.OutcomeComplete),
+		ro("a", "web", 3, 0, correlate.OutcomeSuperseded),
+	}
+	rs[2].Rollback = true
+	rep := Compute(rs, Defaults)
+	g := rep.Workloads[0]
+	got := fmt.Sprintf("%d %d %d %d %d %v %v %v", g.Rollouts, g.Complete, g.Failed, g.Superseded, g.Rollbacks, *g.DurationP50, *g.DurationMax, g.FailureReasons)
+	if got != "4 2 1 1 1 10 30 map[ErrImagePull:1]" {
+		t.Errorf("aggregates %s", got)
+	}
+	// Change failure rate: failed / (failed + complete); time to restore:
+	// the failed rollout's start to the next complete one's end.
+	if *g.ChangeFailureRate != 1.0/3 || *g.TimeToRestoreP50 != 24*3600+30 {
+		t.Errorf("cfr %v ttr %v", *g.ChangeFailureRate, *g.TimeToRestoreP50)
+	}
+	if *g.RolloutsPerDay != 4.0/3 || rep.Fleet.Rollouts != 4 || len(rep.Clusters) != 1 || len(rep.Namespaces) != 1 {
+		t.Errorf("per day %v fleet %d", *g.RolloutsPerDay, rep.Fleet.Rollouts)
+	}
+}
+
+func TestSlow(t *testing.T) {
+	var rs []correlate.Rollout
+	for d, s := range []float64{10, 12, 11, 9, 60} {
+		rs = append(rs, ro("a", "web", d, s, correlate.OutcomeComplete))
+	}
+	fs := Compute(rs, Defaults).Findings
+	if kinds(fs) != "slow a deployment/web" || !strings.Contains(fs[0].Evidence[0], "60s is 5.5× the workload's median 11s") {
+		t.Errorf("findings %s %v", kinds(fs), fs)
+	}
+	// Below the minimum duration nothing is slow.
+	th := Defaults
+	th.SlowMinSeconds = 100
+	if fs := Compute(rs, th).Findings; len(fs) != 0 {
+		t.Errorf("with a 100s minimum: %s", kinds(fs))
+	}
+}
+
+func TestFlakyAndRegression(t *testing.T) {
+	rs := []correlate.Rollout{
+		ro("a", "api", 0, 10, correlate.OutcomeComplete),
+		ro("a", "api", 1, 10, correlate.OutcomeComplete),
+		ro("a", "api", 2, 10, correlate.OutcomeFailed),
+		ro("a", "api", 3, 10, correlate.OutcomeFailed),
+		// always failing is not flaky
+		ro("a", "bad", 0, 10, correlate.OutcomeFailed),
+		ro("a", "bad", 1, 10, correlate.OutcomeFailed),
+		ro("a", "bad", 2, 10, correlate.OutcomeFailed),
+		// getting slower
+		ro("a", "db", 0, 40, correlate.OutcomeComplete),
+		ro("a", "db", 1, 40, correlate.OutcomeComplete),
+		ro("a", "db", 2, 100, correlate.OutcomeComplete),
+		ro("a", "db", 3, 120, correlate.OutcomeComplete),
+	}
+	got := kinds(Compute(rs, Defaults).Findings)
+	for _, want := range []string{"flaky a deployment/api", "regression a deployment/api", "regression a deployment/db"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("findings %q lack %q", got, want)
+		}
+	}
+	if strings.Contains(got, "flaky a deployment/bad") {
+		t.Errorf("an always failing workload is flaky: %s", got)
+	}
+}
+
+func TestClusterOutlier(t *testing.T) {
+	var rs []correlate.Rollout
+	for d := 0; d < 3; d++ {
+		rs = append(rs, ro("a", "web", d, 20, correlate.OutcomeComplete), ro("b", "web", d, 22, correlate.OutcomeComplete), ro("c", "web", d, 90, correlate.OutcomeComplete))
+	}
+	fs := Compute(rs, Defaults).Findings
+	if kinds(fs) != "cluster-outlier c deployment/web" || !strings.Contains(fs[0].Summary, "90s in c against 20s") {
+		t.Errorf("findings %s %+v", kinds(fs), fs)
+	}
+}
+
+// Shards merge by concatenating their rollouts: the partials are exact.
+func TestMergeable(t *testing.T) {
+	a := []correlate.Rollout{ro("a", "web", 0, 10, correlate.OutcomeComplete), ro("a", "web", 1, 30, correlate.OutcomeComplete)}
+	b := []correlate.Rollout{ro("a", "web", 2, 20, correlate.OutcomeComplete)}
+	whole := Compute(append(append([]correlate.Rollout{}, a...), b...), Defaults)
+	swapped := Compute(append(append([]correlate.Rollout{}, b...), a...), Defaults)
+	if fmt.Sprint(*whole.Workloads[0].DurationP50, *whole.Workloads[0].DurationMax) != "20 30" ||
+		*swapped.Workloads[0].DurationP50 != *whole.Workloads[0].DurationP50 {
+		t.Errorf("merged p50 %v, swapped %v", *whole.Workloads[0].DurationP50, *swapped.Workloads[0].DurationP50)
+	}
+}
