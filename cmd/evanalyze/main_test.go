@@ -61,6 +61,9 @@ func TestInspectGolden(t *testing.T) {
 		{"rollouts-lab-basic.txt", []string{"rollouts", lab}},
 		{"rollouts-lab-jobs.txt", []string{"rollouts", "../../testdata/lab-jobs"}},
 		{"export-lab-basic.jsonl", []string{"export", "--otlp-file", "-", "-q", lab}},
+		{"timeline-cart-api.txt", []string{"timeline", lab, "--since", "2026-11-25T03:29:00Z", "--until", "2026-11-25T03:30:30Z", "--workload", "deployment/cart-api"}},
+		{"timeline-cart-api.md", []string{"timeline", lab, "-o", "md", "--since", "2026-11-25T03:29:00Z", "--until", "2026-11-25T03:30:30Z", "--workload", "deployment/cart-api"}},
+		{"timeline-web-unschedulable.json", []string{"timeline", lab, "-o", "json", "--around", "2026-11-25T03:31:35Z", "--window", "1m", "--namespace", "shop"}},
 		{"stats-labs.txt", []string{"stats", lab, "../../testdata/lab-lifecycle", "../../testdata/lab-workloads", "../../testdata/lab-jobs"}},
 		{"stats-labs.json", []string{"stats", "-o", "json", lab, "../../testdata/lab-lifecycle"}},
 		{"rollouts-lab-workloads.txt", []string{"rollouts", "../../testdata/lab-workloads"}},
@@ -162,5 +165,13 @@ func TestExportBackfill(t *testing.T) {
 	}
 	if _, _, code = runCmd(t, "", "export", lab); code != exitUsage {
 		t.Errorf("no destination: exit %d", code)
+	}
+}
+
+// Untrusted text stays text in Markdown: a message with markup is escaped.
+func TestTimelineEscapesMarkdown(t *testing.T) {
+	out, _, code := runCmd(t, "", "timeline", "-o", "md", "-v", "../../testdata/bad/hostile.jsonl")
+	if code != exitOK || strings.Contains(out, "<script>") || !strings.Contains(out, "&lt;script&gt;alert\\(1\\)&lt;/script&gt;") {
+		t.Errorf("exit %d\n%s", code, out)
 	}
 }

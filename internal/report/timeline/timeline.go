@@ -1,0 +1,398 @@
+// Package timeline merges what happened in a time window into one
+// chronological story for post-incident reviews: workload changes with
+// their actor (audit logs), rollout starts and ends with outcomes, scaling
+// actions, warnings and failure events with repeats collapsed, and node
+// events; with a summary of what changed, what failed first, what
+// recovered and what was still broken. docs/timeline.md states the rules.
+package timeline
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
+
+	"github.com/evanalyze/evanalyze/internal/correlate"
+	"github.com/evanalyze/evanalyze/internal/load"
+)
+
+// Entry kinds.
+const (
+	KindChange   = "change"
+	KindRollout  = "rollout"
+	KindScaling  = "scaling"
+	KindWarning  = "warning"
+	KindNode     = "node"
+	KindEvent    = "event" // other events, with Verbose
+	SevInfo      = "info"
+	SevWarning   = "warning"
+	SevError     = "error"
+	maxSourceRef = 20
+)
+
+// Entry is one line of the timeline.
+type Entry struct {
+	Time      time.Time  `json:"time"`
+	Until     *time.Time `json:"until,omitempty"` // last repeat of a collapsed entry
+	Cluster   string     `json:"cluster"`
+	Namespace string     `json:"namespace,omitempty"`
+	Object    string     `json:"object"` // kind/name
+	Kind      string     `json:"kind"`
+	Actor     string     `json:"actor,omitempty"`
+	Summary   string     `json:"summary"`
+	Severity  string     `json:"severity"`
+	Count     int        `json:"count,omitempty"`
+	Sources   []string   `json:"sources"` // file:line of the records behind it
+
+	order int // among entries of one object at one time: rollout seq*2, +1 for an end
+}
+
+// Options select the window and the scope.
+type Options struct {
+	Since, Until time.Time // zero: open
+	Cluster      string
+	Namespace    string
+	Workload     string // kind/name, e.g. deployment/web
+	Node         string
+	Verbose      bool // include Normal events instead of folding them into rollouts
+}
+
+// Timeline is the result.
+type Timeline struct {
+	Since, Until time.Time
+	Summary      []string `json:"summary"`
+	Entries      []Entry  `json:"entries"`
+}
+
+// noise are Normal events folded into rollout lines unless Verbose.
+var noise = map[string]bool{
+	"Pulling": true, "Pulled": true, "Created": true, "Started": true, "Scheduled": true, "SuccessfulCreate": true,
+	"SuccessfulDelete": true, "ScalingReplicaSet": true, "Killing": true, "Completed": true, "SawCompletedJob": true,
+}
+
+// Build makes the timeline of the window.
+func Build(events, changes arrow.Record, res correlate.Result, o Options) *Timeline {
+	tl := &Timeline{Since: o.Since, Until: o.Until}
+	in := func(t time.Time) bool {
+		return (o.Since.IsZero() || !t.Before(o.Since)) && (o.Until.IsZero() || !t.After(o.Until))
+	}
+	scope := func(cluster, ns, kind, name string) bool {
+		if o.Cluster != "" && cluster != o.Cluster || o.Namespace != "" && ns != o.Namespace {
+			return false
+		}
+		if o.Workload != "" && !strings.EqualFold(o.Workload, kind+"/"+name) && !strings.HasPrefix(strings.ToLower(name), strings.ToLower(workloadName(o.Workload))+"-") {
+			return false
+		}
+		return true
+	}
+
+	// Changes with their actor.
+	if changes != nil {
+		str := func(col, i int) string { return load.ChangeString(changes, col, i) }
+		for i := 0; i < int(changes.NumRows()); i++ {
+			t := time.Unix(0, load.ChangeTime(changes, load.CRequestTime, i)).UTC()
+			change := str(load.CChange, i)
+			code, _ := load.ChangeInt32(changes, load.CCode, i)
+			kind := resourceKind(str(load.CResource, i))
+			if kind == "" || (change == "" && code < 400) || str(load.COwnerKind, i) != "" || str(load.CSubresource, i) == "status" {
+				continue
+			}
+			if !in(t) || !scope(str(load.CCluster, i), str(load.CNamespace, i), kind, str(load.CName, i)) || o.Node != "" {
+				continue
+			}
+			e := Entry{Time: t, Cluster: str(load.CCluster, i), Namespace: str(load.CNamespace, i), Object: kind + "/" + str(load.CName, i),
+				Kind: KindChange, Actor: str(load.CUser, i), Severity: SevInfo,
+				Sources: []string{fmt.Sprintf("%s:%d", str(load.CSourceFile, i), load.ChangeInt64(changes, load.CSourceLine, i))}}
+			e.Summary = str(load.CVerb, i) + " " + change
+			if code >= 400 {
+				e.Severity = SevWarning
+				e.Summary = fmt.Sprintf("%s denied (%d %s)", str(load.CVerb, i), code, str(load.CStatusReason, i))
+			}
+			tl.Entries = append(tl.Entries, e)
+		}
+	}
+
+	// Rollout starts and ends.
+	for _, r := range res.Rollouts {
+		if !scope(r.Cluster, r.Namespace, strings.ToLower(r.Kind), r.Name) || o.Node != "" && !onNode(&r, o.Node) {
+			continue
+		}
+		obj := strings.ToLower(r.Kind) + "/" + r.Name
+		actor := ""
+		if r.Trigger != nil {
+			actor = r.Trigger.User
+		}
+		if in(r.Start) {
+			s := fmt.Sprintf("rollout %d started", r.Seq)
+			if r.Revision != "" {
+				s += " (revision " + r.Revision + ")"
+			}
+			if r.Rollback {
+				s += ", a rollback"
+			}
+			if len(r.Changes) > 0 {
+				s += ": " + strings.Join(r.Changes, "; ")
+			}
+			tl.Entries = append(tl.Entries, Entry{Time: r.Start, Cluster: r.Cluster, Namespace: r.Namespace, Object: obj, Kind: KindRollout,
+				Actor: actor, Summary: s, Severity: SevInfo, Sources: []string{}, order: 2 * r.Seq})
+		}
+		if r.End != nil && in(*r.End) {
+			sev, s := SevInfo, fmt.Sprintf("rollout %d %s after %s", r.Seq, r.Outcome, dur(r.DurationSeconds))
+			if r.Outcome == correlate.OutcomeComplete {
+				s = fmt.Sprintf("rollout %d complete after %s: %d pods up (%s)", r.Seq, dur(r.DurationSeconds), len(r.Pods), phaseText(&r))
+			}
+			if r.Outcome == correlate.OutcomeFailed {
+				sev, s = SevError, fmt.Sprintf("rollout %d failed after %s: %s", r.Seq, dur(r.DurationSeconds), firstLine(r.FailureReason))
+			}
+			tl.Entries = append(tl.Entries, Entry{Time: *r.End, Cluster: r.Cluster, Namespace: r.Namespace, Object: obj, Kind: KindRollout,
+				Summary: s, Severity: sev, Sources: []string{}, order: 2*r.Seq + 1})
+		}
+	}
+	for _, sc := range res.Scaling {
+		if !in(sc.At) || !scope(sc.Cluster, sc.Namespace, strings.ToLower(sc.Kind), sc.Name) || o.Node != "" {
+			continue
+		}
+		tl.Entries = append(tl.Entries, Entry{Time: sc.At, Cluster: sc.Cluster, Namespace: sc.Namespace, Object: strings.ToLower(sc.Kind) + "/" + sc.Name,
+			Kind: KindScaling, Actor: sc.User, Summary: fmt.Sprintf("scaled %d → %d", sc.From, sc.To), Severity: SevInfo, Sources: []string{}})
+	}
+
+	// Events: warnings and failures collapsed per object and reason; node
+	// events; the rest only with Verbose.
+	if events != nil {
+		tl.Entries = append(tl.Entries, eventEntries(load.NewView(events), in, scope, o)...)
+	}
+	slices.SortStableFunc(tl.Entries, func(a, b Entry) int {
+		return cmp.Or(a.Time.Compare(b.Time), strings.Compare(a.Cluster, b.Cluster), strings.Compare(a.Namespace, b.Namespace),
+			strings.Compare(a.Object, b.Object), strings.Compare(a.Kind, b.Kind), cmp.Compare(a.order, b.order), strings.Compare(a.Summary, b.Summary))
+	})
+	if tl.Entries == nil {
+		tl.Entries = []Entry{}
+	}
+	tl.Summary = summarize(tl.Entries, res, in, scope, o)
+	return tl
+}
+
+func eventEntries(v *load.View, in func(time.Time) bool, scope func(c, ns, k, n string) bool, o Options) []Entry {
+	type key struct{ cluster, ns, obj, reason, msg string }
+	groups := map[key]*Entry{}
+	var order []key
+	for i := 0; i < v.Len(); i++ {
+		t := time.Unix(0, v.Time(load.ColTime, i)).UTC()
+		if !in(t) {
+			continue
+		}
+		cluster, kind, name := v.Str(load.ColCluster, i), v.Str(load.ColObjectKind, i), v.Str(load.ColObjectName, i)
+		ns := v.Str(load.ColObjectNamespace, i)
+		if ns == "" {
+			ns = v.Str(load.ColNamespace, i)
+		}
+		reason, msg, typ := v.Str(load.ColReason, i), v.Str(load.ColMessage, i), v.Str(load.ColType, i)
+		_, failure := correlate.FailureSignal(reason, msg)
+		entryKind, sev := KindEvent, SevInfo
+		switch {
+		case kind == "Node":
+			entryKind = KindNode
+			if typ == "Warning" || strings.Contains(reason, "NotReady") {
+				sev = SevWarning
+			}
+		case typ == "Warning" || failure:
+			entryKind, sev = KindWarning, SevWarning
+		case !o.Verbose && noise[reason]:
+			continue
+		case !o.Verbose:
+			continue
+		}
+		if kind == "Node" {
+			if o.Cluster != "" && cluster != o.Cluster || o.Workload != "" || o.Namespace != "" && ns != o.Namespace {
+				continue
+			}
+		} else if !scope(cluster, ns, strings.ToLower(kind), name) {
+			continue
+		}
+		if o.Node != "" && !(kind == "Node" && name == o.Node || strings.Contains(msg, o.Node) || v.Str(load.ColReportingInstance, i) == o.Node) {
+			continue
+		}
+		// Collapse repeats: same object, reason and message (less digits
+		// that vary, such as counts in "0/3 nodes are available").
+		k := key{cluster, ns, kind + "/" + name, reason, normalize(msg)}
+		n, _ := v.Int32(load.ColCount, i)
+		src := fmt.Sprintf("%s:%d", v.Str(load.ColSourceFile, i), v.Int64(load.ColSourceLine, i))
+		if g := groups[k]; g != nil {
+			if v.Bool(load.ColLatest, i) {
+				g.Count += int(max(n, 1))
+			}
+			if t.After(*g.Until) {
+				*g.Until = t
+			}
+			if len(g.Sources) < maxSourceRef && !slices.Contains(g.Sources, src) {
+				g.Sources = append(g.Sources, src)
+			}
+			continue
+		}
+		e := &Entry{Time: t, Until: &t, Cluster: cluster, Namespace: ns, Object: strings.ToLower(kind) + "/" + name, Kind: entryKind,
+			Actor: v.Str(load.ColReportingController, i), Summary: reason + ": " + msg, Severity: sev, Sources: []string{src}}
+		if v.Bool(load.ColLatest, i) {
+			e.Count = int(max(n, 1))
+		}
+		groups[k] = e
+		order = append(order, k)
+	}
+	out := make([]Entry, 0, len(order))
+	for _, k := range order {
+		e := *groups[k]
+		e.Count = max(e.Count, 1)
+		if !e.Until.After(e.Time) {
+			e.Until = nil
+		}
+		if e.Count > 1 {
+			over := ""
+			if e.Until != nil {
+				over = " over " + e.Until.Sub(e.Time).Round(time.Second).String()
+			}
+			reason, msg, _ := strings.Cut(e.Summary, ": ")
+			e.Summary = fmt.Sprintf("%s ×%d%s: %s", reason, e.Count, over, msg)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// summarize says what changed, what failed first, what recovered and what
+// was still broken at the end of the window.
+func summarize(entries []Entry, res correlate.Result, in func(time.Time) bool, scope func(c, ns, k, n string) bool, o Options) []string {
+	var out []string
+	changes := 0
+	for _, e := range entries {
+		if e.Kind == KindChange {
+			changes++
+		}
+	}
+	rollouts := 0
+	for _, r := range res.Rollouts {
+		if in(r.Start) && scope(r.Cluster, r.Namespace, strings.ToLower(r.Kind), r.Name) {
+			rollouts++
+		}
+	}
+	out = append(out, fmt.Sprintf("%d workload changes, %d rollouts started", changes, rollouts))
+	for _, e := range entries {
+		if e.Severity == SevError || e.Severity == SevWarning && e.Kind == KindWarning {
+			out = append(out, fmt.Sprintf("first failure: %s %s/%s %s", e.Time.Format(time.RFC3339), e.Namespace, e.Object, firstLine(e.Summary)))
+			break
+		}
+	}
+	// Recovered: a failed rollout followed by a complete one of the same
+	// workload; still broken: the last rollout in the window failed or is
+	// still going.
+	last := map[string]correlate.Rollout{}
+	var keys []string
+	for _, r := range res.Rollouts {
+		if !scope(r.Cluster, r.Namespace, strings.ToLower(r.Kind), r.Name) || o.Until.IsZero() == false && r.Start.After(o.Until) {
+			continue
+		}
+		k := r.Cluster + "/" + r.Namespace + "/" + strings.ToLower(r.Kind) + "/" + r.Name
+		prev, seen := last[k]
+		if seen && prev.Outcome == correlate.OutcomeFailed && r.Outcome == correlate.OutcomeComplete && r.End != nil && in(*r.End) {
+			out = append(out, fmt.Sprintf("recovered: %s/%s/%s at %s (rollout %d%s)", r.Namespace, strings.ToLower(r.Kind), r.Name,
+				r.End.Format(time.RFC3339), r.Seq, map[bool]string{true: ", a rollback", false: ""}[r.Rollback]))
+		}
+		if !seen {
+			keys = append(keys, k)
+		}
+		last[k] = r
+	}
+	for _, k := range keys {
+		r := last[k]
+		if !o.Since.IsZero() && r.End != nil && r.End.Before(o.Since) {
+			continue // over before the window
+		}
+		obj := r.Namespace + "/" + strings.ToLower(r.Kind) + "/" + r.Name
+		switch {
+		case r.Outcome == correlate.OutcomeFailed && (r.End == nil || o.Until.IsZero() || !r.End.After(o.Until)):
+			out = append(out, fmt.Sprintf("still broken at the end: %s (rollout %d failed: %s)", obj, r.Seq, firstLine(r.FailureReason)))
+		case r.End == nil || !o.Until.IsZero() && r.End.After(o.Until):
+			what := "still in progress at the end of the archive"
+			if r.End != nil {
+				what = fmt.Sprintf("%s at %s", r.Outcome, r.End.Format(time.RFC3339))
+			}
+			out = append(out, fmt.Sprintf("still rolling out at the end: %s (rollout %d, %s)", obj, r.Seq, what))
+		}
+	}
+	return out
+}
+
+func resourceKind(resource string) string {
+	switch resource {
+	case "deployments":
+		return "deployment"
+	case "statefulsets":
+		return "statefulset"
+	case "daemonsets":
+		return "daemonset"
+	case "jobs":
+		return "job"
+	case "cronjobs":
+		return "cronjob"
+	}
+	return ""
+}
+
+func workloadName(w string) string {
+	if _, n, ok := strings.Cut(w, "/"); ok {
+		return n
+	}
+	return w
+}
+
+func onNode(r *correlate.Rollout, node string) bool {
+	for _, p := range r.Pods {
+		if p.Node == node {
+			return true
+		}
+	}
+	return false
+}
+
+func dur(s *float64) string {
+	if s == nil {
+		return "?"
+	}
+	return (time.Duration(*s * float64(time.Second))).Round(100 * time.Millisecond).String()
+}
+
+func phaseText(r *correlate.Rollout) string {
+	var parts []string
+	add := func(n string, v *float64) {
+		if v != nil {
+			parts = append(parts, fmt.Sprintf("%s %s", n, dur(v)))
+		}
+	}
+	add("scheduling", r.Phases.SchedulingWait)
+	add("pull", r.Phases.ImagePull)
+	add("start", r.Phases.ContainerStart)
+	add("ready", r.Phases.Readiness)
+	if len(parts) == 0 {
+		return "no phase times"
+	}
+	return "slowest pod: " + strings.Join(parts, ", ")
+}
+
+func normalize(msg string) string {
+	b := []byte(msg)
+	for i, c := range b {
+		if c >= '0' && c <= '9' {
+			b[i] = '#'
+		}
+	}
+	return string(b)
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 160 {
+		s = s[:160] + "…"
+	}
+	return s
+}
