@@ -45,14 +45,11 @@ deploy is a clue), status updates and writes to other resources.`,
 			default:
 				return usagef("--output must be text, json or csv, not %q", o.output)
 			}
-			a, err := archive.Load(cmd.Context(), args, o.load.options(s))
+			a, err := o.load.load(cmd.Context(), args, s, false)
 			if err != nil {
 				return err
 			}
 			defer a.Release()
-			if !o.load.quiet {
-				reportProblems(s.Err, a, 5)
-			}
 			rows := selectChanges(a, o)
 			if len(rows) == 0 {
 				fmt.Fprintln(s.Err, "No changes found.")

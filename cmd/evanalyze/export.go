@@ -10,8 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/evanalyze/evanalyze/internal/correlate"
-	"github.com/evanalyze/evanalyze/internal/load/archive"
 	"github.com/evanalyze/evanalyze/internal/report/otlp"
 )
 
@@ -23,7 +21,7 @@ type exportOptions struct {
 	format   string
 	service  string
 	maxSpans int
-	rollouts rolloutsOptions
+	filter   rolloutFilter
 }
 
 func newExportCmd(s streams) *cobra.Command {
@@ -77,25 +75,16 @@ are derived from content, so a resend would not duplicate either).`,
 			if format != "json" && format != "proto" {
 				return usagef("--otlp-format must be json or proto, not %q", format)
 			}
-			o.rollouts.output = "text"
-			filter, err := o.rollouts.filter()
+			keep, err := o.filter.compile()
 			if err != nil {
 				return err
 			}
-			a, err := archive.Load(cmd.Context(), args, o.load.options(s))
+			a, err := o.load.load(cmd.Context(), args, s, false)
 			if err != nil {
 				return err
 			}
 			defer a.Release()
-			if !o.load.quiet {
-				reportProblems(s.Err, a, 5)
-			}
-			var rollouts []correlate.Rollout
-			for _, r := range correlate.Correlate(a.Events, a.Changes).Rollouts {
-				if filter(&r) {
-					rollouts = append(rollouts, r)
-				}
-			}
+			rollouts := o.filter.rollouts(a, keep)
 			rs := otlp.Build(rollouts, a.Events, otlp.Options{ServiceName: o.service, Version: version})
 			maxBytes := otlp.MaxLineBytes / 2 // JSON is larger than protobuf
 			reqs := otlp.Batches(rs, o.maxSpans, maxBytes)
@@ -159,12 +148,7 @@ are derived from content, so a resend would not duplicate either).`,
 	f.IntVar(&o.send.Concurrency, "concurrency", 4, "requests in flight")
 	f.IntVar(&o.send.MaxAttempts, "max-attempts", 8, "attempts per request before giving up")
 	f.StringVar(&o.send.Checkpoint, "checkpoint", "", "file recording delivered requests, so a rerun resumes")
-	f.StringVarP(&o.rollouts.namespace, "namespace", "n", "", "only this namespace")
-	f.StringVar(&o.rollouts.kind, "kind", "", "only this workload kind")
-	f.StringVar(&o.rollouts.name, "name", "", "only workloads with this name")
-	f.StringVar(&o.rollouts.outcome, "outcome", "", "only this outcome")
-	f.StringVar(&o.rollouts.since, "since", "", "only rollouts starting at or after this time (RFC 3339)")
-	f.StringVar(&o.rollouts.until, "until", "", "only rollouts starting before this time (RFC 3339)")
+	o.filter.register(f)
 	return cmd
 }
 

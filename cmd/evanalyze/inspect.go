@@ -40,16 +40,11 @@ Counts add up: read = observations kept + duplicates + skipped + rejected.`,
 			if err := o.validate(); err != nil {
 				return err
 			}
-			opts := o.load.options(s)
-			opts.Summaries = true
-			a, err := archive.Load(cmd.Context(), args, opts)
+			a, err := o.load.load(cmd.Context(), args, s, true)
 			if err != nil {
 				return err
 			}
 			defer a.Release()
-			if !o.load.quiet {
-				reportProblems(s.Err, a, 5)
-			}
 			switch o.output {
 			case "json":
 				return writeInspectJSON(s.Out, a, o.top)

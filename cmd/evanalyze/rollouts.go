@@ -12,17 +12,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evanalyze/evanalyze/internal/correlate"
-	"github.com/evanalyze/evanalyze/internal/load/archive"
 )
 
 type rolloutsOptions struct {
-	load         loadFlags
-	output       string
-	namespace    string
-	kind         string
-	name         string
-	outcome      string
-	since, until string
+	load   loadFlags
+	output string
+	filter rolloutFilter
 }
 
 func newRolloutsCmd(s streams) *cobra.Command {
@@ -50,25 +45,21 @@ docs/rollouts.md gives the exact rules. Scale-only changes are not rollouts.`,
   evanalyze rollouts --namespace shop --since 2026-11-25T03:29:00Z -o csv testdata/lab-basic`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			filter, err := o.filter()
+			switch o.output {
+			case "text", "json", "jsonl", "csv":
+			default:
+				return usagef("--output must be text, json, jsonl or csv, not %q", o.output)
+			}
+			keep, err := o.filter.compile()
 			if err != nil {
 				return err
 			}
-			a, err := archive.Load(cmd.Context(), args, o.load.options(s))
+			a, err := o.load.load(cmd.Context(), args, s, false)
 			if err != nil {
 				return err
 			}
 			defer a.Release()
-			if !o.load.quiet {
-				reportProblems(s.Err, a, 5)
-			}
-			res := correlate.Correlate(a.Events, a.Changes)
-			rollouts := []correlate.Rollout{}
-			for _, r := range res.Rollouts {
-				if filter(&r) {
-					rollouts = append(rollouts, r)
-				}
-			}
+			rollouts := o.filter.rollouts(a, keep)
 			if len(rollouts) == 0 {
 				fmt.Fprintln(s.Err, "No rollouts found.")
 			}
@@ -93,43 +84,8 @@ docs/rollouts.md gives the exact rules. Scale-only changes are not rollouts.`,
 	o.load.register(cmd.Flags())
 	f := cmd.Flags()
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text, json, jsonl or csv")
-	f.StringVarP(&o.namespace, "namespace", "n", "", "only this namespace")
-	f.StringVar(&o.kind, "kind", "", "only this workload kind (Deployment, StatefulSet, DaemonSet, Job)")
-	f.StringVar(&o.name, "name", "", "only workloads with this name")
-	f.StringVar(&o.outcome, "outcome", "", "only this outcome: complete, failed, superseded or in-progress")
-	f.StringVar(&o.since, "since", "", "only rollouts starting at or after this time (RFC 3339)")
-	f.StringVar(&o.until, "until", "", "only rollouts starting before this time (RFC 3339)")
+	o.filter.register(f)
 	return cmd
-}
-
-func (o *rolloutsOptions) filter() (func(*correlate.Rollout) bool, error) {
-	switch o.output {
-	case "text", "json", "jsonl", "csv":
-	default:
-		return nil, usagef("--output must be text, json, jsonl or csv, not %q", o.output)
-	}
-	switch o.outcome {
-	case "", correlate.OutcomeComplete, correlate.OutcomeFailed, correlate.OutcomeSuperseded, correlate.OutcomeInProgress:
-	default:
-		return nil, usagef("--outcome must be complete, failed, superseded or in-progress, not %q", o.outcome)
-	}
-	var since, until time.Time
-	var err error
-	if o.since != "" {
-		if since, err = time.Parse(time.RFC3339, o.since); err != nil {
-			return nil, usagef("--since: %v", err)
-		}
-	}
-	if o.until != "" {
-		if until, err = time.Parse(time.RFC3339, o.until); err != nil {
-			return nil, usagef("--until: %v", err)
-		}
-	}
-	return func(r *correlate.Rollout) bool {
-		return (o.namespace == "" || r.Namespace == o.namespace) && (o.kind == "" || strings.EqualFold(r.Kind, o.kind)) &&
-			(o.name == "" || r.Name == o.name) && (o.outcome == "" || r.Outcome == o.outcome) &&
-			(since.IsZero() || !r.Start.Before(since)) && (until.IsZero() || r.Start.Before(until))
-	}, nil
 }
 
 func fmtTime(t *time.Time) string {

@@ -1,14 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/evanalyze/evanalyze/internal/correlate"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
 )
 
@@ -71,6 +74,73 @@ func (f *loadFlags) register(fs *pflag.FlagSet) {
 
 func (f *loadFlags) options(s streams) archive.Options {
 	return archive.Options{Cluster: f.cluster, Format: f.format, Strict: f.strict, Workers: f.workers, Stdin: s.In}
+}
+
+// load reads the inputs and reports rejected records on stderr (unless
+// --quiet). The caller releases the archive.
+func (f *loadFlags) load(ctx context.Context, args []string, s streams, summaries bool) (*archive.Archive, error) {
+	opts := f.options(s)
+	opts.Summaries = summaries
+	a, err := archive.Load(ctx, args, opts)
+	if err != nil {
+		return nil, err
+	}
+	if !f.quiet {
+		reportProblems(s.Err, a, 5)
+	}
+	return a, nil
+}
+
+// rolloutFilter is the rollout selection flags of rollouts, export and
+// stats.
+type rolloutFilter struct {
+	namespace, kind, name, outcome, since, until string
+}
+
+func (f *rolloutFilter) register(fs *pflag.FlagSet) {
+	fs.StringVarP(&f.namespace, "namespace", "n", "", "only this namespace")
+	fs.StringVar(&f.kind, "kind", "", "only this workload kind (Deployment, StatefulSet, DaemonSet, Job)")
+	fs.StringVar(&f.name, "name", "", "only workloads with this name")
+	fs.StringVar(&f.outcome, "outcome", "", "only this outcome: complete, failed, superseded or in-progress")
+	fs.StringVar(&f.since, "since", "", "only rollouts starting at or after this time (RFC 3339)")
+	fs.StringVar(&f.until, "until", "", "only rollouts starting before this time (RFC 3339)")
+}
+
+// compile checks the flags and returns the selection.
+func (f *rolloutFilter) compile() (func(*correlate.Rollout) bool, error) {
+	switch f.outcome {
+	case "", correlate.OutcomeComplete, correlate.OutcomeFailed, correlate.OutcomeSuperseded, correlate.OutcomeInProgress:
+	default:
+		return nil, usagef("--outcome must be complete, failed, superseded or in-progress, not %q", f.outcome)
+	}
+	var since, until time.Time
+	var err error
+	if f.since != "" {
+		if since, err = time.Parse(time.RFC3339, f.since); err != nil {
+			return nil, usagef("--since: %v", err)
+		}
+	}
+	if f.until != "" {
+		if until, err = time.Parse(time.RFC3339, f.until); err != nil {
+			return nil, usagef("--until: %v", err)
+		}
+	}
+	return func(r *correlate.Rollout) bool {
+		return (f.namespace == "" || r.Namespace == f.namespace) && (f.kind == "" || strings.EqualFold(r.Kind, f.kind)) &&
+			(f.name == "" || r.Name == f.name) && (f.outcome == "" || r.Outcome == f.outcome) &&
+			(since.IsZero() || !r.Start.Before(since)) && (until.IsZero() || r.Start.Before(until))
+	}, nil
+}
+
+// rollouts correlates the archive and keeps the selected rollouts.
+func (f *rolloutFilter) rollouts(a *archive.Archive, keep func(*correlate.Rollout) bool) []correlate.Rollout {
+	out := []correlate.Rollout{}
+	for _, r := range correlate.Correlate(a.Events, a.Changes).Rollouts {
+		if keep(&r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // reportProblems prints rejected records on stderr: the first few per file

@@ -9,16 +9,14 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/evanalyze/evanalyze/internal/correlate"
-	"github.com/evanalyze/evanalyze/internal/load/archive"
 	"github.com/evanalyze/evanalyze/internal/report/stats"
 )
 
 type statsOptions struct {
-	load     loadFlags
-	output   string
-	th       stats.Thresholds
-	rollouts rolloutsOptions
+	load   loadFlags
+	output string
+	th     stats.Thresholds
+	filter rolloutFilter
 }
 
 func newStatsCmd(s streams) *cobra.Command {
@@ -55,26 +53,16 @@ docs/stats.md gives the exact rules.`,
 			default:
 				return usagef("--output must be text, json or csv, not %q", o.output)
 			}
-			o.rollouts.output = "text"
-			filter, err := o.rollouts.filter()
+			keep, err := o.filter.compile()
 			if err != nil {
 				return err
 			}
-			a, err := archive.Load(cmd.Context(), args, o.load.options(s))
+			a, err := o.load.load(cmd.Context(), args, s, false)
 			if err != nil {
 				return err
 			}
 			defer a.Release()
-			if !o.load.quiet {
-				reportProblems(s.Err, a, 5)
-			}
-			var rollouts []correlate.Rollout
-			for _, r := range correlate.Correlate(a.Events, a.Changes).Rollouts {
-				if filter(&r) {
-					rollouts = append(rollouts, r)
-				}
-			}
-			rep := stats.Compute(rollouts, o.th)
+			rep := stats.Compute(o.filter.rollouts(a, keep), o.th)
 			switch o.output {
 			case "json":
 				return writeJSON(s.Out, rep)
@@ -94,10 +82,7 @@ docs/stats.md gives the exact rules.`,
 	f.Float64Var(&o.th.RegressFactor, "regress-factor", stats.Defaults.RegressFactor, "regression: recent median over earlier median")
 	f.IntVar(&o.th.RegressMinRuns, "regress-min-runs", stats.Defaults.RegressMinRuns, "regression: rollouts a workload needs")
 	f.Float64Var(&o.th.OutlierFactor, "outlier-factor", stats.Defaults.OutlierFactor, "cluster outlier: median over the other clusters' median")
-	f.StringVarP(&o.rollouts.namespace, "namespace", "n", "", "only this namespace")
-	f.StringVar(&o.rollouts.kind, "kind", "", "only this workload kind")
-	f.StringVar(&o.rollouts.since, "since", "", "only rollouts starting at or after this time (RFC 3339)")
-	f.StringVar(&o.rollouts.until, "until", "", "only rollouts starting before this time (RFC 3339)")
+	o.filter.register(f)
 	return cmd
 }
 

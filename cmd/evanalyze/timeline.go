@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evanalyze/evanalyze/internal/correlate"
-	"github.com/evanalyze/evanalyze/internal/load/archive"
 	"github.com/evanalyze/evanalyze/internal/report/timeline"
 )
 
@@ -43,14 +42,11 @@ Times are RFC 3339; --around T --window 30m selects T-15m to T+15m.`,
 			if err := o.resolve(); err != nil {
 				return err
 			}
-			a, err := archive.Load(cmd.Context(), args, o.load.options(s))
+			a, err := o.load.load(cmd.Context(), args, s, false)
 			if err != nil {
 				return err
 			}
 			defer a.Release()
-			if !o.load.quiet {
-				reportProblems(s.Err, a, 5)
-			}
 			tl := timeline.Build(a.Events, a.Changes, correlate.Correlate(a.Events, a.Changes), o.o)
 			if len(tl.Entries) == 0 {
 				fmt.Fprintln(s.Err, "Nothing happened in the window.")
