@@ -47,11 +47,14 @@ Times are RFC 3339; --around T --window 30m selects T-15m to T+15m.`,
 				return err
 			}
 			defer a.Release()
-			tl := timeline.Build(a.Events, a.Changes, correlate.Correlate(a.Events, a.Changes), o.o)
+			res := correlate.Correlate(a.Events, a.Changes)
+			tl := timeline.Build(a.Events, a.Changes, res, o.o)
 			if len(tl.Entries) == 0 {
 				fmt.Fprintln(s.Err, "Nothing happened in the window.")
 			}
 			switch o.output {
+			case "html":
+				return timeline.WriteHTML(s.Out, tl, timeline.Rollouts(res, o.o))
 			case "json":
 				return writeJSON(s.Out, tl)
 			case "md":
@@ -62,7 +65,7 @@ Times are RFC 3339; --around T --window 30m selects T-15m to T+15m.`,
 	}
 	o.load.register(cmd.Flags())
 	f := cmd.Flags()
-	f.StringVarP(&o.output, "output", "o", "text", "output format: text, md or json")
+	f.StringVarP(&o.output, "output", "o", "text", "output format: text, md, json or html (one self-contained page with a zoomable Gantt chart)")
 	f.StringVar(&o.since, "since", "", "window start (RFC 3339)")
 	f.StringVar(&o.until, "until", "", "window end (RFC 3339)")
 	f.StringVar(&o.around, "around", "", "window centre (RFC 3339), with --window")
@@ -77,9 +80,9 @@ Times are RFC 3339; --around T --window 30m selects T-15m to T+15m.`,
 
 func (o *timelineOptions) resolve() error {
 	switch o.output {
-	case "text", "md", "json":
+	case "text", "md", "json", "html":
 	default:
-		return usagef("--output must be text, md or json, not %q", o.output)
+		return usagef("--output must be text, md, json or html, not %q", o.output)
 	}
 	parse := func(flag, v string) (time.Time, error) {
 		if v == "" {

@@ -73,21 +73,41 @@ var noise = map[string]bool{
 	"SuccessfulDelete": true, "ScalingReplicaSet": true, "Killing": true, "Completed": true, "SawCompletedJob": true,
 }
 
+func (o Options) inWindow(t time.Time) bool {
+	return (o.Since.IsZero() || !t.Before(o.Since)) && (o.Until.IsZero() || !t.After(o.Until))
+}
+
+// inScope: the cluster and namespace, and the workload or the objects
+// named after it (its ReplicaSets and pods).
+func (o Options) inScope(cluster, ns, kind, name string) bool {
+	if o.Cluster != "" && cluster != o.Cluster || o.Namespace != "" && ns != o.Namespace {
+		return false
+	}
+	if o.Workload != "" && !strings.EqualFold(o.Workload, kind+"/"+name) && !strings.HasPrefix(strings.ToLower(name), strings.ToLower(workloadName(o.Workload))+"-") {
+		return false
+	}
+	return true
+}
+
+// Rollouts returns the rollouts in scope that overlap the window, for the
+// chart.
+func Rollouts(res correlate.Result, o Options) []correlate.Rollout {
+	var out []correlate.Rollout
+	for _, r := range res.Rollouts {
+		end := rolloutEnd(&r)
+		if !o.inScope(r.Cluster, r.Namespace, strings.ToLower(r.Kind), r.Name) || o.Node != "" && !onNode(&r, o.Node) ||
+			!o.Until.IsZero() && r.Start.After(o.Until) || !o.Since.IsZero() && end.Before(o.Since) {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
 // Build makes the timeline of the window.
 func Build(events, changes arrow.Record, res correlate.Result, o Options) *Timeline {
 	tl := &Timeline{Since: o.Since, Until: o.Until}
-	in := func(t time.Time) bool {
-		return (o.Since.IsZero() || !t.Before(o.Since)) && (o.Until.IsZero() || !t.After(o.Until))
-	}
-	scope := func(cluster, ns, kind, name string) bool {
-		if o.Cluster != "" && cluster != o.Cluster || o.Namespace != "" && ns != o.Namespace {
-			return false
-		}
-		if o.Workload != "" && !strings.EqualFold(o.Workload, kind+"/"+name) && !strings.HasPrefix(strings.ToLower(name), strings.ToLower(workloadName(o.Workload))+"-") {
-			return false
-		}
-		return true
-	}
+	in, scope := o.inWindow, o.inScope
 
 	// Changes with their actor.
 	if changes != nil {
