@@ -34,7 +34,9 @@ what was still broken at the end of the window. Normal events (Pulled,
 Created, Started, ...) fold into the rollout lines unless --verbose. Every
 entry names the records it came from (file:line).
 
-Times are RFC 3339; --around T --window 30m selects T-15m to T+15m.`,
+Times are RFC 3339; --around T --window 30m selects T-15m to T+15m.
+--cluster limits the timeline to one cluster (and names inputs without a
+cluster=NAME segment, as for every command).`,
 		Example: `  evanalyze timeline testdata/lab-basic --since 2026-11-25T03:29:00Z --until 2026-11-25T03:31:00Z
   evanalyze timeline archive/ --around 2026-11-25T14:16:00Z --window 30m --namespace shop -o md`,
 		Args: cobra.MinimumNArgs(1),
@@ -42,6 +44,9 @@ Times are RFC 3339; --around T --window 30m selects T-15m to T+15m.`,
 			if err := o.resolve(); err != nil {
 				return err
 			}
+			// --cluster names inputs without a cluster= segment and
+			// limits the timeline to that cluster.
+			o.o.Cluster = o.load.cluster
 			a, err := o.load.load(cmd.Context(), args, s, false)
 			if err != nil {
 				return err
@@ -70,7 +75,6 @@ Times are RFC 3339; --around T --window 30m selects T-15m to T+15m.`,
 	f.StringVar(&o.until, "until", "", "window end (RFC 3339)")
 	f.StringVar(&o.around, "around", "", "window centre (RFC 3339), with --window")
 	f.DurationVar(&o.window, "window", 30*time.Minute, "window length around --around")
-	f.StringVar(&o.o.Cluster, "in-cluster", "", "only this cluster")
 	f.StringVarP(&o.o.Namespace, "namespace", "n", "", "only this namespace")
 	f.StringVar(&o.o.Workload, "workload", "", "only this workload (kind/name, e.g. deployment/web) and its pods")
 	f.StringVar(&o.o.Node, "node", "", "only what concerns this node")

@@ -3,6 +3,7 @@ package correlate
 import (
 	"cmp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,8 +38,9 @@ type failure struct {
 }
 
 type step struct {
-	at  int64
-	uid string // of the Deployment the event was about
+	at     int64
+	uid    string // of the Deployment the event was about
+	source string // file:line of the event
 	ScaleStep
 }
 
@@ -54,6 +56,7 @@ type depInfo struct {
 type specWrite struct {
 	at                   int64
 	user, agent, auditID string
+	source               string // file:line of the audit record
 	change               string
 	specChanged          bool
 	trigger              bool // a spec change or a resume: can start a rollout
@@ -171,7 +174,8 @@ func (ix *index) readEvents(v *load.View) {
 			if uid := v.Str(load.ColObjectUID, i); uid != "" && d.uid == "" {
 				d.uid = uid
 			}
-			d.steps = append(d.steps, step{at: at, uid: v.Str(load.ColObjectUID, i), ScaleStep: s})
+			d.steps = append(d.steps, step{at: at, uid: v.Str(load.ColObjectUID, i), ScaleStep: s,
+				source: v.Str(load.ColSourceFile, i) + ":" + strconv.FormatInt(v.Int64(load.ColSourceLine, i), 10)})
 		case "Job":
 			ix.jobEvent(k, v.Str(load.ColObjectUID, i), reason, msg, at)
 		case "CronJob":
@@ -332,6 +336,7 @@ func (ix *index) readChanges(rec arrow.Record) {
 			change := str(load.CChange, i)
 			ix.writes[k] = append(ix.writes[k], specWrite{
 				at: at, user: str(load.CUser, i), agent: str(load.CUserAgent, i), auditID: str(load.CAuditID, i),
+				source: str(load.CSourceFile, i) + ":" + strconv.FormatInt(load.ChangeInt64(rec, load.CSourceLine, i), 10),
 				change: change, specChanged: changed, trigger: changed || change == "resumed",
 			})
 		case "statefulsets", "daemonsets":
@@ -344,6 +349,7 @@ func (ix *index) readChanges(rec arrow.Record) {
 			change := str(load.CChange, i)
 			ix.writes[wk] = append(ix.writes[wk], specWrite{
 				at: at, user: str(load.CUser, i), agent: str(load.CUserAgent, i), auditID: str(load.CAuditID, i),
+				source: str(load.CSourceFile, i) + ":" + strconv.FormatInt(load.ChangeInt64(rec, load.CSourceLine, i), 10),
 				change: change, specChanged: changed, trigger: changed,
 			})
 		case "jobs":
@@ -515,7 +521,7 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 				r.Changes = append(r.Changes, w.change)
 			}
 			if w.trigger {
-				r.Trigger = &Trigger{User: w.user, UserAgent: w.agent, At: time.Unix(0, w.at).UTC(), AuditID: w.auditID}
+				r.Trigger = &Trigger{User: w.user, UserAgent: w.agent, At: time.Unix(0, w.at).UTC(), AuditID: w.auditID, Source: w.source}
 			}
 			if strings.Contains(w.change, "rollback to the template") {
 				r.Rollback = true
@@ -578,18 +584,18 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 					other, n = name, c
 				}
 			}
-			cur.Steps = append(cur.Steps, Step{At: time.Unix(0, s.at).UTC(), ReplicaSet: s.ReplicaSet, From: from, To: s.To})
+			cur.Steps = append(cur.Steps, Step{At: time.Unix(0, s.at).UTC(), ReplicaSet: s.ReplicaSet, From: from, To: s.To, Source: s.source})
 			if other != "" {
 				start(other, s.at)
 				cur.Rollback = cur.Rollback || seen[other]
-				cur.Steps = append(cur.Steps, Step{At: time.Unix(0, s.at).UTC(), ReplicaSet: s.ReplicaSet, From: from, To: s.To})
+				cur.Steps = append(cur.Steps, Step{At: time.Unix(0, s.at).UTC(), ReplicaSet: s.ReplicaSet, From: from, To: s.To, Source: s.source})
 			}
 		}
 		if cur == nil {
 			continue
 		}
 		if last := len(cur.Steps) - 1; last < 0 || cur.Steps[last].At.UnixNano() != s.at || cur.Steps[last].ReplicaSet != s.ReplicaSet {
-			cur.Steps = append(cur.Steps, Step{At: time.Unix(0, s.at).UTC(), ReplicaSet: s.ReplicaSet, From: from, To: s.To})
+			cur.Steps = append(cur.Steps, Step{At: time.Unix(0, s.at).UTC(), ReplicaSet: s.ReplicaSet, From: from, To: s.To, Source: s.source})
 		}
 		if desired < 0 && len(cur.OldReplicaSets) == 0 && s.Up {
 			desired = s.To

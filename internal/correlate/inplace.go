@@ -123,7 +123,7 @@ func (ix *index) inplaceRollouts(w *inplaceInfo) ([]Rollout, []Scaling) {
 				cur.Changes = append(cur.Changes, wr.change)
 			}
 			if wr.trigger {
-				cur.Trigger = &Trigger{User: wr.user, UserAgent: wr.agent, At: time.Unix(0, wr.at).UTC(), AuditID: wr.auditID}
+				cur.Trigger = &Trigger{User: wr.user, UserAgent: wr.agent, At: time.Unix(0, wr.at).UTC(), AuditID: wr.auditID, Source: wr.source}
 			}
 		}
 	}

@@ -49,6 +49,7 @@ type Trigger struct {
 	UserAgent string    `json:"user_agent,omitempty"`
 	At        time.Time `json:"at"`
 	AuditID   string    `json:"audit_id,omitempty"`
+	Source    string    `json:"source,omitempty"` // file:line of the audit record
 }
 
 // Pod is a pod created for a rollout.
@@ -85,6 +86,7 @@ type Step struct {
 	ReplicaSet string    `json:"replicaset"`
 	From       int       `json:"from"`
 	To         int       `json:"to"`
+	Source     string    `json:"source,omitempty"` // file:line of the event
 }
 
 // Scaling is a scale-only change of a workload: not a rollout.

@@ -157,7 +157,7 @@ func Build(events, changes arrow.Record, res correlate.Result, o Options) *Timel
 				s += ": " + strings.Join(r.Changes, "; ")
 			}
 			tl.Entries = append(tl.Entries, Entry{Time: r.Start, Cluster: r.Cluster, Namespace: r.Namespace, Object: obj, Kind: KindRollout,
-				Actor: actor, Summary: s, Severity: SevInfo, Sources: []string{}, order: 2 * r.Seq})
+				Actor: actor, Summary: s, Severity: SevInfo, Sources: rolloutSources(&r, true), order: 2 * r.Seq})
 		}
 		if r.End != nil && in(*r.End) {
 			sev, s := SevInfo, fmt.Sprintf("rollout %d %s after %s", r.Seq, r.Outcome, dur(r.DurationSeconds))
@@ -168,7 +168,7 @@ func Build(events, changes arrow.Record, res correlate.Result, o Options) *Timel
 				sev, s = SevError, fmt.Sprintf("rollout %d failed after %s: %s", r.Seq, dur(r.DurationSeconds), firstLine(r.FailureReason))
 			}
 			tl.Entries = append(tl.Entries, Entry{Time: *r.End, Cluster: r.Cluster, Namespace: r.Namespace, Object: obj, Kind: KindRollout,
-				Summary: s, Severity: sev, Sources: []string{}, order: 2*r.Seq + 1})
+				Summary: s, Severity: sev, Sources: rolloutSources(&r, false), order: 2*r.Seq + 1})
 		}
 	}
 	for _, sc := range res.Scaling {
@@ -339,6 +339,25 @@ func summarize(entries []Entry, res correlate.Result, in func(time.Time) bool, s
 			}
 			out = append(out, fmt.Sprintf("still rolling out at the end: %s (rollout %d, %s)", obj, r.Seq, what))
 		}
+	}
+	return out
+}
+
+// rolloutSources are the records behind a rollout's start (its trigger and
+// first scale step) or end (its last scale step).
+func rolloutSources(r *correlate.Rollout, start bool) []string {
+	out := []string{}
+	if start {
+		if r.Trigger != nil && r.Trigger.Source != "" {
+			out = append(out, r.Trigger.Source)
+		}
+		if len(r.Steps) > 0 && r.Steps[0].Source != "" {
+			out = append(out, r.Steps[0].Source)
+		}
+		return out
+	}
+	if n := len(r.Steps); n > 0 && r.Steps[n-1].Source != "" {
+		out = append(out, r.Steps[n-1].Source)
 	}
 	return out
 }
