@@ -66,6 +66,7 @@ func TestInspectGolden(t *testing.T) {
 		{"timeline-web-unschedulable.json", []string{"timeline", lab, "-o", "json", "--around", "2026-11-25T03:31:35Z", "--window", "1m", "--namespace", "shop"}},
 		{"timeline-cart-api.html", []string{"timeline", lab, "-o", "html", "--since", "2026-11-25T03:29:00Z", "--until", "2026-11-25T03:30:30Z", "--workload", "deployment/cart-api"}},
 		{"stats-labs.txt", []string{"stats", lab, "../../testdata/lab-lifecycle", "../../testdata/lab-workloads", "../../testdata/lab-jobs"}},
+		{"stats-labs.html", []string{"stats", "-o", "html", lab, "../../testdata/lab-lifecycle"}},
 		{"stats-labs.json", []string{"stats", "-o", "json", lab, "../../testdata/lab-lifecycle"}},
 		{"rollouts-lab-workloads.txt", []string{"rollouts", "../../testdata/lab-workloads"}},
 		{"rollouts-lab-basic.json", []string{"rollouts", "-o", "json", lab + "/events-list.json", lab + "/audit.log.gz"}},

@@ -49,9 +49,9 @@ docs/stats.md gives the exact rules.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch o.output {
-			case "text", "json", "csv":
+			case "text", "json", "csv", "html":
 			default:
-				return usagef("--output must be text, json or csv, not %q", o.output)
+				return usagef("--output must be text, json, csv or html, not %q", o.output)
 			}
 			keep, err := o.filter.compile()
 			if err != nil {
@@ -62,8 +62,11 @@ docs/stats.md gives the exact rules.`,
 				return err
 			}
 			defer a.Release()
-			rep := stats.Compute(o.filter.rollouts(a, keep), o.th)
+			rollouts := o.filter.rollouts(a, keep)
+			rep := stats.Compute(rollouts, o.th)
 			switch o.output {
+			case "html":
+				return stats.WriteHTML(s.Out, rep, rollouts)
 			case "json":
 				return writeJSON(s.Out, rep)
 			case "csv":
@@ -74,7 +77,7 @@ docs/stats.md gives the exact rules.`,
 	}
 	o.load.register(cmd.Flags())
 	f := cmd.Flags()
-	f.StringVarP(&o.output, "output", "o", "text", "output format: text, json or csv (per workload)")
+	f.StringVarP(&o.output, "output", "o", "text", "output format: text, json, csv (per workload) or html (one self-contained page with charts)")
 	f.Float64Var(&o.th.SlowFactor, "slow-factor", stats.Defaults.SlowFactor, "slow: times the workload's median duration")
 	f.Float64Var(&o.th.SlowMinSeconds, "slow-min-seconds", stats.Defaults.SlowMinSeconds, "slow, regression, outlier: ignore durations below this")
 	f.Float64Var(&o.th.FleetQuantile, "fleet-quantile", stats.Defaults.FleetQuantile, "slow: above this quantile of the fleet's durations")

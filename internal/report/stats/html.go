@@ -1,0 +1,273 @@
+package stats
+
+import (
+	"cmp"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/evanalyze/evanalyze/internal/correlate"
+)
+
+// WriteHTML writes the report as one self-contained page (no network) with
+// charts: rollout durations per cluster (every complete rollout a dot, the
+// median a line), the slowest workloads (p90), the flakiest workloads
+// (failure rate), and failure reasons per day.
+func WriteHTML(w io.Writer, rep *Report, rollouts []correlate.Rollout) error {
+	d := htmlData{Report: rep}
+	d.Dots, d.Medians, d.ClusterAxis, d.DurAxis = durationChart(rep, rollouts)
+	d.Slowest = barChart(rep.Workloads, func(g *Group) (float64, bool) {
+		if g.DurationP90 == nil {
+			return 0, false
+		}
+		return *g.DurationP90, true
+	}, func(v float64) string { return fmt.Sprintf("%.1fs", v) })
+	d.Flakiest = barChart(rep.Workloads, func(g *Group) (float64, bool) {
+		if g.ChangeFailureRate == nil || g.Failed == 0 {
+			return 0, false
+		}
+		return *g.ChangeFailureRate * 100, true
+	}, func(v float64) string { return fmt.Sprintf("%.0f%%", v) })
+	d.Reasons, d.Days, d.ReasonKeys = reasonsOverTime(rollouts)
+	return statsPage.Execute(w, d)
+}
+
+type htmlData struct {
+	Report               *Report
+	Dots                 []dot
+	Medians              []line
+	ClusterAxis, DurAxis []axisLabel
+	Slowest, Flakiest    []bar
+	Reasons              []stack
+	Days                 []axisLabel
+	ReasonKeys           []legend
+}
+
+type dot struct {
+	X, Y  float64
+	Title string
+	Class string
+}
+
+type line struct{ X1, X2, Y float64 }
+
+type axisLabel struct {
+	X, Y  float64
+	Label string
+}
+
+type bar struct {
+	Y, W  float64
+	Label string
+	Value string
+}
+
+type stack struct {
+	X, Y, W, H float64
+	Color      string
+	Title      string
+}
+
+type legend struct {
+	Color, Label string
+	Y            float64
+}
+
+const plotW, plotH = 700.0, 260.0
+
+func durationChart(rep *Report, rollouts []correlate.Rollout) ([]dot, []line, []axisLabel, []axisLabel) {
+	var clusters []string
+	maxD := 1.0
+	for _, r := range rollouts {
+		if !slices.Contains(clusters, r.Cluster) {
+			clusters = append(clusters, r.Cluster)
+		}
+		if r.DurationSeconds != nil && r.Outcome == correlate.OutcomeComplete {
+			maxD = math.Max(maxD, *r.DurationSeconds)
+		}
+	}
+	slices.Sort(clusters)
+	col := plotW / float64(max(1, len(clusters)))
+	y := func(v float64) float64 { return 20 + plotH - v/maxD*plotH }
+	var dots []dot
+	var meds []line
+	var xs []axisLabel
+	for i, c := range clusters {
+		x0 := 60 + float64(i)*col
+		xs = append(xs, axisLabel{X: x0 + col/2, Y: plotH + 40, Label: c})
+		n := 0
+		for _, r := range rollouts {
+			if r.Cluster != c || r.DurationSeconds == nil || r.Outcome != correlate.OutcomeComplete {
+				continue
+			}
+			jitter := float64((n*37)%100) / 100 * col * 0.6
+			dots = append(dots, dot{X: x0 + col*0.2 + jitter, Y: y(*r.DurationSeconds), Class: "ok",
+				Title: fmt.Sprintf("%s %s/%s #%d: %.1fs", c, r.Namespace, r.Name, r.Seq, *r.DurationSeconds)})
+			n++
+		}
+		for _, g := range rep.Clusters {
+			if g.Cluster == c && g.DurationP50 != nil {
+				meds = append(meds, line{X1: x0 + col*0.1, X2: x0 + col*0.9, Y: y(*g.DurationP50)})
+			}
+		}
+	}
+	var ys []axisLabel
+	for i := 0; i <= 4; i++ {
+		v := maxD * float64(i) / 4
+		ys = append(ys, axisLabel{X: 54, Y: y(v) + 4, Label: fmt.Sprintf("%.0fs", v)})
+	}
+	return dots, meds, xs, ys
+}
+
+func barChart(groups []*Group, value func(*Group) (float64, bool), format func(float64) string) []bar {
+	type gv struct {
+		g *Group
+		v float64
+	}
+	var vs []gv
+	for _, g := range groups {
+		if v, ok := value(g); ok {
+			vs = append(vs, gv{g, v})
+		}
+	}
+	slices.SortStableFunc(vs, func(a, b gv) int {
+		return cmp.Or(cmp.Compare(b.v, a.v), strings.Compare(a.g.Cluster+a.g.Namespace+a.g.Name, b.g.Cluster+b.g.Namespace+b.g.Name))
+	})
+	if len(vs) > 10 {
+		vs = vs[:10]
+	}
+	maxV := 1.0
+	for _, x := range vs {
+		maxV = math.Max(maxV, x.v)
+	}
+	var out []bar
+	for i, x := range vs {
+		out = append(out, bar{Y: float64(i) * 22, W: math.Max(2, x.v/maxV*380),
+			Label: fmt.Sprintf("%s %s/%s/%s", x.g.Cluster, x.g.Namespace, strings.ToLower(x.g.Kind), x.g.Name), Value: format(x.v)})
+	}
+	return out
+}
+
+var palette = []string{"#d0433b", "#e08a1e", "#c9a227", "#7b4bb7", "#3c78d8", "#2a9d8f", "#8d6e63", "#607d8b"}
+
+func reasonsOverTime(rollouts []correlate.Rollout) ([]stack, []axisLabel, []legend) {
+	counts := map[string]map[string]int{} // day -> reason -> n
+	var days, reasons []string
+	for _, r := range rollouts {
+		if r.Outcome != correlate.OutcomeFailed {
+			continue
+		}
+		day := r.Start.UTC().Format(time.DateOnly)
+		reason, _, _ := strings.Cut(r.FailureReason, ":")
+		if counts[day] == nil {
+			counts[day] = map[string]int{}
+			days = append(days, day)
+		}
+		counts[day][reason]++
+		if !slices.Contains(reasons, reason) {
+			reasons = append(reasons, reason)
+		}
+	}
+	slices.Sort(days)
+	slices.Sort(reasons)
+	maxN := 1
+	for _, m := range counts {
+		n := 0
+		for _, c := range m {
+			n += c
+		}
+		maxN = max(maxN, n)
+	}
+	col := plotW / float64(max(1, len(days)))
+	var out []stack
+	var labels []axisLabel
+	for i, day := range days {
+		x := 60 + float64(i)*col + col*0.2
+		yTop := 20 + plotH
+		for j, reason := range reasons {
+			n := counts[day][reason]
+			if n == 0 {
+				continue
+			}
+			h := float64(n) / float64(maxN) * plotH
+			yTop -= h
+			out = append(out, stack{X: x, Y: yTop, W: col * 0.6, H: h, Color: palette[j%len(palette)], Title: fmt.Sprintf("%s: %d × %s", day, n, reason)})
+		}
+		labels = append(labels, axisLabel{X: x + col*0.3, Y: plotH + 40, Label: day})
+	}
+	var keys []legend
+	for j, reason := range reasons {
+		keys = append(keys, legend{Color: palette[j%len(palette)], Label: reason, Y: 30 + float64(j)*18})
+	}
+	return out, labels, keys
+}
+
+var statsPage = template.Must(template.New("stats").Funcs(template.FuncMap{
+	"secs": func(v *float64) string {
+		if v == nil {
+			return "–"
+		}
+		return fmt.Sprintf("%.1f", *v)
+	},
+	"mul":  func(a float64, n int) float64 { return a * float64(n) },
+	"plus": func(a, b float64) float64 { return a + b },
+}).Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<title>evanalyze rollout statistics</title>
+<style>
+body { font: 13px/1.4 system-ui, sans-serif; margin: 16px; color: #222; }
+h1 { font-size: 18px; } h2 { font-size: 15px; margin-top: 24px; }
+svg { border: 1px solid #ddd; background: #fff; }
+circle.ok { fill: #3c78d8; fill-opacity: .6; } line.median { stroke: #d0433b; stroke-width: 2; }
+text { font-size: 11px; } rect.slow { fill: #e08a1e; } rect.flaky { fill: #d0433b; }
+table { border-collapse: collapse; } td, th { border-bottom: 1px solid #eee; padding: 2px 6px; text-align: right; }
+td:first-child, th:first-child, td.l, th.l { text-align: left; }
+li.finding { margin: 4px 0; }
+.kind { font-weight: 600; }
+</style>
+</head>
+<body>
+<h1>Rollout statistics</h1>
+<p>{{.Report.Fleet.Rollouts}} rollouts: {{.Report.Fleet.Complete}} complete, {{.Report.Fleet.Failed}} failed,
+{{.Report.Fleet.Superseded}} superseded, {{.Report.Fleet.Rollbacks}} rollbacks; duration p50 {{secs .Report.Fleet.DurationP50}}s,
+p90 {{secs .Report.Fleet.DurationP90}}s.</p>
+<h2>Findings</h2>
+<ul id="findings">{{range .Report.Findings}}<li class="finding"><span class="kind">{{.Kind}}</span> {{.Cluster}} {{.Namespace}}/{{.Workload}}: {{.Summary}}<ul>{{range .Evidence}}<li>{{.}}</li>{{end}}</ul></li>{{else}}<li>none</li>{{end}}</ul>
+<h2>Rollout durations per cluster</h2>
+<svg id="durations" width="800" height="320" viewBox="0 0 800 320" xmlns="http://www.w3.org/2000/svg">
+{{range .DurAxis}}<text x="{{.X}}" y="{{.Y}}" text-anchor="end">{{.Label}}</text>{{end}}
+{{range .ClusterAxis}}<text x="{{.X}}" y="{{.Y}}" text-anchor="middle">{{.Label}}</text>{{end}}
+{{range .Dots}}<circle class="{{.Class}}" cx="{{.X}}" cy="{{.Y}}" r="3.5"><title>{{.Title}}</title></circle>{{end}}
+{{range .Medians}}<line class="median" x1="{{.X1}}" x2="{{.X2}}" y1="{{.Y}}" y2="{{.Y}}"><title>median</title></line>{{end}}
+</svg>
+<h2>Slowest workloads (p90 duration)</h2>
+<svg id="slowest" width="800" height="{{plus (mul 22 (len .Slowest)) 10}}" xmlns="http://www.w3.org/2000/svg">
+{{range .Slowest}}<text x="4" y="{{plus .Y 14}}">{{.Label}}</text><rect class="slow" x="330" y="{{plus .Y 3}}" width="{{.W}}" height="15"/><text x="{{plus 336 .W}}" y="{{plus .Y 14}}">{{.Value}}</text>{{end}}
+</svg>
+<h2>Highest failure rates (failed / decided rollouts)</h2>
+<svg id="flakiest" width="800" height="{{plus (mul 22 (len .Flakiest)) 10}}" xmlns="http://www.w3.org/2000/svg">
+{{range .Flakiest}}<text x="4" y="{{plus .Y 14}}">{{.Label}}</text><rect class="flaky" x="330" y="{{plus .Y 3}}" width="{{.W}}" height="15"/><text x="{{plus 336 .W}}" y="{{plus .Y 14}}">{{.Value}}</text>{{end}}
+</svg>
+<h2>Failure reasons per day</h2>
+<svg id="reasons" width="1000" height="320" viewBox="0 0 1000 320" xmlns="http://www.w3.org/2000/svg">
+{{range .Reasons}}<rect x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}" fill="{{.Color}}"><title>{{.Title}}</title></rect>{{end}}
+{{range .Days}}<text x="{{.X}}" y="{{.Y}}" text-anchor="middle">{{.Label}}</text>{{end}}
+{{range .ReasonKeys}}<rect x="800" y="{{plus .Y -10}}" width="12" height="12" fill="{{.Color}}"/><text x="818" y="{{.Y}}">{{.Label}}</text>{{end}}
+</svg>
+<h2>Workloads</h2>
+<table id="workloads"><thead><tr><th class="l">cluster</th><th class="l">workload</th><th>rollouts</th><th>complete</th><th>failed</th><th>superseded</th><th>rollbacks</th><th>p50 s</th><th>p90 s</th><th>max s</th><th>restarts</th></tr></thead><tbody>
+{{range .Report.Workloads}}<tr><td>{{.Cluster}}</td><td class="l">{{.Namespace}}/{{.Kind}}/{{.Name}}</td><td>{{.Rollouts}}</td><td>{{.Complete}}</td><td>{{.Failed}}</td><td>{{.Superseded}}</td><td>{{.Rollbacks}}</td><td>{{secs .DurationP50}}</td><td>{{secs .DurationP90}}</td><td>{{secs .DurationMax}}</td><td>{{.PodRestarts}}</td></tr>
+{{end}}</tbody></table>
+<script>
+document.body.setAttribute("data-charts", String(document.querySelectorAll("svg circle, svg rect").length));
+</script>
+</body>
+</html>
+`))
