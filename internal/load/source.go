@@ -93,7 +93,7 @@ func IsArchiveName(name string) bool {
 	for _, ext := range []string{".gz", ".zst", ".zstd"} {
 		n = strings.TrimSuffix(n, ext)
 	}
-	for _, ext := range []string{".json", ".jsonl", ".ndjson", ".log", ".yaml", ".yml"} {
+	for _, ext := range []string{".json", ".jsonl", ".ndjson", ".log", ".yaml", ".yml", ".parquet"} {
 		if strings.HasSuffix(n, ext) {
 			return true
 		}

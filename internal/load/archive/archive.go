@@ -7,10 +7,12 @@ package archive
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -22,6 +24,7 @@ import (
 	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/jsonscan"
 	"github.com/evanalyze/evanalyze/internal/load/k8sjson"
+	"github.com/evanalyze/evanalyze/internal/load/pqfile"
 	"github.com/evanalyze/evanalyze/internal/load/yamlrec"
 )
 
@@ -147,7 +150,9 @@ var ErrStrict = errors.New("rejected record (--strict)")
 type job struct {
 	file  int
 	block *jsonscan.Block
-	yaml  bool // the block holds records converted from YAML
+	yaml  bool         // the block holds records converted from YAML
+	rec   arrow.Record // rows already decoded (Parquet); the worker adds them
+	rows  int64
 }
 
 // Load reads paths into an Archive.
@@ -221,7 +226,18 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 			defer dw.batch.Release()
 			for j := range jobs {
 				if ctx.Err() != nil {
+					if j.rec != nil {
+						j.rec.Release()
+					}
 					continue // drain
+				}
+				if j.rec != nil {
+					mu.Lock()
+					batches = append(batches, j.rec)
+					files[j.file].Read += j.rows
+					files[j.file].Records += j.rows
+					mu.Unlock()
+					continue
 				}
 				dw.decodeBlock(j)
 				j.block.Release()
@@ -259,7 +275,9 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 	}
 
 	for _, f := range files {
-		f.Format = formatName(f)
+		if f.Format != "parquet" {
+			f.Format = formatName(f)
+		}
 		sort.Slice(f.Errors, func(a, b int) bool { return f.Errors[a].Offset < f.Errors[b].Offset })
 		sort.Slice(f.WarningList, func(a, b int) bool { return f.WarningList[a].Offset < f.WarningList[b].Offset })
 		if len(f.Errors) > opts.MaxErrors {
@@ -326,6 +344,27 @@ func frame(ctx context.Context, src load.Source, opts Options, fs *FileStats, id
 	defer r.Close()
 	br := bufio.NewReaderSize(r, 64<<10)
 	head, _ := br.Peek(4096)
+	if pqfile.IsParquet(head) {
+		// Parquet needs random access: read the file itself (it is not
+		// compressed by us; a compressed Parquet file is read whole).
+		rec, n, err := readParquet(src, comp, br, opts)
+		mu.Lock()
+		fs.Compression, fs.Layout, fs.Format = string(comp), "parquet", "parquet"
+		mu.Unlock()
+		if err != nil {
+			mu.Lock()
+			fs.Read++
+			fs.addError(&load.InputError{File: fs.File, Offset: -1, Err: err}, opts.MaxErrors)
+			mu.Unlock()
+			return
+		}
+		select {
+		case jobs <- job{file: idx, rec: rec, rows: int64(n)}:
+		case <-ctx.Done():
+			rec.Release()
+		}
+		return
+	}
 	auto := opts.Format == "" || opts.Format == "auto"
 	if opts.Format == "yaml" || auto && (isYAMLName(src.Path) || yamlrec.Looks(head)) {
 		cr := &countingReader{r: br}
@@ -361,6 +400,37 @@ func frame(ctx context.Context, src load.Source, opts Options, fs *FileStats, id
 		fs.Read++
 		fs.addError(&load.InputError{File: fs.File, Offset: fr.Offset(), Err: fmt.Errorf("read: %w", err)}, opts.MaxErrors)
 	}
+}
+
+// readParquet reads an events Parquet file into one record.
+func readParquet(src load.Source, comp load.Compression, r io.Reader, opts Options) (arrow.Record, int, error) {
+	var ra io.ReaderAt
+	var size int64
+	if src.Path != "-" && comp == load.CompressionNone {
+		f, err := os.Open(src.Path)
+		if err != nil {
+			return nil, 0, err
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return nil, 0, err
+		}
+		ra, size = f, st.Size()
+	} else {
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return nil, 0, err
+		}
+		ra, size = bytes.NewReader(data), int64(len(data))
+	}
+	batch := load.NewDecodeBatch(opts.Mem)
+	defer batch.Release()
+	n, err := pqfile.ReadEvents(ra, size, src.Cluster, batch)
+	if err != nil {
+		return nil, n, err
+	}
+	return batch.NewRecord(), n, nil
 }
 
 func isYAMLName(path string) bool {

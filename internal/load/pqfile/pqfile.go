@@ -1,0 +1,254 @@
+// Package pqfile writes the event table as Parquet with
+// github.com/parquet-go/parquet-go and reads such files back into event
+// batches, keeping each row's original provenance so that reports from the
+// Parquet archive equal the reports from the original inputs.
+//
+// Files: zstd-compressed, dictionary-encoded strings, the schema version in
+// the key/value metadata ("evanalyze.events.version"), rows in the event
+// table's order (cluster, namespace, time, object, name), row groups of at
+// most RowGroupRows rows. Absent strings are empty; absent numbers and
+// times are null.
+package pqfile
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/evanalyze/evanalyze/internal/load"
+)
+
+// RowGroupRows bounds row groups so readers can split a file.
+const RowGroupRows = 128 << 10
+
+// Event is a row of an events Parquet file. Column names are those of the
+// Arrow event table (docs/schema.md).
+type Event struct {
+	Cluster             string `parquet:"cluster,dict,zstd"`
+	Namespace           string `parquet:"namespace,dict,zstd"`
+	Name                string `parquet:"name,zstd"`
+	UID                 string `parquet:"uid,zstd"`
+	ResourceVersion     string `parquet:"resource_version,zstd"`
+	ObjectKind          string `parquet:"object_kind,dict,zstd"`
+	ObjectAPIVersion    string `parquet:"object_api_version,dict,zstd"`
+	ObjectNamespace     string `parquet:"object_namespace,dict,zstd"`
+	ObjectName          string `parquet:"object_name,zstd"`
+	ObjectUID           string `parquet:"object_uid,zstd"`
+	ObjectFieldPath     string `parquet:"object_field_path,dict,zstd"`
+	OwnerKind           string `parquet:"owner_kind,dict,zstd"`
+	OwnerName           string `parquet:"owner_name,zstd"`
+	OwnerUID            string `parquet:"owner_uid,zstd"`
+	RelatedKind         string `parquet:"related_kind,dict,zstd"`
+	RelatedNamespace    string `parquet:"related_namespace,dict,zstd"`
+	RelatedName         string `parquet:"related_name,zstd"`
+	RelatedUID          string `parquet:"related_uid,zstd"`
+	Reason              string `parquet:"reason,dict,zstd"`
+	Message             string `parquet:"message,zstd"`
+	Type                string `parquet:"type,dict,zstd"`
+	Action              string `parquet:"action,dict,zstd"`
+	ReportingController string `parquet:"reporting_controller,dict,zstd"`
+	ReportingInstance   string `parquet:"reporting_instance,dict,zstd"`
+	Count               *int32 `parquet:"count,optional,zstd"`
+	SeriesCount         *int32 `parquet:"series_count,optional,zstd"`
+	FirstTime           *int64 `parquet:"first_time,optional,timestamp(nanosecond),zstd"`
+	LastTime            *int64 `parquet:"last_time,optional,timestamp(nanosecond),zstd"`
+	EventTime           *int64 `parquet:"event_time,optional,timestamp(nanosecond),zstd"`
+	SeriesLastTime      *int64 `parquet:"series_last_time,optional,timestamp(nanosecond),zstd"`
+	CreatedTime         *int64 `parquet:"created_time,optional,timestamp(nanosecond),zstd"`
+	Time                *int64 `parquet:"time,optional,timestamp(nanosecond),zstd"`
+	API                 string `parquet:"api,dict,zstd"`
+	SourceFormat        string `parquet:"source_format,dict,zstd"`
+	SourceFile          string `parquet:"source_file,dict,zstd"`
+	SourceLine          int64  `parquet:"source_line,zstd"`
+	SourceOffset        int64  `parquet:"source_offset,zstd"`
+	Latest              bool   `parquet:"latest"`
+	Duplicates          int32  `parquet:"duplicates,zstd"`
+}
+
+func opt32(v int32, ok bool) *int32 {
+	if !ok {
+		return nil
+	}
+	return &v
+}
+
+func optTime(ns int64) *int64 {
+	if ns == 0 {
+		return nil
+	}
+	return &ns
+}
+
+// eventOf converts row i of the event table.
+func eventOf(v *load.View, i int) Event {
+	c, okc := v.Int32(load.ColCount, i)
+	sc, oks := v.Int32(load.ColSeriesCount, i)
+	d, _ := v.Int32(load.ColDuplicates, i)
+	return Event{
+		Cluster: v.Str(load.ColCluster, i), Namespace: v.Str(load.ColNamespace, i), Name: v.Str(load.ColName, i),
+		UID: v.Str(load.ColUID, i), ResourceVersion: v.Str(load.ColResourceVersion, i),
+		ObjectKind: v.Str(load.ColObjectKind, i), ObjectAPIVersion: v.Str(load.ColObjectAPIVersion, i),
+		ObjectNamespace: v.Str(load.ColObjectNamespace, i), ObjectName: v.Str(load.ColObjectName, i),
+		ObjectUID: v.Str(load.ColObjectUID, i), ObjectFieldPath: v.Str(load.ColObjectFieldPath, i),
+		OwnerKind: v.Str(load.ColOwnerKind, i), OwnerName: v.Str(load.ColOwnerName, i), OwnerUID: v.Str(load.ColOwnerUID, i),
+		RelatedKind: v.Str(load.ColRelatedKind, i), RelatedNamespace: v.Str(load.ColRelatedNamespace, i),
+		RelatedName: v.Str(load.ColRelatedName, i), RelatedUID: v.Str(load.ColRelatedUID, i),
+		Reason: v.Str(load.ColReason, i), Message: v.Str(load.ColMessage, i), Type: v.Str(load.ColType, i),
+		Action: v.Str(load.ColAction, i), ReportingController: v.Str(load.ColReportingController, i),
+		ReportingInstance: v.Str(load.ColReportingInstance, i),
+		Count:             opt32(c, okc), SeriesCount: opt32(sc, oks),
+		FirstTime: optTime(v.Time(load.ColFirstTime, i)), LastTime: optTime(v.Time(load.ColLastTime, i)),
+		EventTime: optTime(v.Time(load.ColEventTime, i)), SeriesLastTime: optTime(v.Time(load.ColSeriesLastTime, i)),
+		CreatedTime: optTime(v.Time(load.ColCreatedTime, i)), Time: optTime(v.Time(load.ColTime, i)),
+		API: v.Str(load.ColAPI, i), SourceFormat: v.Str(load.ColSourceFormat, i), SourceFile: v.Str(load.ColSourceFile, i),
+		SourceLine: v.Int64(load.ColSourceLine, i), SourceOffset: v.Int64(load.ColSourceOffset, i),
+		Latest: v.Bool(load.ColLatest, i), Duplicates: d,
+	}
+}
+
+// WriteEvents writes the event table under dir as Hive-style partitions
+// cluster=NAME/date=YYYY-MM-DD/events.parquet (date of the observation
+// time, "unknown" without one). It returns the files written, in order.
+func WriteEvents(dir string, events arrow.Record) ([]string, error) {
+	v := load.NewView(events)
+	parts := map[string][]int{}
+	for i := 0; i < v.Len(); i++ {
+		date := "unknown"
+		if t := v.Time(load.ColTime, i); t != 0 {
+			date = time.Unix(0, t).UTC().Format(time.DateOnly)
+		}
+		key := filepath.Join("cluster="+sanitize(v.Str(load.ColCluster, i)), "date="+date)
+		parts[key] = append(parts[key], i)
+	}
+	keys := make([]string, 0, len(parts))
+	for k := range parts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var files []string
+	for _, k := range keys {
+		path := filepath.Join(dir, k, "events.parquet")
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return files, err
+		}
+		rows := make([]Event, 0, len(parts[k]))
+		for _, i := range parts[k] {
+			rows = append(rows, eventOf(v, i))
+		}
+		if err := writeFile(path, rows); err != nil {
+			return files, fmt.Errorf("write %s: %w", path, err)
+		}
+		files = append(files, path)
+	}
+	return files, nil
+}
+
+func writeFile(path string, rows []Event) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := parquet.NewGenericWriter[Event](f,
+		parquet.Compression(&parquet.Zstd),
+		parquet.KeyValueMetadata("evanalyze.events.version", load.SchemaVersion),
+		parquet.MaxRowsPerRowGroup(RowGroupRows),
+		parquet.CreatedBy("evanalyze", "1", ""),
+	)
+	if _, err := w.Write(rows); err != nil {
+		f.Close()
+		return err
+	}
+	return errors.Join(w.Close(), f.Close())
+}
+
+// sanitize keeps a cluster name usable as a path segment.
+func sanitize(s string) string {
+	out := []rune{}
+	for _, r := range s {
+		if r == '/' || r == '\\' || r == 0 {
+			r = '_'
+		}
+		out = append(out, r)
+	}
+	if len(out) == 0 {
+		return "_"
+	}
+	return string(out)
+}
+
+// IsParquet reports whether a stream starts with the Parquet magic.
+func IsParquet(head []byte) bool { return len(head) >= 4 && string(head[:4]) == "PAR1" }
+
+// ReadEvents reads an events Parquet file into batch. Rows keep their
+// stored provenance (the original file and line); cluster, when not empty,
+// overrides the stored cluster (a cluster=NAME path or --cluster). It
+// returns the rows read.
+func ReadEvents(r io.ReaderAt, size int64, cluster string, batch *load.Batch) (int, error) {
+	pf, err := parquet.OpenFile(r, size)
+	if err != nil {
+		return 0, fmt.Errorf("open Parquet: %w", err)
+	}
+	if v, ok := pf.Lookup("evanalyze.events.version"); !ok {
+		return 0, errors.New("not an evanalyze events file (no evanalyze.events.version in its metadata)")
+	} else if v != load.SchemaVersion {
+		return 0, fmt.Errorf("events schema version %s, this evanalyze reads %s", v, load.SchemaVersion)
+	}
+	rd := parquet.NewGenericReader[Event](r)
+	defer rd.Close()
+	buf := make([]Event, 1024)
+	var row load.EventRow
+	n := 0
+	for {
+		k, err := rd.Read(buf)
+		for i := 0; i < k; i++ {
+			e := &buf[i]
+			fill(&row, e)
+			p := load.Provenance{Cluster: cluster, Format: e.SourceFormat, File: e.SourceFile, Line: e.SourceLine, Offset: e.SourceOffset}
+			if p.Cluster == "" {
+				p.Cluster = e.Cluster
+			}
+			batch.Append(&row, &p)
+		}
+		n += k
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, fmt.Errorf("read Parquet rows: %w", err)
+		}
+	}
+}
+
+func b(s string) []byte { return []byte(s) }
+
+func fill(r *load.EventRow, e *Event) {
+	r.Reset()
+	r.API = e.API
+	r.Namespace, r.Name, r.UID, r.ResourceVersion = b(e.Namespace), b(e.Name), b(e.UID), b(e.ResourceVersion)
+	r.Object = load.ObjectRef{Kind: b(e.ObjectKind), APIVersion: b(e.ObjectAPIVersion), Namespace: b(e.ObjectNamespace),
+		Name: b(e.ObjectName), UID: b(e.ObjectUID), FieldPath: b(e.ObjectFieldPath)}
+	r.Owner = load.ObjectRef{Kind: b(e.OwnerKind), Name: b(e.OwnerName), UID: b(e.OwnerUID)}
+	r.Related = load.ObjectRef{Kind: b(e.RelatedKind), Namespace: b(e.RelatedNamespace), Name: b(e.RelatedName), UID: b(e.RelatedUID)}
+	r.Reason, r.Message, r.Type, r.Action = b(e.Reason), b(e.Message), b(e.Type), b(e.Action)
+	r.ReportingController, r.ReportingInstance = b(e.ReportingController), b(e.ReportingInstance)
+	if e.Count != nil {
+		r.Count, r.HasCount = *e.Count, true
+	}
+	if e.SeriesCount != nil {
+		r.SeriesCount, r.HasSeriesCount = *e.SeriesCount, true
+	}
+	get := func(p *int64) int64 {
+		if p == nil {
+			return 0
+		}
+		return *p
+	}
+	r.First, r.Last, r.EventTime, r.SeriesLast, r.Created = get(e.FirstTime), get(e.LastTime), get(e.EventTime), get(e.SeriesLastTime), get(e.CreatedTime)
+}
