@@ -18,10 +18,11 @@ func newConvertCmd(s streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "convert PATH... --to DIR",
 		Short: "Write the event table as a Parquet archive (for DuckDB, Spark, Trino, or evanalyze itself)",
-		Long: `convert loads the inputs (repeats merged) and writes the event table as
-Parquet: zstd, dictionary-encoded strings, the schema version in the file
-metadata, rows sorted by cluster, namespace, time and object, in Hive-style
-partitions DIR/cluster=NAME/date=YYYY-MM-DD/events.parquet. Every row keeps
+		Long: `convert loads the inputs (repeats merged) and writes the event table and
+the audit changes table as Parquet: zstd, dictionary-encoded strings, the
+schema version in the file metadata, rows sorted by cluster, namespace, time
+and object (changes: cluster and request time), in Hive-style partitions
+DIR/cluster=NAME/date=YYYY-MM-DD/{events,changes}.parquet. Every row keeps
 its original source file and line, so the archive reads back (as an input
 to every command) into the same reports as the original files. Converting
 the same inputs twice gives identical files.`,
@@ -42,8 +43,13 @@ the same inputs twice gives identical files.`,
 			if err != nil {
 				return err
 			}
+			cfiles, err := pqfile.WriteChanges(o.to, a.Changes)
+			if err != nil {
+				return err
+			}
 			if !o.load.quiet {
-				fmt.Fprintf(s.Err, "wrote %d events (%d observations) into %d files under %s\n", a.Totals.Events, a.Totals.Observations, len(files), o.to)
+				fmt.Fprintf(s.Err, "wrote %d events (%d observations) and %d changes into %d files under %s\n",
+					a.Totals.Events, a.Totals.Observations, a.Changes.NumRows(), len(files)+len(cfiles), o.to)
 			}
 			return nil
 		},

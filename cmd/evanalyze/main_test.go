@@ -177,3 +177,22 @@ func TestTimelineEscapesMarkdown(t *testing.T) {
 		t.Errorf("exit %d\n%s", code, out)
 	}
 }
+
+// Every report from a Parquet archive equals the report from the original
+// JSON and audit files.
+func TestParquetRoundTripReports(t *testing.T) {
+	dir := t.TempDir()
+	if _, errOut, code := runCmd(t, "", "convert", "-q", lab, "--to", dir); code != exitOK {
+		t.Fatalf("convert: exit %d %s", code, errOut)
+	}
+	for _, args := range [][]string{
+		{"rollouts", "-o", "json"}, {"changes", "-o", "json", "--all"}, {"stats", "-o", "json"},
+		{"timeline", "-o", "json"}, {"export", "--otlp-file", "-"},
+	} {
+		want, _, code1 := runCmd(t, "", append(append([]string{}, args...), "-q", lab)...)
+		got, _, code2 := runCmd(t, "", append(append([]string{}, args...), "-q", dir)...)
+		if code1 != exitOK || code2 != exitOK || got != want {
+			t.Errorf("%v: exit %d/%d, output from Parquet differs (%d vs %d bytes)", args, code1, code2, len(got), len(want))
+		}
+	}
+}

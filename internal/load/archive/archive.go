@@ -150,9 +150,10 @@ var ErrStrict = errors.New("rejected record (--strict)")
 type job struct {
 	file  int
 	block *jsonscan.Block
-	yaml  bool         // the block holds records converted from YAML
-	rec   arrow.Record // rows already decoded (Parquet); the worker adds them
-	rows  int64
+	yaml  bool             // the block holds records converted from YAML
+	rec   arrow.Record     // rows already decoded (Parquet); the worker adds them
+	rows  int64            // how many records rec or changes hold
+	chg   []load.ChangeRow // changes read from Parquet
 }
 
 // Load reads paths into an Archive.
@@ -231,11 +232,16 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 					}
 					continue // drain
 				}
-				if j.rec != nil {
+				if j.rec != nil || j.chg != nil {
 					mu.Lock()
-					batches = append(batches, j.rec)
 					files[j.file].Read += j.rows
-					files[j.file].Records += j.rows
+					if j.rec != nil {
+						batches = append(batches, j.rec)
+						files[j.file].Records += j.rows
+					} else {
+						changes = append(changes, j.chg...)
+						files[j.file].Audit.Records += j.rows
+					}
 					mu.Unlock()
 					continue
 				}
@@ -347,7 +353,7 @@ func frame(ctx context.Context, src load.Source, opts Options, fs *FileStats, id
 	if pqfile.IsParquet(head) {
 		// Parquet needs random access: read the file itself (it is not
 		// compressed by us; a compressed Parquet file is read whole).
-		rec, n, err := readParquet(src, comp, br, opts)
+		rec, chg, n, err := readParquet(src, comp, br, opts)
 		mu.Lock()
 		fs.Compression, fs.Layout, fs.Format = string(comp), "parquet", "parquet"
 		mu.Unlock()
@@ -359,9 +365,11 @@ func frame(ctx context.Context, src load.Source, opts Options, fs *FileStats, id
 			return
 		}
 		select {
-		case jobs <- job{file: idx, rec: rec, rows: int64(n)}:
+		case jobs <- job{file: idx, rec: rec, chg: chg, rows: int64(n)}:
 		case <-ctx.Done():
-			rec.Release()
+			if rec != nil {
+				rec.Release()
+			}
 		}
 		return
 	}
@@ -402,35 +410,44 @@ func frame(ctx context.Context, src load.Source, opts Options, fs *FileStats, id
 	}
 }
 
-// readParquet reads an events Parquet file into one record.
-func readParquet(src load.Source, comp load.Compression, r io.Reader, opts Options) (arrow.Record, int, error) {
+// readParquet reads an events Parquet file into one record, or a changes
+// Parquet file into change rows.
+func readParquet(src load.Source, comp load.Compression, r io.Reader, opts Options) (arrow.Record, []load.ChangeRow, int, error) {
 	var ra io.ReaderAt
 	var size int64
 	if src.Path != "-" && comp == load.CompressionNone {
 		f, err := os.Open(src.Path)
 		if err != nil {
-			return nil, 0, err
+			return nil, nil, 0, err
 		}
 		defer f.Close()
 		st, err := f.Stat()
 		if err != nil {
-			return nil, 0, err
+			return nil, nil, 0, err
 		}
 		ra, size = f, st.Size()
 	} else {
 		data, err := io.ReadAll(r)
 		if err != nil {
-			return nil, 0, err
+			return nil, nil, 0, err
 		}
 		ra, size = bytes.NewReader(data), int64(len(data))
+	}
+	kind, err := pqfile.Kind(ra, size)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if kind == "changes" {
+		chg, err := pqfile.ReadChanges(ra, src.Cluster)
+		return nil, chg, len(chg), err
 	}
 	batch := load.NewDecodeBatch(opts.Mem)
 	defer batch.Release()
 	n, err := pqfile.ReadEvents(ra, size, src.Cluster, batch)
 	if err != nil {
-		return nil, n, err
+		return nil, nil, n, err
 	}
-	return batch.NewRecord(), n, nil
+	return batch.NewRecord(), nil, n, nil
 }
 
 func isYAMLName(path string) bool {
