@@ -1,0 +1,18 @@
+// Prints DuckDB's answers about an evanalyze Parquet archive as JSON:
+// events and observations per cluster, and the changes count.
+// Usage: node query.mjs DIR
+import { DuckDBInstance } from "@duckdb/node-api";
+
+const dir = process.argv[2];
+const db = await DuckDBInstance.create(":memory:");
+const conn = await db.connect();
+async function rows(sql) {
+  const reader = await conn.runAndReadAll(sql);
+  return reader.getRowObjectsJson();
+}
+const events = await rows(`select cluster, count(*) as observations, count(*) filter (where latest) as events,
+  count(distinct reason) as reasons, min(time) as first
+  from read_parquet('${dir}/**/events.parquet', hive_partitioning = true) group by cluster order by cluster`);
+const changes = await rows(`select count(*) as changes, count(*) filter (where spec_changed) as spec_changes
+  from read_parquet('${dir}/**/changes.parquet', hive_partitioning = true)`);
+console.log(JSON.stringify({ events, changes }));
