@@ -9,15 +9,18 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evanalyze/evanalyze/internal/correlate"
+	"github.com/evanalyze/evanalyze/internal/load"
+	"github.com/evanalyze/evanalyze/internal/load/archive"
 	"github.com/evanalyze/evanalyze/internal/report/timeline"
 )
 
 type timelineOptions struct {
-	load                 loadFlags
-	output               string
-	since, until, around string
-	window               time.Duration
-	o                    timeline.Options
+	load                       loadFlags
+	output                     string
+	since, until, around       string
+	sinceTS, untilTS, aroundTS timeSpec
+	windowLen                  time.Duration
+	o                          timeline.Options
 }
 
 func newTimelineCmd(s streams) *cobra.Command {
@@ -34,7 +37,9 @@ what was still broken at the end of the window. Normal events (Pulled,
 Created, Started, ...) fold into the rollout lines unless --verbose. Every
 entry names the records it came from (file:line).
 
-Times are RFC 3339; --around T --window 30m selects T-15m to T+15m.
+Times are RFC 3339, or relative to the archive's first and last records:
+start, end, start+5m, end-10m. --around T --window 30m selects T-15m to
+T+15m.
 --cluster limits the timeline to one cluster (and names inputs without a
 cluster=NAME segment, as for every command).`,
 		Example: `  evanalyze timeline testdata/lab-basic --since 2026-11-25T03:29:00Z --until 2026-11-25T03:31:00Z
@@ -52,6 +57,10 @@ cluster=NAME segment, as for every command).`,
 				return err
 			}
 			defer a.Release()
+			first, last := archiveSpan(a)
+			if err := o.window(first, last); err != nil {
+				return err
+			}
 			res := correlate.Correlate(a.Events, a.Changes)
 			tl := timeline.Build(a.Events, a.Changes, res, o.o)
 			if len(tl.Entries) == 0 {
@@ -71,10 +80,10 @@ cluster=NAME segment, as for every command).`,
 	o.load.register(cmd.Flags())
 	f := cmd.Flags()
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text, md, json or html (one self-contained page with a zoomable Gantt chart)")
-	f.StringVar(&o.since, "since", "", "window start (RFC 3339)")
-	f.StringVar(&o.until, "until", "", "window end (RFC 3339)")
-	f.StringVar(&o.around, "around", "", "window centre (RFC 3339), with --window")
-	f.DurationVar(&o.window, "window", 30*time.Minute, "window length around --around")
+	f.StringVar(&o.since, "since", "", "window start (RFC 3339, or start|end[±duration])")
+	f.StringVar(&o.until, "until", "", "window end (RFC 3339, or start|end[±duration])")
+	f.StringVar(&o.around, "around", "", "window centre (RFC 3339, or start|end[±duration]), with --window")
+	f.DurationVar(&o.windowLen, "window", 30*time.Minute, "window length around --around")
 	f.StringVarP(&o.o.Namespace, "namespace", "n", "", "only this namespace")
 	f.StringVar(&o.o.Workload, "workload", "", "only this workload (kind/name, e.g. deployment/web) and its pods")
 	f.StringVar(&o.o.Node, "node", "", "only what concerns this node")
@@ -82,38 +91,86 @@ cluster=NAME segment, as for every command).`,
 	return cmd
 }
 
+// timeSpec is an absolute time or one relative to the archive: "start",
+// "end", "start+5m", "end-10m".
+type timeSpec struct {
+	abs    time.Time
+	anchor string
+	off    time.Duration
+}
+
+func parseTimeSpec(flag, v string) (timeSpec, error) {
+	if v == "" {
+		return timeSpec{}, nil
+	}
+	for _, anchor := range []string{"start", "end"} {
+		rest, ok := strings.CutPrefix(v, anchor)
+		if !ok {
+			continue
+		}
+		ts := timeSpec{anchor: anchor}
+		if rest != "" {
+			d, err := time.ParseDuration(rest)
+			if err != nil || (rest[0] != '+' && rest[0] != '-') {
+				return ts, usagef("--%s: %q: want RFC 3339, or start/end with an offset such as start+5m or end-10m", flag, v)
+			}
+			ts.off = d
+		}
+		return ts, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return timeSpec{}, usagef("--%s: %q: want RFC 3339, or start/end with an offset such as start+5m or end-10m", flag, v)
+	}
+	return timeSpec{abs: t.UTC()}, nil
+}
+
+func (ts timeSpec) at(first, last time.Time) time.Time {
+	switch ts.anchor {
+	case "start":
+		return first.Add(ts.off)
+	case "end":
+		return last.Add(ts.off)
+	}
+	return ts.abs
+}
+
+// resolve checks the flags; the window itself is fixed by window(), once
+// the archive's time span is known.
 func (o *timelineOptions) resolve() error {
 	switch o.output {
 	case "text", "md", "json", "html":
 	default:
 		return usagef("--output must be text, md, json or html, not %q", o.output)
 	}
-	parse := func(flag, v string) (time.Time, error) {
-		if v == "" {
-			return time.Time{}, nil
-		}
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			return t, usagef("--%s: %v", flag, err)
-		}
-		return t.UTC(), nil
-	}
 	var err error
-	if o.o.Since, err = parse("since", o.since); err != nil {
+	if o.sinceTS, err = parseTimeSpec("since", o.since); err != nil {
 		return err
 	}
-	if o.o.Until, err = parse("until", o.until); err != nil {
+	if o.untilTS, err = parseTimeSpec("until", o.until); err != nil {
 		return err
+	}
+	if o.aroundTS, err = parseTimeSpec("around", o.around); err != nil {
+		return err
+	}
+	if o.around != "" && (o.since != "" || o.until != "") {
+		return usagef("--around goes without --since and --until")
+	}
+	return nil
+}
+
+// window sets the window from the flags and the archive's first and last
+// times.
+func (o *timelineOptions) window(first, last time.Time) error {
+	if o.since != "" {
+		o.o.Since = o.sinceTS.at(first, last)
+	}
+	if o.until != "" {
+		o.o.Until = o.untilTS.at(first, last)
 	}
 	if o.around != "" {
-		if o.since != "" || o.until != "" {
-			return usagef("--around goes without --since and --until")
-		}
-		c, err := parse("around", o.around)
-		if err != nil {
-			return err
-		}
-		o.o.Since, o.o.Until = c.Add(-o.window/2), c.Add(o.window/2)
+		c := o.aroundTS.at(first, last)
+		o.o.Since, o.o.Until = c.Add(-o.windowLen/2), c.Add(o.windowLen/2)
 	}
 	if !o.o.Since.IsZero() && !o.o.Until.IsZero() && o.o.Until.Before(o.o.Since) {
 		return usagef("--until is before --since")
@@ -189,4 +246,29 @@ func writeTimelineMarkdown(w io.Writer, tl *timeline.Timeline) error {
 			mdEscape(e.Namespace+"/"+e.Object), mdEscape(e.Actor), mdEscape(e.Summary))
 	}
 	return nil
+}
+
+// archiveSpan is the time of the first and last event observation or audit
+// request in the archive.
+func archiveSpan(a *archive.Archive) (first, last time.Time) {
+	upd := func(ns int64) {
+		if ns == 0 {
+			return
+		}
+		t := time.Unix(0, ns).UTC()
+		if first.IsZero() || t.Before(first) {
+			first = t
+		}
+		if t.After(last) {
+			last = t
+		}
+	}
+	v := load.NewView(a.Events)
+	for i := 0; i < v.Len(); i++ {
+		upd(v.Time(load.ColTime, i))
+	}
+	for i := 0; i < int(a.Changes.NumRows()); i++ {
+		upd(load.ChangeTime(a.Changes, load.CRequestTime, i))
+	}
+	return first, last
 }

@@ -3,10 +3,14 @@ package timeline_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/evanalyze/evanalyze/internal/correlate"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
@@ -49,4 +53,46 @@ func TestHTMLInChromium(t *testing.T) {
 	if p.Inked < 0.01 {
 		t.Errorf("the screenshot is blank (%.3f inked)", p.Inked)
 	}
+}
+
+// A node going NotReady names the pods that were on it.
+func TestNodeEventNamesPods(t *testing.T) {
+	a, err := archive.Load(context.Background(), []string{"../../../testdata/lab-basic/events-list.json"}, archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release()
+	res := correlate.Correlate(a.Events, a.Changes)
+	// A NotReady event on node-1 at 03:29:30, when web's pods ran there.
+	var node string
+	var at time.Time
+	for _, r := range res.Rollouts {
+		for _, p := range r.Pods {
+			if p.Node != "" && p.Started != nil && r.Name == "web" && r.Seq == 2 {
+				node, at = p.Node, p.Started.Add(5*time.Second)
+			}
+		}
+	}
+	if node == "" {
+		t.Fatal("no web pod with a node")
+	}
+	ev := fmt.Sprintf(`{"kind":"Event","apiVersion":"v1","metadata":{"name":"%s.1","namespace":"default"},"involvedObject":{"kind":"Node","name":"%s"},"reason":"NodeNotReady","message":"Node %s status is now: NodeNotReady","type":"Normal","firstTimestamp":"%s","lastTimestamp":"%s","count":1}`,
+		node, node, node, at.Format(time.RFC3339), at.Format(time.RFC3339))
+	path := filepath.Join(t.TempDir(), "node.jsonl")
+	os.WriteFile(path, []byte(ev+"\n"), 0o644)
+	b, err := archive.Load(context.Background(), []string{"../../../testdata/lab-basic/events-list.json", path}, archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Release()
+	tl := timeline.Build(b.Events, b.Changes, correlate.Correlate(b.Events, b.Changes), timeline.Options{})
+	for _, e := range tl.Entries {
+		if e.Kind == timeline.KindNode && strings.Contains(e.Summary, "NodeNotReady") {
+			if !strings.Contains(e.Summary, "(pods on "+node+": ") || !strings.Contains(e.Summary, "shop/web-6ff6db9c5f-") || e.Severity != timeline.SevWarning {
+				t.Errorf("node entry %+v", e)
+			}
+			return
+		}
+	}
+	t.Fatal("no NodeNotReady entry")
 }

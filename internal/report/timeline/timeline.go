@@ -182,7 +182,12 @@ func Build(events, changes arrow.Record, res correlate.Result, o Options) *Timel
 	// Events: warnings and failures collapsed per object and reason; node
 	// events; the rest only with Verbose.
 	if events != nil {
-		tl.Entries = append(tl.Entries, eventEntries(load.NewView(events), in, scope, o)...)
+		for _, e := range eventEntries(load.NewView(events), in, scope, o) {
+			if e.Kind == KindNode && e.Severity != SevInfo {
+				e.Summary += podsHit(res, e)
+			}
+			tl.Entries = append(tl.Entries, e)
+		}
 	}
 	slices.SortStableFunc(tl.Entries, func(a, b Entry) int {
 		return cmp.Or(a.Time.Compare(b.Time), strings.Compare(a.Cluster, b.Cluster), strings.Compare(a.Namespace, b.Namespace),
@@ -360,6 +365,34 @@ func rolloutSources(r *correlate.Rollout, start bool) []string {
 		out = append(out, r.Steps[n-1].Source)
 	}
 	return out
+}
+
+// podsHit names the pods that were on the node of a node event when it
+// happened (from the reconstructed rollouts' pods).
+func podsHit(res correlate.Result, e Entry) string {
+	node := strings.TrimPrefix(e.Object, "node/")
+	var pods []string
+	for _, r := range res.Rollouts {
+		for _, p := range r.Pods {
+			if p.Node != node || p.Created == nil || p.Created.After(e.Time) || p.Deleted != nil && p.Deleted.Before(e.Time) {
+				continue
+			}
+			name := r.Namespace + "/" + p.Name
+			if !slices.Contains(pods, name) {
+				pods = append(pods, name)
+			}
+		}
+	}
+	if len(pods) == 0 {
+		return ""
+	}
+	slices.Sort(pods)
+	more := ""
+	if len(pods) > 10 {
+		more = fmt.Sprintf(" and %d more", len(pods)-10)
+		pods = pods[:10]
+	}
+	return fmt.Sprintf(" (pods on %s: %s%s)", node, strings.Join(pods, ", "), more)
 }
 
 func resourceKind(resource string) string {
