@@ -157,6 +157,9 @@ func (ix *index) readEvents(v *load.View) {
 		kind, name := v.Str(load.ColObjectKind, i), v.Str(load.ColObjectName, i)
 		reason, msg := v.Str(load.ColReason, i), v.Str(load.ColMessage, i)
 		k := objKey{ns, name}
+		src := func() string {
+			return v.Str(load.ColSourceFile, i) + ":" + strconv.FormatInt(v.Int64(load.ColSourceLine, i), 10)
+		}
 		switch kind {
 		case "Deployment":
 			if reason != "ScalingReplicaSet" {
@@ -174,10 +177,9 @@ func (ix *index) readEvents(v *load.View) {
 			if uid := v.Str(load.ColObjectUID, i); uid != "" && d.uid == "" {
 				d.uid = uid
 			}
-			d.steps = append(d.steps, step{at: at, uid: v.Str(load.ColObjectUID, i), ScaleStep: s,
-				source: v.Str(load.ColSourceFile, i) + ":" + strconv.FormatInt(v.Int64(load.ColSourceLine, i), 10)})
+			d.steps = append(d.steps, step{at: at, uid: v.Str(load.ColObjectUID, i), ScaleStep: s, source: src()})
 		case "Job":
-			ix.jobEvent(k, v.Str(load.ColObjectUID, i), reason, msg, at)
+			ix.jobEvent(k, v.Str(load.ColObjectUID, i), reason, msg, at, src())
 		case "CronJob":
 			ix.cronJobEvent(k, reason, msg, at)
 		case "ReplicaSet":
@@ -210,12 +212,12 @@ func (ix *index) readEvents(v *load.View) {
 		case "StatefulSet":
 			if pod, create, ok := parseStatefulSetPod(msg); ok {
 				c, _ := v.Int32(load.ColCount, i)
-				ix.inplaceEvent(ix.inplace(k, kind, v.Str(load.ColObjectUID, i)), pod, create, at, v.Time(load.ColFirstTime, i), c)
+				ix.inplaceEvent(ix.inplace(k, kind, v.Str(load.ColObjectUID, i)), pod, create, at, v.Time(load.ColFirstTime, i), c, src())
 			}
 		case "DaemonSet":
 			if pod, create, ok := ParsePodRef(msg); ok && (reason == "SuccessfulCreate" || reason == "SuccessfulDelete") {
 				c, _ := v.Int32(load.ColCount, i)
-				ix.inplaceEvent(ix.inplace(k, kind, v.Str(load.ColObjectUID, i)), pod, create, at, v.Time(load.ColFirstTime, i), c)
+				ix.inplaceEvent(ix.inplace(k, kind, v.Str(load.ColObjectUID, i)), pod, create, at, v.Time(load.ColFirstTime, i), c, src())
 			}
 		}
 	}
@@ -529,6 +531,7 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 		}
 	}
 	var recreateAt int64 // a Recreate rollout starts when the old pods are scaled away
+	var recreateSrc string
 	for i, s := range d.steps {
 		if s.uid != "" {
 			if objUID != "" && s.uid != objUID {
@@ -558,19 +561,19 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 			if recreateAt != 0 {
 				cur.OldReplicaSets = append(cur.OldReplicaSets, recreateRS(rollouts))
 				slices.Sort(cur.OldReplicaSets)
-				cur.Steps = append(cur.Steps, Step{At: time.Unix(0, recreateAt).UTC(), ReplicaSet: cur.OldReplicaSets[0], To: 0})
+				cur.Steps = append(cur.Steps, Step{At: time.Unix(0, recreateAt).UTC(), ReplicaSet: cur.OldReplicaSets[0], To: 0, Source: recreateSrc})
 				recreateAt = 0
 			}
 		case !s.Up && s.To == 0 && cur != nil && s.ReplicaSet == cur.NewReplicaSet && curDone != 0 && d.nextIsOtherUp(i, s):
 			// Strategy Recreate: the complete ReplicaSet goes to 0 first,
 			// then the new one is scaled up.
-			recreateAt = s.at
+			recreateAt, recreateSrc = s.at, s.source
 			continue
 		case cur != nil && s.ReplicaSet == cur.NewReplicaSet && curDone != 0:
 			// The new ReplicaSet scaled after the rollout completed: a
 			// scale-only change.
 			scaling = append(scaling, Scaling{Cluster: d.key.cluster, Namespace: d.key.namespace, Kind: "Deployment", Name: d.key.name,
-				At: time.Unix(0, s.at).UTC(), From: from, To: s.To, User: ix.scaleUser(d.key, s.at)})
+				At: time.Unix(0, s.at).UTC(), From: from, To: s.To, User: ix.scaleUser(d.key, s.at), Source: s.source})
 			desired = s.To
 			continue
 		case !s.Up && cur != nil && s.ReplicaSet == cur.NewReplicaSet && s.To == 0 && !d.scaleUpFollows(i, s):

@@ -19,6 +19,7 @@ type podOp struct {
 	key    int64 // for ordering: a whole-second time (lastTimestamp) sorts at the end of its second
 	pod    string
 	create bool
+	source string // file:line of the event
 }
 
 // inplaceInfo is one StatefulSet or DaemonSet.
@@ -61,18 +62,18 @@ func (ix *index) inplace(k objKey, kind, uid string) *inplaceInfo {
 // inplaceEvent records a controller pod event. An aggregated event (count
 // > 1, the same message for every create of one ordinal) stands for its
 // first and latest occurrence: first_time and the observation time.
-func (ix *index) inplaceEvent(w *inplaceInfo, pod string, create bool, at, first int64, count int32) {
+func (ix *index) inplaceEvent(w *inplaceInfo, pod string, create bool, at, first int64, count int32, source string) {
 	add := func(t int64) {
 		if t == 0 {
 			return
 		}
-		op := podOp{at: t, key: t, pod: pod, create: create}
+		op := podOp{at: t, key: t, pod: pod, create: create, source: source}
 		if t%1e9 == 0 {
 			// Only the second is known; the delete it replaces may be
 			// known to the nanosecond within the same second.
 			op.key = t + 1e9 - 1
 		}
-		if !slices.Contains(w.ops, op) {
+		if !slices.ContainsFunc(w.ops, func(o podOp) bool { return o.at == op.at && o.pod == op.pod && o.create == op.create }) {
 			w.ops = append(w.ops, op)
 		}
 	}
@@ -141,14 +142,15 @@ func (ix *index) inplaceRollouts(w *inplaceInfo) ([]Rollout, []Scaling) {
 		}
 		return false
 	}
-	scale := func(at int64, from, to int) {
+	scale := func(op podOp, from, to int) {
 		scaling = append(scaling, Scaling{Cluster: w.key.cluster, Namespace: w.key.namespace, Kind: w.kind, Name: w.key.name,
-			At: time.Unix(0, at).UTC(), From: from, To: to})
+			At: time.Unix(0, op.at).UTC(), From: from, To: to, Source: op.source})
 	}
 	for i, op := range w.ops {
 		switch {
 		case op.create && len(rollouts) == 0:
 			start(op.at)
+			cur.Sources = append(cur.Sources, op.source)
 			creation = true
 			created = append(created, op)
 		case op.create && cur != nil && !done && creation && op.at-created[len(created)-1].at <= replaceWindow:
@@ -157,15 +159,16 @@ func (ix *index) inplaceRollouts(w *inplaceInfo) ([]Rollout, []Scaling) {
 			created = append(created, op) // a replacement
 			pending--
 		case op.create:
-			scale(op.at, len(live), len(live)+1)
+			scale(op, len(live), len(live)+1)
 		case replaced(i):
 			if cur == nil || done {
 				start(op.at)
+				cur.Sources = append(cur.Sources, op.source)
 				creation, target = false, len(live)
 			}
 			pending++
 		default:
-			scale(op.at, len(live), len(live)-1)
+			scale(op, len(live), len(live)-1)
 		}
 		live[op.pod] = op.create
 		if !op.create {
@@ -182,6 +185,9 @@ func (ix *index) inplaceRollouts(w *inplaceInfo) ([]Rollout, []Scaling) {
 			done = true
 		}
 		if done {
+			if len(created) > 0 {
+				cur.Sources = append(cur.Sources, created[len(created)-1].source)
+			}
 			ix.finishInplace(w, cur, created)
 		}
 	}

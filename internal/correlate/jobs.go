@@ -20,6 +20,7 @@ type jobInfo struct {
 	trigger  *Trigger
 	changes  []string
 	revision string
+	sources  []string // the Job controller's events: the first create and the end
 }
 
 func (ix *index) job(k objKey) *jobInfo {
@@ -34,7 +35,7 @@ func (ix *index) job(k objKey) *jobInfo {
 // jobEvent reads the Job controller's events (pkg/controller/job/
 // job_controller.go): "Created pod: P", "Job completed",
 // BackoffLimitExceeded, DeadlineExceeded.
-func (ix *index) jobEvent(k objKey, uid, reason, msg string, at int64) {
+func (ix *index) jobEvent(k objKey, uid, reason, msg string, at int64, source string) {
 	j := ix.job(k)
 	if uid != "" && j.uid == "" {
 		j.uid = uid
@@ -53,6 +54,9 @@ func (ix *index) jobEvent(k objKey, uid, reason, msg string, at int64) {
 			if !slices.Contains(j.pods, pod) {
 				j.pods = append(j.pods, pod)
 			}
+			if len(j.sources) == 0 {
+				j.sources = append(j.sources, source)
+			}
 		} else {
 			setFirst(&p.Deleted, at)
 		}
@@ -60,10 +64,12 @@ func (ix *index) jobEvent(k objKey, uid, reason, msg string, at int64) {
 		if j.done == 0 || at < j.done {
 			j.done = at
 		}
+		j.sources = append(j.sources, source)
 	case "BackoffLimitExceeded", "DeadlineExceeded", "FailedIndexes", "MaxFailedIndexesExceeded", "PodFailurePolicy":
 		if j.failed == 0 || at < j.failed {
 			j.failed, j.reason = at, reason+": "+strings.TrimPrefix(msg, combinedPrefix)
 		}
+		j.sources = append(j.sources, source)
 	}
 }
 
@@ -104,7 +110,7 @@ func (ix *index) jobRuns() []Rollout {
 		r := Rollout{
 			Cluster: k.cluster, Namespace: k.namespace, Kind: "Job", Name: k.name, UID: j.uid, Owner: j.owner,
 			OldReplicaSets: []string{}, Changes: []string{}, Pods: []Pod{}, Steps: []Step{}, Warnings: map[string]int{},
-			Trigger: j.trigger, Revision: j.revision,
+			Trigger: j.trigger, Revision: j.revision, Sources: j.sources,
 		}
 		if j.changes != nil {
 			r.Changes = j.changes

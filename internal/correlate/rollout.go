@@ -41,6 +41,9 @@ type Rollout struct {
 	Phases          Phases         `json:"phases"`
 	Warnings        map[string]int `json:"warnings"`
 	Steps           []Step         `json:"steps"`
+	// Sources are file:line of the records a rollout without scale steps
+	// (StatefulSets, DaemonSets, Jobs) was found from.
+	Sources []string `json:"sources,omitempty"`
 }
 
 // Trigger is the write that started a rollout, from audit logs.
@@ -99,6 +102,7 @@ type Scaling struct {
 	From      int       `json:"from"`
 	To        int       `json:"to"`
 	User      string    `json:"user,omitempty"`
+	Source    string    `json:"source,omitempty"` // file:line of the event
 }
 
 // Result is what Correlate found.

@@ -96,3 +96,22 @@ func TestNodeEventNamesPods(t *testing.T) {
 	}
 	t.Fatal("no NodeNotReady entry")
 }
+
+// Every entry cites the records it came from, whatever the workload kind.
+func TestEveryEntryHasSources(t *testing.T) {
+	var paths []string
+	for _, lab := range []string{"lab-basic", "lab-jobs", "lab-workloads", "lab-lifecycle"} {
+		paths = append(paths, "../../../testdata/"+lab+"/events-list.json")
+	}
+	a, err := archive.Load(context.Background(), paths, archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release()
+	tl := timeline.Build(a.Events, a.Changes, correlate.Correlate(a.Events, a.Changes), timeline.Options{})
+	for _, e := range tl.Entries {
+		if len(e.Sources) == 0 {
+			t.Errorf("no sources: %s %s %s", e.Kind, e.Object, e.Summary)
+		}
+	}
+}

@@ -176,7 +176,7 @@ func Build(events, changes arrow.Record, res correlate.Result, o Options) *Timel
 			continue
 		}
 		tl.Entries = append(tl.Entries, Entry{Time: sc.At, Cluster: sc.Cluster, Namespace: sc.Namespace, Object: strings.ToLower(sc.Kind) + "/" + sc.Name,
-			Kind: KindScaling, Actor: sc.User, Summary: fmt.Sprintf("scaled %d → %d", sc.From, sc.To), Severity: SevInfo, Sources: []string{}})
+			Kind: KindScaling, Actor: sc.User, Summary: fmt.Sprintf("scaled %d → %d", sc.From, sc.To), Severity: SevInfo, Sources: nonEmpty(sc.Source)})
 	}
 
 	// Events: warnings and failures collapsed per object and reason; node
@@ -359,10 +359,16 @@ func rolloutSources(r *correlate.Rollout, start bool) []string {
 		if len(r.Steps) > 0 && r.Steps[0].Source != "" {
 			out = append(out, r.Steps[0].Source)
 		}
+		if len(r.Sources) > 0 && r.Sources[0] != "" {
+			out = append(out, r.Sources[0])
+		}
 		return out
 	}
 	if n := len(r.Steps); n > 0 && r.Steps[n-1].Source != "" {
 		out = append(out, r.Steps[n-1].Source)
+	}
+	if n := len(r.Sources); n > 1 && r.Sources[n-1] != "" {
+		out = append(out, r.Sources[n-1])
 	}
 	return out
 }
@@ -393,6 +399,16 @@ func podsHit(res correlate.Result, e Entry) string {
 		pods = pods[:10]
 	}
 	return fmt.Sprintf(" (pods on %s: %s%s)", node, strings.Join(pods, ", "), more)
+}
+
+func nonEmpty(s ...string) []string {
+	out := []string{}
+	for _, x := range s {
+		if x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func resourceKind(resource string) string {
