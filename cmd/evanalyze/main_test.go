@@ -196,3 +196,34 @@ func TestParquetRoundTripReports(t *testing.T) {
 		}
 	}
 }
+
+// stats over the four labs as four clusters (cluster=NAME directories).
+func TestStatsFleetGolden(t *testing.T) {
+	fleet := t.TempDir()
+	for _, lab := range []string{"lab-basic", "lab-jobs", "lab-lifecycle", "lab-workloads"} {
+		dst := filepath.Join(fleet, "cluster="+lab)
+		if err := os.MkdirAll(dst, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"watch-eventsv1.jsonl", "audit.log.gz"} {
+			b, err := os.ReadFile(filepath.Join("../../testdata", lab, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(filepath.Join(dst, f), b, 0o644)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"stats-fleet.txt", []string{"stats", "-q", fleet, "--group-by", "cluster,kind"}},
+		{"stats-fleet.json", []string{"stats", "-q", "-o", "json", fleet}},
+	} {
+		out, errOut, code := runCmd(t, "", tc.args...)
+		if code != exitOK {
+			t.Fatalf("%s: exit %d %s", tc.name, code, errOut)
+		}
+		golden(t, tc.name, out)
+	}
+}

@@ -13,10 +13,11 @@ import (
 )
 
 type statsOptions struct {
-	load   loadFlags
-	output string
-	th     stats.Thresholds
-	filter rolloutFilter
+	load    loadFlags
+	output  string
+	th      stats.Thresholds
+	groupBy []string
+	filter  rolloutFilter
 }
 
 func newStatsCmd(s streams) *cobra.Command {
@@ -49,9 +50,9 @@ docs/stats.md gives the exact rules.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch o.output {
-			case "text", "json", "csv", "html":
+			case "text", "json", "csv", "html", "parquet":
 			default:
-				return usagef("--output must be text, json, csv or html, not %q", o.output)
+				return usagef("--output must be text, json, csv, html or parquet, not %q", o.output)
 			}
 			keep, err := o.filter.compile()
 			if err != nil {
@@ -64,7 +65,19 @@ docs/stats.md gives the exact rules.`,
 			defer a.Release()
 			rollouts := o.filter.rollouts(a, keep)
 			rep := stats.Compute(rollouts, o.th)
+			if len(o.groupBy) > 0 {
+				if rep.Groups, err = stats.GroupBy(rollouts, o.groupBy); err != nil {
+					return &usageError{err}
+				}
+				rep.GroupBy = o.groupBy
+			}
 			switch o.output {
+			case "parquet":
+				groups := rep.Workloads
+				if rep.Groups != nil {
+					groups = rep.Groups
+				}
+				return stats.WriteParquet(s.Out, groups)
 			case "html":
 				return stats.WriteHTML(s.Out, rep, rollouts)
 			case "json":
@@ -77,7 +90,8 @@ docs/stats.md gives the exact rules.`,
 	}
 	o.load.register(cmd.Flags())
 	f := cmd.Flags()
-	f.StringVarP(&o.output, "output", "o", "text", "output format: text, json, csv (per workload) or html (one self-contained page with charts)")
+	f.StringVarP(&o.output, "output", "o", "text", "output format: text, json, csv (per workload), parquet (per workload or group) or html (one self-contained page with charts)")
+	f.StringSliceVar(&o.groupBy, "group-by", nil, "also roll up by these fields (comma-separated: cluster, namespace, kind, name), e.g. --group-by kind or --group-by cluster,kind")
 	f.Float64Var(&o.th.SlowFactor, "slow-factor", stats.Defaults.SlowFactor, "slow: times the workload's median duration")
 	f.Float64Var(&o.th.SlowMinSeconds, "slow-min-seconds", stats.Defaults.SlowMinSeconds, "slow, regression, outlier: ignore durations below this")
 	f.Float64Var(&o.th.FleetQuantile, "fleet-quantile", stats.Defaults.FleetQuantile, "slow: above this quantile of the fleet's durations")
@@ -90,6 +104,29 @@ docs/stats.md gives the exact rules.`,
 }
 
 func writeStatsText(w io.Writer, rep *stats.Report) error {
+	if err := writeStatsTables(w, rep); err != nil {
+		return err
+	}
+	if len(rep.Groups) > 0 {
+		fmt.Fprintf(w, "\nBY %s\n", strings.ToUpper(strings.Join(rep.GroupBy, ", ")))
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "GROUP\tROLLOUTS\tCOMPLETE\tFAILED\tSUPERSEDED\tROLLBACKS\tP50\tP90\tMAX\tCHANGE FAILURE RATE\tFAILURES")
+		for _, g := range rep.Groups {
+			var parts []string
+			for _, p := range []string{g.Cluster, g.Namespace, g.Kind, g.Name} {
+				if p != "" {
+					parts = append(parts, p)
+				}
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", strings.Join(parts, "/"), g.Rollouts, g.Complete, g.Failed,
+				g.Superseded, g.Rollbacks, secs(g.DurationP50), secs(g.DurationP90), secs(g.DurationMax), num(g.ChangeFailureRate, "%.2f"), reasons(g.FailureReasons))
+		}
+		return tw.Flush()
+	}
+	return nil
+}
+
+func writeStatsTables(w io.Writer, rep *stats.Report) error {
 	if len(rep.Findings) > 0 {
 		fmt.Fprintln(w, "FINDINGS")
 		for _, f := range rep.Findings {

@@ -93,6 +93,54 @@ type Report struct {
 	Fleet      *Group     `json:"fleet"`
 	Findings   []Finding  `json:"findings"`
 	Thresholds Thresholds `json:"thresholds"`
+	// Groups are the roll-ups asked for with GroupBy (nil otherwise).
+	Groups  []*Group `json:"groups,omitempty"`
+	GroupBy []string `json:"group_by,omitempty"`
+}
+
+// GroupKeys are the fields GroupBy accepts.
+var GroupKeys = []string{"cluster", "namespace", "kind", "name"}
+
+// GroupBy rolls rollouts up by any of GroupKeys (a CronJob's runs count as
+// the CronJob). Time to restore is per workload and is not rolled up here.
+func GroupBy(rollouts []correlate.Rollout, keys []string) ([]*Group, error) {
+	for _, k := range keys {
+		if !slices.Contains(GroupKeys, k) {
+			return nil, fmt.Errorf("cannot group by %q (want %s)", k, strings.Join(GroupKeys, ", "))
+		}
+	}
+	groups := map[string]*Group{}
+	for i := range rollouts {
+		r := &rollouts[i]
+		g := &Group{}
+		for _, k := range keys {
+			switch k {
+			case "cluster":
+				g.Cluster = r.Cluster
+			case "namespace":
+				g.Namespace = r.Namespace
+			case "kind":
+				g.Kind = workloadKind(r)
+			case "name":
+				g.Name = workloadName(r)
+			}
+		}
+		key := g.Cluster + "\x00" + g.Namespace + "\x00" + g.Kind + "\x00" + g.Name
+		if groups[key] == nil {
+			groups[key] = g
+		}
+		groups[key].add(r)
+	}
+	out := make([]*Group, 0, len(groups))
+	for _, g := range groups {
+		g.finish()
+		out = append(out, g)
+	}
+	slices.SortFunc(out, func(a, b *Group) int {
+		return cmp.Or(strings.Compare(a.Cluster, b.Cluster), strings.Compare(a.Namespace, b.Namespace),
+			strings.Compare(a.Kind, b.Kind), strings.Compare(a.Name, b.Name))
+	})
+	return out, nil
 }
 
 // Compute aggregates rollouts.

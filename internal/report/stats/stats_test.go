@@ -1,10 +1,13 @@
 package stats
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parquet-go/parquet-go"
 
 	"github.com/evanalyze/evanalyze/internal/correlate"
 )
@@ -123,5 +126,46 @@ func TestMergeable(t *testing.T) {
 	if fmt.Sprint(*whole.Workloads[0].DurationP50, *whole.Workloads[0].DurationMax) != "20 30" ||
 		*swapped.Workloads[0].DurationP50 != *whole.Workloads[0].DurationP50 {
 		t.Errorf("merged p50 %v, swapped %v", *whole.Workloads[0].DurationP50, *swapped.Workloads[0].DurationP50)
+	}
+}
+
+func TestGroupBy(t *testing.T) {
+	rs := []correlate.Rollout{
+		ro("a", "web", 0, 10, correlate.OutcomeComplete),
+		ro("b", "web", 1, 20, correlate.OutcomeFailed),
+		ro("b", "api", 2, 30, correlate.OutcomeComplete),
+	}
+	rs[2].Kind = "StatefulSet"
+	gs, err := GroupBy(rs, []string{"kind"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, g := range gs {
+		got = append(got, fmt.Sprintf("%s:%d/%d", g.Kind, g.Rollouts, g.Failed))
+	}
+	if fmt.Sprint(got) != "[Deployment:2/1 StatefulSet:1/0]" {
+		t.Errorf("by kind %v", got)
+	}
+	if _, err := GroupBy(rs, []string{"color"}); err == nil {
+		t.Error("unknown key accepted")
+	}
+}
+
+// The Parquet output reads back with the same numbers.
+func TestParquetOutput(t *testing.T) {
+	rs := []correlate.Rollout{ro("a", "web", 0, 10, correlate.OutcomeComplete), ro("a", "web", 1, 20, correlate.OutcomeFailed)}
+	rep := Compute(rs, Defaults)
+	var buf bytes.Buffer
+	if err := WriteParquet(&buf, rep.Workloads); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := parquet.Read[pqGroup](bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Name != "web" || rows[0].Rollouts != 2 || rows[0].Failed != 1 || *rows[0].DurationP50 != 10 ||
+		rows[0].FailureReasons != "ErrImagePull=1" || *rows[0].ChangeFailureRate != 0.5 {
+		t.Errorf("rows %+v", rows)
 	}
 }
