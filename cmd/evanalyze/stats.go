@@ -37,7 +37,8 @@ Findings, strongest first, each with its evidence:
   slow             a complete rollout at least --slow-factor times its workload's
                    median (with 3+ complete rollouts) or above the fleet's
                    --fleet-quantile (with 20+), and at least --slow-min-seconds
-  flaky            a workload with --flaky-min+ rollouts, some failed, some complete
+  flaky            a workload with --flaky-min+ rollouts, some failed, some complete;
+                   or failure signals in some complete rollouts and not others
   regression       with --regress-min-runs+ rollouts: the recent half's median
                    duration --regress-factor times the earlier half's, or its
                    failure rate up to 50% or more

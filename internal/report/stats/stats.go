@@ -352,7 +352,27 @@ func findings(rep *Report, byWorkload map[string][]*correlate.Rollout, order []s
 				Summary:  fmt.Sprintf("rollout %d (%s) took %.0fs; slowest phase: %s", r.Seq, r.Start.Format(time.RFC3339), d, slowestPhase(r)),
 				Evidence: why})
 		}
-		// Flaky: some rollouts fail, others complete.
+		// Flaky: some rollouts fail, others complete; or complete rollouts
+		// hit failure signals (crash loops, probe failures) only sometimes.
+		noisy, quiet := 0, 0
+		var noisyEv []string
+		for _, r := range rs {
+			if r.Outcome != correlate.OutcomeComplete {
+				continue
+			}
+			if len(r.Warnings) > 0 {
+				noisy++
+				noisyEv = append(noisyEv, fmt.Sprintf("rollout %d at %s completed after %s", r.Seq, r.Start.Format(time.RFC3339), warningText(r.Warnings)))
+			} else {
+				quiet++
+			}
+		}
+		if g.Rollouts >= th.FlakyMin && g.Failed == 0 && noisy > 0 && quiet > 0 {
+			out = append(out, Finding{Kind: "flaky", Cluster: g.Cluster, Namespace: g.Namespace, Workload: who,
+				Score:    float64(noisy) / float64(noisy+quiet) * 2,
+				Summary:  fmt.Sprintf("%d of %d complete rollouts hit failure signals on the way", noisy, noisy+quiet),
+				Evidence: noisyEv})
+		}
 		if g.Rollouts >= th.FlakyMin && g.Failed > 0 && g.Complete > 0 {
 			var ev []string
 			for _, r := range rs {
@@ -427,6 +447,19 @@ func findings(rep *Report, byWorkload map[string][]*correlate.Rollout, order []s
 		out = []Finding{}
 	}
 	return out
+}
+
+func warningText(w map[string]int) string {
+	keys := make([]string, 0, len(w))
+	for k := range w {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s ×%d", k, w[k])
+	}
+	return strings.Join(parts, ", ")
 }
 
 func medianDuration(rs []*correlate.Rollout) *float64 {

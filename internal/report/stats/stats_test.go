@@ -169,3 +169,20 @@ func TestParquetOutput(t *testing.T) {
 		t.Errorf("rows %+v", rows)
 	}
 }
+
+// Crash loops that come and go in rollouts that still complete are flaky.
+func TestFlakyWarnings(t *testing.T) {
+	var rs []correlate.Rollout
+	for d := 0; d < 4; d++ {
+		r := ro("a", "svc", d, 10, correlate.OutcomeComplete)
+		if d%2 == 1 {
+			r.Warnings = map[string]int{"CrashLoopBackOff": 2}
+		}
+		rs = append(rs, r)
+	}
+	fs := Compute(rs, Defaults).Findings
+	if kinds(fs) != "flaky a deployment/svc" || !strings.Contains(fs[0].Summary, "2 of 4 complete rollouts hit failure signals") ||
+		!strings.Contains(fs[0].Evidence[0], "CrashLoopBackOff ×2") {
+		t.Errorf("findings %s %+v", kinds(fs), fs)
+	}
+}
