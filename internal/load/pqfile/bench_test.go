@@ -1,0 +1,71 @@
+package pqfile_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/apache/arrow/go/v15/arrow/memory"
+
+	"github.com/evanalyze/evanalyze/internal/load"
+	"github.com/evanalyze/evanalyze/internal/load/archive"
+	"github.com/evanalyze/evanalyze/internal/load/benchutil"
+	"github.com/evanalyze/evanalyze/internal/load/pqfile"
+)
+
+// BenchmarkReadEvents reads an events Parquet file into an Arrow batch:
+// events/s and MB/s of Parquet. It uses make bench-data's cluster c01
+// when present (83k events), else lab-basic.
+func BenchmarkReadEvents(b *testing.B) {
+	src := []string{"../../../testdata/lab-basic/watch-core.json"}
+	if dir := os.Getenv("EVANALYZE_BENCH_DATA"); dir != "" {
+		if p := filepath.Join(dir, "cluster=c01", "events.jsonl"); fileExists(p) {
+			src = []string{p}
+		}
+	}
+	a, err := archive.Load(context.Background(), src, archive.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Release()
+	dir := b.TempDir()
+	files, err := pqfile.WriteEvents(dir, a.Events)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The largest partition.
+	big := files[0]
+	for _, f := range files {
+		if st, err := os.Stat(f); err == nil {
+			if bs, _ := os.Stat(big); st.Size() > bs.Size() {
+				big = f
+			}
+		}
+	}
+	data, err := os.ReadFile(big)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	rows := 0
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		batch := load.NewDecodeBatch(memory.DefaultAllocator)
+		n, err := pqfile.ReadEvents(bytes.NewReader(data), int64(len(data)), "", batch)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows += n
+		batch.NewRecord().Release()
+		batch.Release()
+	}
+	benchutil.ReportEvents(b, rows)
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
