@@ -24,11 +24,12 @@ type objKey struct {
 // podInfo collects what events and audit records say about one pod.
 type podInfo struct {
 	Pod
-	rs       string
-	rsUID    string     // uid of the ReplicaSet that created the pod, when known
-	events   []podEvent // every event about a pod of this name, for StatefulSet incarnations
-	created  int64      // for ordering and window checks
-	failures []failure
+	rs        string
+	rsUID     string     // uid of the ReplicaSet that created the pod, when known
+	events    []podEvent // every event about a pod of this name, for StatefulSet incarnations
+	revisions []revAt    // controller-revision-hash of each audit create of this name
+	created   int64      // for ordering and window checks
+	failures  []failure
 }
 
 type failure struct {
@@ -419,6 +420,9 @@ func (ix *index) readChanges(rec arrow.Record) {
 					if !slices.Contains(ix.rsPods[rk], k.name) {
 						ix.rsPods[rk] = append(ix.rsPods[rk], k.name)
 					}
+				}
+				if h := str(load.CControllerRevisionHash, i); h != "" {
+					p.revisions = append(p.revisions, revAt{at: at, revision: h})
 				}
 				if p.created == 0 || at < p.created {
 					p.created = at

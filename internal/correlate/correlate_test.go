@@ -233,5 +233,18 @@ func TestLabWorkloads(t *testing.T) {
 		if len(res.Scaling) != 1 || res.Scaling[0].Name != "db" || res.Scaling[0].From != 3 || res.Scaling[0].To != 4 {
 			t.Errorf("scaling %+v", res.Scaling)
 		}
+		if strings.Contains(fmt.Sprint(files), "audit") {
+			// The README's StatefulSet revisions, from the pods'
+			// controller-revision-hash labels in the audit log.
+			var revs []string
+			for _, r := range res.Rollouts {
+				if r.Kind == "StatefulSet" {
+					revs = append(revs, r.Revision)
+				}
+			}
+			if fmt.Sprint(revs) != "[db-77f85cf77d db-67b8d8b895 db-7c7d47f544]" {
+				t.Errorf("StatefulSet revisions %v", revs)
+			}
+		}
 	}
 }

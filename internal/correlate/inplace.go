@@ -194,6 +194,13 @@ func (ix *index) inplaceRollouts(w *inplaceInfo) ([]Rollout, []Scaling) {
 	if cur != nil && !done {
 		ix.finishInplace(w, cur, created)
 	}
+	seen := map[string]bool{}
+	for _, r := range rollouts {
+		if r.Revision != "" && seen[r.Revision] {
+			r.Rollback = true // back to a template an earlier rollout had
+		}
+		seen[r.Revision] = r.Revision != "" || seen[r.Revision]
+	}
 	out := make([]Rollout, 0, len(rollouts))
 	for i, r := range rollouts {
 		if r.Outcome == OutcomeInProgress && i+1 < len(rollouts) {
@@ -207,8 +214,23 @@ func (ix *index) inplaceRollouts(w *inplaceInfo) ([]Rollout, []Scaling) {
 }
 
 // finishInplace fills a rollout's pods (each create's incarnation: the
-// pod's events from its create until its next create) and outcome.
+// pod's events from its create until its next create), revision and
+// outcome.
 func (ix *index) finishInplace(w *inplaceInfo, r *Rollout, created []podOp) {
+	// The revision: the controller-revision-hash label of the pods the
+	// rollout created (audit logs), the one most of them carry.
+	votes := map[string]int{}
+	for _, c := range created {
+		if h := ix.revisionOf(w, c); h != "" {
+			votes[h]++
+		}
+	}
+	best := 0
+	for h, n := range votes {
+		if n > best || n == best && h < r.Revision {
+			r.Revision, best = h, n
+		}
+	}
 	var failures []failure
 	allUp, last := len(created) > 0, int64(0)
 	for _, c := range created {
@@ -243,6 +265,26 @@ func (ix *index) finishInplace(w *inplaceInfo, r *Rollout, created []podOp) {
 		d := r.End.Sub(r.Start).Seconds()
 		r.DurationSeconds = &d
 	}
+}
+
+// revisionOf is the controller-revision-hash of the audit pod create
+// closest to op (within a few seconds).
+func (ix *index) revisionOf(w *inplaceInfo, op podOp) string {
+	p := ix.pods[objKey{w.key.nsKey, op.pod}]
+	if p == nil {
+		return ""
+	}
+	best, dist := "", int64(5*time.Second)
+	for _, rv := range p.revisions {
+		d := rv.at - op.at
+		if d < 0 {
+			d = -d
+		}
+		if d <= dist {
+			best, dist = rv.revision, d
+		}
+	}
+	return best
 }
 
 // incarnation returns the pod created by op: the events of its name from
