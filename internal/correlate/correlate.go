@@ -25,10 +25,10 @@ type objKey struct {
 type podInfo struct {
 	Pod
 	rs        string
-	rsUID     string     // uid of the ReplicaSet that created the pod, when known
-	events    []podEvent // every event about a pod of this name, for StatefulSet incarnations
-	revisions []revAt    // controller-revision-hash of each audit create of this name
-	created   int64      // for ordering and window checks
+	rsUID     string  // uid of the ReplicaSet that created the pod, when known
+	events    []int32 // rows of every event about a pod of this name, for StatefulSet incarnations
+	revisions []revAt // controller-revision-hash of each audit create of this name
+	created   int64   // for ordering and window checks
 	failures  []failure
 }
 
@@ -74,6 +74,7 @@ type index struct {
 	deadlines map[objKey][]int64 // ProgressDeadlineExceeded times per Deployment
 	jobs      map[objKey]*jobInfo
 	inplaces  map[objKey]*inplaceInfo // StatefulSets and DaemonSets, by "Kind/name"
+	v         *load.View              // the event table
 	end       int64                   // last time in the archive
 }
 
@@ -146,6 +147,7 @@ func Correlate(events arrow.Record, changes arrow.Record) Result {
 }
 
 func (ix *index) readEvents(v *load.View) {
+	ix.v = v
 	for i := 0; i < v.Len(); i++ {
 		at := v.Time(load.ColTime, i)
 		if at > ix.end {
@@ -205,11 +207,9 @@ func (ix *index) readEvents(v *load.View) {
 				setFirst(&p.Deleted, at)
 			}
 		case "Pod":
-			e := podEvent{at: at, reason: reason, msg: msg, uid: v.Str(load.ColObjectUID, i), latest: v.Bool(load.ColLatest, i)}
-			e.count, _ = v.Int32(load.ColCount, i)
 			p := ix.pod(k)
-			p.events = append(p.events, e)
-			ix.applyPodEvent(p, e)
+			p.events = append(p.events, int32(i))
+			ix.applyPodEvent(p, podEventAt(v, i))
 		case "StatefulSet":
 			if pod, create, ok := parseStatefulSetPod(msg); ok {
 				c, _ := v.Int32(load.ColCount, i)
@@ -263,6 +263,14 @@ type podEvent struct {
 	uid         string
 	count       int32
 	latest      bool
+}
+
+// podEventAt reads row i of the event table as a pod event.
+func podEventAt(v *load.View, i int) podEvent {
+	e := podEvent{at: v.Time(load.ColTime, i), reason: v.Str(load.ColReason, i), msg: v.Str(load.ColMessage, i),
+		uid: v.Str(load.ColObjectUID, i), latest: v.Bool(load.ColLatest, i)}
+	e.count, _ = v.Int32(load.ColCount, i)
+	return e
 }
 
 // applyPodEvent adds what a pod event says to p.

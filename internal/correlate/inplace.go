@@ -297,11 +297,12 @@ func (ix *index) incarnation(w *inplaceInfo, op podOp) *podInfo {
 		}
 	}
 	p := &podInfo{Pod: Pod{Name: op.pod, Warnings: map[string]int{}, Created: tp(op.at)}, created: op.at}
-	var events []podEvent
+	var rows []int32
 	if all := ix.pods[objKey{w.key.nsKey, op.pod}]; all != nil {
-		events = all.events
+		rows = all.events
 	}
-	for _, e := range events {
+	for _, i := range rows {
+		e := podEventAt(ix.v, int(i))
 		if e.at < op.at-int64(time.Second) || e.at >= next {
 			continue
 		}
