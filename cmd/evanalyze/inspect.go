@@ -31,7 +31,8 @@ the records skipped (valid but not events) and rejected (with file:line and
 the reason), the time span, clusters, namespaces, top reasons and involved
 kinds.
 
-Counts add up: read = observations kept + duplicates + skipped + rejected.`,
+Counts add up: read = audit records + event records outside audit logs +
+skipped + rejected, and records = observations + duplicates.`,
 		Example: `  evanalyze inspect testdata/lab-basic
   evanalyze inspect -o json 'archive/cluster=prod/' | jq .totals
   kubectl get events -A -o json | evanalyze inspect -`,

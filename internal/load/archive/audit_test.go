@@ -114,3 +114,12 @@ func TestAKSEnvelope(t *testing.T) {
 		t.Errorf("levels %v", f.Audit.ByLevel)
 	}
 }
+
+// Counts add up with audit logs too.
+func TestCountsAddUp(t *testing.T) {
+	a := loadT(t, []string{labBasic}, Options{})
+	tot := a.Totals
+	if tot.Read != tot.Audit.Records+(tot.Records-tot.Audit.Events)+tot.Skipped+tot.Rejected || tot.Records != tot.Observations+tot.Duplicates {
+		t.Errorf("totals do not add up: %+v", tot)
+	}
+}
