@@ -123,3 +123,28 @@ func TestCountsAddUp(t *testing.T) {
 		t.Errorf("totals do not add up: %+v", tot)
 	}
 }
+
+// GKE Cloud Audit Logs entries map onto the changes table; GKE's own
+// control-plane operations are skipped with the reason.
+func TestGKECloudAuditLogs(t *testing.T) {
+	a := loadT(t, []string{"../../../testdata/public/khi-gke-audit"}, Options{})
+	if a.Totals.Rejected != 0 || a.Totals.Skipped != 1 || a.Changes.NumRows() != 1 {
+		t.Fatalf("totals %+v, %d changes", a.Totals, a.Changes.NumRows())
+	}
+	got := fmt.Sprintf("%s %s %s %s/%s %s/%s %s %s",
+		load.ChangeString(a.Changes, load.CCluster, 0), load.ChangeString(a.Changes, load.CVerb, 0), load.ChangeString(a.Changes, load.CResource, 0),
+		load.ChangeString(a.Changes, load.CNamespace, 0), load.ChangeString(a.Changes, load.CName, 0),
+		load.ChangeString(a.Changes, load.COwnerKind, 0), load.ChangeString(a.Changes, load.COwnerName, 0),
+		load.ChangeString(a.Changes, load.CUser, 0), load.ChangeString(a.Changes, load.CSourceIP, 0))
+	want := "sample-cluster create pods 1-2-deployment-update/nginx-deployment-surge-8655b4b8c5-xf5f4 ReplicaSet/nginx-deployment-surge-8655b4b8c5 system:serviceaccount:kube-system:replicaset-controller 172.16.0.3"
+	if got != want {
+		t.Errorf("change\n got  %s\n want %s", got, want)
+	}
+	for _, f := range a.Files {
+		for r, n := range f.SkipReasons {
+			if n != 1 || !strings.Contains(r, "google.container.v1.ClusterManager.CreateCluster (not a Kubernetes API request)") {
+				t.Errorf("skip %q ×%d", r, n)
+			}
+		}
+	}
+}

@@ -122,12 +122,19 @@ func (w *decodeWorker) decodeAudit(rec []byte, fs *FileStats, prov *load.Provena
 		return
 	}
 	ch := &w.ch
+	if res.Kind == audit.KindSkip {
+		w.skipped++
+		w.skipReasons[res.Skip]++
+		return
+	}
 	w.audit.count(ch)
 	if res.Kind != audit.KindWrite {
 		w.reads = append(w.reads, readRef{cluster: prov.Cluster, auditID: ch.AuditID, file: fs.File})
 		return
 	}
-	ch.Cluster = prov.Cluster
+	if prov.Cluster != "" || ch.Cluster == "" {
+		ch.Cluster = prov.Cluster // a path or flag names the cluster; else the record may
+	}
 	ch.SourceFile, ch.SourceLine, ch.SourceOffset = fs.File, line, off
 	w.changes = append(w.changes, *ch)
 	if res.EventObject == nil || audit.StageRank(ch.Stage) < 3 || (ch.Code >= 300 && ch.Code != 0) {

@@ -24,6 +24,7 @@ type Kind uint8
 const (
 	KindWrite Kind = iota // a write request: a change row
 	KindRead              // get, list, watch...: counted, no row
+	KindSkip              // a valid record that is no Kubernetes API request (Result.Skip says why)
 )
 
 // Result describes a decoded audit record.
@@ -34,6 +35,7 @@ type Result struct {
 	// record. EventPatch says it is a patch body, not an Event.
 	EventObject []byte
 	EventPatch  bool
+	Skip        string
 }
 
 // Stage ranks for merging the stages of one request: the completed stage
@@ -69,6 +71,7 @@ func (d *Decoder) Decode(rec []byte, row *load.ChangeRow) (Result, error) {
 	}
 	var reqObj, respObj []byte
 	var requestURI string
+	var gke *gkeEntry
 	s.Object()
 	for first := true; ; first = false {
 		key, ok := s.Key(first)
@@ -76,6 +79,12 @@ func (d *Decoder) Decode(rec []byte, row *load.ChangeRow) (Result, error) {
 			break
 		}
 		switch string(key) {
+		case "protoPayload", "timestamp", "receiveTimestamp", "operation", "resource", "insertId":
+			if gke == nil {
+				gke = &gkeEntry{}
+			}
+			d.gkeKey(string(key), gke, row, &reqObj, &respObj)
+			continue
 		case "level":
 			row.Level = d.str()
 		case "auditID":
@@ -115,6 +124,15 @@ func (d *Decoder) Decode(rec []byte, row *load.ChangeRow) (Result, error) {
 	}
 	if !s.AtEnd() {
 		return res, errors.New("unexpected data after record")
+	}
+	if gke != nil {
+		if err := gke.finish(row); err != nil {
+			return res, err
+		}
+		if gke.skip != "" {
+			res.Kind, res.Skip = KindSkip, gke.skip
+			return res, nil
+		}
 	}
 	if row.AuditID == "" && row.Verb == "" && requestURI == "" && row.Stage == "" && row.User == "" && row.SourceIP == "" && row.Resource == "" {
 		return res, errors.New("not an audit event: no auditID, verb, requestURI, stage, user, sourceIPs or objectRef")

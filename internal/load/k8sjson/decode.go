@@ -136,7 +136,7 @@ func (d *Decoder) top(row *load.EventRow) (Shape, error) {
 		case "auditID", "stage", "level", "requestURI", "objectRef", "user", "sourceIPs", "userAgent", "impersonatedUser":
 			return ShapeAudit, nil // fields only audit events have
 		case "protoPayload":
-			return ShapeInvalid, errors.New("a Cloud Audit Logs entry (protoPayload): GKE audit logs are not read yet")
+			return ShapeAudit, nil // a Cloud Audit Logs entry: the audit decoder maps it
 		default:
 			d.eventKey(key, row, &ev)
 		}
