@@ -150,9 +150,6 @@ func (ix *index) readEvents(v *load.View) {
 	ix.v = v
 	for i := 0; i < v.Len(); i++ {
 		at := v.Time(load.ColTime, i)
-		if at > ix.end {
-			ix.end = at
-		}
 		ns := nsKey{v.Str(load.ColCluster, i), v.Str(load.ColObjectNamespace, i)}
 		if ns.namespace == "" {
 			ns.namespace = v.Str(load.ColNamespace, i)
@@ -328,9 +325,6 @@ func (ix *index) readChanges(rec arrow.Record) {
 			continue
 		}
 		at := load.ChangeTime(rec, load.CRequestTime, i)
-		if at > ix.end {
-			ix.end = at
-		}
 		k := objKey{nsKey{str(load.CCluster, i), str(load.CNamespace, i)}, str(load.CName, i)}
 		res, sub, verb := str(load.CResource, i), str(load.CSubresource, i), str(load.CVerb, i)
 		switch res {

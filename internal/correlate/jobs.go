@@ -19,7 +19,6 @@ type jobInfo struct {
 	pods     []string
 	trigger  *Trigger
 	changes  []string
-	revision string
 	sources  []string // the Job controller's events: the first create and the end
 }
 
@@ -110,7 +109,7 @@ func (ix *index) jobRuns() []Rollout {
 		r := Rollout{
 			Cluster: k.cluster, Namespace: k.namespace, Kind: "Job", Name: k.name, UID: j.uid, Owner: j.owner,
 			OldReplicaSets: []string{}, Changes: []string{}, Pods: []Pod{}, Steps: []Step{}, Warnings: map[string]int{},
-			Trigger: j.trigger, Revision: j.revision, Sources: j.sources,
+			Trigger: j.trigger, Sources: j.sources,
 		}
 		if j.changes != nil {
 			r.Changes = j.changes

@@ -141,13 +141,6 @@ func replicaSetOf(rs, dep string) bool {
 	return ok && isHash(hash)
 }
 
-// podOf reports whether pod is named like a pod of ReplicaSet rs:
-// "<replicaset>-<5 random safe characters>".
-func podOf(pod, rs string) bool {
-	suffix, ok := strings.CutPrefix(pod, rs+"-")
-	return ok && len(suffix) == 5 && isHash(suffix)
-}
-
 func isHash(s string) bool {
 	if len(s) < 1 || len(s) > 10 {
 		return false

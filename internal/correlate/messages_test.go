@@ -65,7 +65,4 @@ func TestNameRules(t *testing.T) {
 			t.Errorf("replicaSetOf(%q, %q) = %v", tt.rs, tt.dep, got)
 		}
 	}
-	if !podOf("web-6ff6db9c5f-dzgm9", "web-6ff6db9c5f") || podOf("web-6ff6db9c5f-dzgm9", "web") {
-		t.Error("podOf")
-	}
 }

@@ -167,10 +167,7 @@ func (b *Batch) Append(r *EventRow, p *Provenance) {
 	if len(r.Cluster) > 0 && p.Cluster == "" {
 		cluster = unsafeString(r.Cluster)
 	}
-	if cluster == "" {
-		cluster = DefaultCluster
-	}
-	b.putDictString(ColCluster, cluster)
+	b.putDictString(ColCluster, ClusterOrDefault(cluster))
 	b.putDict(ColNamespace, r.Namespace)
 	b.putStr(ColName, r.Name)
 	b.putStr(ColUID, r.UID)

@@ -287,7 +287,7 @@ func boolp(b array.Builder, v *bool) {
 // Append adds a row.
 func (c *ChangeBatch) Append(r *ChangeRow) {
 	f := c.b.Field
-	dictStr(f(CCluster), orDefault(r.Cluster))
+	dictStr(f(CCluster), ClusterOrDefault(r.Cluster))
 	tsv(f(CRequestTime), r.RequestTime)
 	tsv(f(CCompleteTime), r.CompleteTime)
 	str(f(CAuditID), r.AuditID)
@@ -388,7 +388,8 @@ func (c *ChangeBatch) Append(r *ChangeRow) {
 	f(CSourceOffset).(*array.Int64Builder).Append(r.SourceOffset)
 }
 
-func orDefault(cluster string) string {
+// ClusterOrDefault names the cluster of records that name none.
+func ClusterOrDefault(cluster string) string {
 	if cluster == "" {
 		return DefaultCluster
 	}

@@ -285,7 +285,7 @@ func applyPatches(mem memory.Allocator, batches []arrow.Record, patches []eventP
 	want := map[string]bool{}
 	key := func(cluster, ns, name string) string { return cluster + "\x00" + ns + "\x00" + name }
 	for _, p := range patches {
-		want[key(orDefault(p.cluster), p.namespace, p.name)] = true
+		want[key(load.ClusterOrDefault(p.cluster), p.namespace, p.name)] = true
 	}
 	base := map[string]ref{}
 	for _, b := range batches {
@@ -306,7 +306,7 @@ func applyPatches(mem memory.Allocator, batches []arrow.Record, patches []eventP
 	var row load.EventRow
 	for i := range patches {
 		p := &patches[i]
-		if b, ok := base[key(orDefault(p.cluster), p.namespace, p.name)]; ok {
+		if b, ok := base[key(load.ClusterOrDefault(p.cluster), p.namespace, p.name)]; ok {
 			b.v.Row(b.i, &row)
 			row.ResourceVersion = nil
 		} else {
@@ -332,11 +332,4 @@ func applyPatches(mem memory.Allocator, batches []arrow.Record, patches []eventP
 		out.Append(&row, &p.prov)
 	}
 	return out.NewRecord()
-}
-
-func orDefault(cluster string) string {
-	if cluster == "" {
-		return load.DefaultCluster
-	}
-	return cluster
 }
