@@ -9,17 +9,17 @@ import (
 
 // jobInfo is what events and audit records say about one Job.
 type jobInfo struct {
-	key      objKey
-	uid      string
-	owner    string // CronJob that created it
-	created  int64  // Job created (audit) or the CronJob's "Created job" event
-	done     int64  // Completed event or Complete condition
-	failed   int64  // BackoffLimitExceeded, DeadlineExceeded or a Failed condition
-	reason   string // why it failed
-	pods     []string
-	trigger  *Trigger
-	changes  []string
-	sources  []string // the Job controller's events: the first create and the end
+	key     objKey
+	uid     string
+	owner   string // CronJob that created it
+	created int64  // Job created (audit) or the CronJob's "Created job" event
+	done    int64  // Completed event or Complete condition
+	failed  int64  // BackoffLimitExceeded, DeadlineExceeded or a Failed condition
+	reason  string // why it failed
+	pods    []string
+	trigger *Trigger
+	changes []string
+	sources []string // the Job controller's events: the first create and the end
 }
 
 func (ix *index) job(k objKey) *jobInfo {

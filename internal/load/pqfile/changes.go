@@ -4,10 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"sort"
-	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -204,47 +200,11 @@ func iv(st *array.Struct, f, j int) *int32 {
 
 // WriteChanges writes the changes table as cluster=NAME/date=.../changes.parquet.
 func WriteChanges(dir string, changes arrow.Record) ([]string, error) {
-	parts := map[string][]int{}
-	for i := 0; i < int(changes.NumRows()); i++ {
-		date := "unknown"
-		if t := load.ChangeTime(changes, load.CRequestTime, i); t != 0 {
-			date = time.Unix(0, t).UTC().Format(time.DateOnly)
-		}
-		key := filepath.Join("cluster="+sanitize(load.ChangeString(changes, load.CCluster, i)), "date="+date)
-		parts[key] = append(parts[key], i)
-	}
-	keys := make([]string, 0, len(parts))
-	for k := range parts {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var files []string
-	for _, k := range keys {
-		path := filepath.Join(dir, k, "changes.parquet")
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return files, err
-		}
-		rows := make([]Change, 0, len(parts[k]))
-		for _, i := range parts[k] {
-			rows = append(rows, changeOf(changes, i))
-		}
-		f, err := os.Create(path)
-		if err != nil {
-			return files, err
-		}
-		w := parquet.NewGenericWriter[Change](f, parquet.Compression(&parquet.Zstd),
-			parquet.KeyValueMetadata("evanalyze.changes.version", load.ChangeSchemaVersion),
-			parquet.MaxRowsPerRowGroup(RowGroupRows), parquet.CreatedBy("evanalyze", "1", ""))
-		if _, err := w.Write(rows); err != nil {
-			f.Close()
-			return files, fmt.Errorf("write %s: %w", path, err)
-		}
-		if err := errors.Join(w.Close(), f.Close()); err != nil {
-			return files, fmt.Errorf("write %s: %w", path, err)
-		}
-		files = append(files, path)
-	}
-	return files, nil
+	return writePartitions(dir, "changes.parquet", "evanalyze.changes.version", load.ChangeSchemaVersion, int(changes.NumRows()),
+		func(i int) (string, int64) {
+			return load.ChangeString(changes, load.CCluster, i), load.ChangeTime(changes, load.CRequestTime, i)
+		},
+		func(i int) Change { return changeOf(changes, i) })
 }
 
 // Kind says which table a Parquet file holds: "events", "changes", or an

@@ -118,13 +118,24 @@ func eventOf(v *load.View, i int) Event {
 // time, "unknown" without one). It returns the files written, in order.
 func WriteEvents(dir string, events arrow.Record) ([]string, error) {
 	v := load.NewView(events)
+	return writePartitions(dir, "events.parquet", "evanalyze.events.version", load.SchemaVersion, v.Len(),
+		func(i int) (string, int64) { return v.Str(load.ColCluster, i), v.Time(load.ColTime, i) },
+		func(i int) Event { return eventOf(v, i) })
+}
+
+// writePartitions writes rows 0..n-1 into dir/cluster=NAME/date=DAY/name,
+// partitioned by each row's cluster and the day of its time, partitions in
+// lexical order and rows in their order, with the schema version in the
+// file metadata.
+func writePartitions[T any](dir, name, versionKey, version string, n int, part func(i int) (cluster string, ns int64), row func(i int) T) ([]string, error) {
 	parts := map[string][]int{}
-	for i := 0; i < v.Len(); i++ {
+	for i := 0; i < n; i++ {
+		cluster, ns := part(i)
 		date := "unknown"
-		if t := v.Time(load.ColTime, i); t != 0 {
-			date = time.Unix(0, t).UTC().Format(time.DateOnly)
+		if ns != 0 {
+			date = time.Unix(0, ns).UTC().Format(time.DateOnly)
 		}
-		key := filepath.Join("cluster="+sanitize(v.Str(load.ColCluster, i)), "date="+date)
+		key := filepath.Join("cluster="+sanitize(cluster), "date="+date)
 		parts[key] = append(parts[key], i)
 	}
 	keys := make([]string, 0, len(parts))
@@ -134,15 +145,15 @@ func WriteEvents(dir string, events arrow.Record) ([]string, error) {
 	sort.Strings(keys)
 	var files []string
 	for _, k := range keys {
-		path := filepath.Join(dir, k, "events.parquet")
+		path := filepath.Join(dir, k, name)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return files, err
 		}
-		rows := make([]Event, 0, len(parts[k]))
+		rows := make([]T, 0, len(parts[k]))
 		for _, i := range parts[k] {
-			rows = append(rows, eventOf(v, i))
+			rows = append(rows, row(i))
 		}
-		if err := writeFile(path, rows); err != nil {
+		if err := writeFile(path, rows, versionKey, version); err != nil {
 			return files, fmt.Errorf("write %s: %w", path, err)
 		}
 		files = append(files, path)
@@ -150,14 +161,14 @@ func WriteEvents(dir string, events arrow.Record) ([]string, error) {
 	return files, nil
 }
 
-func writeFile(path string, rows []Event) error {
+func writeFile[T any](path string, rows []T, versionKey, version string) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	w := parquet.NewGenericWriter[Event](f,
+	w := parquet.NewGenericWriter[T](f,
 		parquet.Compression(&parquet.Zstd),
-		parquet.KeyValueMetadata("evanalyze.events.version", load.SchemaVersion),
+		parquet.KeyValueMetadata(versionKey, version),
 		parquet.MaxRowsPerRowGroup(RowGroupRows),
 		parquet.CreatedBy("evanalyze", "1", ""),
 	)
