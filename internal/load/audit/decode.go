@@ -9,7 +9,6 @@ package audit
 import (
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"strconv"
 	"strings"
@@ -112,9 +111,13 @@ func (d *Decoder) Decode(rec []byte, row *load.ChangeRow) (Result, error) {
 		case "responseObject":
 			respObj = s.Raw()
 		case "requestReceivedTimestamp":
-			row.RequestTime = d.time()
+			if t := d.time(); t != 0 {
+				row.RequestTime = t
+			}
 		case "stageTimestamp":
-			row.CompleteTime = d.time()
+			if t := d.time(); t != 0 {
+				row.CompleteTime = t
+			}
 		default:
 			s.Skip()
 		}
@@ -168,6 +171,17 @@ func workload(resource string) bool {
 		return true
 	}
 	return false
+}
+
+// templateHash identifies a pod template whatever the layout of its JSON
+// (key order, white space), so that a rollback to an earlier template is
+// recognised in logs that different API servers or exporters wrote.
+func templateHash(raw []byte) string {
+	h, err := jsonscan.Hash(raw)
+	if err != nil {
+		return ""
+	}
+	return strconv.FormatUint(h, 16)
 }
 
 func isStatus(obj []byte) bool {
@@ -275,7 +289,7 @@ func (d *Decoder) objectRef(row *load.ChangeRow) {
 	for first := true; ; first = false {
 		key, ok := s.Key(first)
 		if !ok {
-			return
+			break
 		}
 		switch string(key) {
 		case "resource":
@@ -295,6 +309,10 @@ func (d *Decoder) objectRef(row *load.ChangeRow) {
 		default:
 			s.Skip()
 		}
+	}
+	// audit.k8s.io/v1alpha1 has no apiGroup: its apiVersion is GROUP/VERSION.
+	if g, v, ok := strings.Cut(row.APIVersion, "/"); ok && row.APIGroup == "" {
+		row.APIGroup, row.APIVersion = g, v
 	}
 }
 
@@ -525,9 +543,7 @@ func (o *objectReader) spec() {
 		case "template":
 			raw := o.s.Raw()
 			if o.full && len(raw) > 0 {
-				h := fnv.New64a()
-				h.Write(raw)
-				row.TemplateHash = strconv.FormatUint(h.Sum64(), 16)
+				row.TemplateHash = templateHash(raw)
 			}
 			o.template(raw)
 		case "jobTemplate": // CronJob: spec.jobTemplate.spec.template
@@ -541,9 +557,7 @@ func (o *objectReader) spec() {
 						if string(k2) == "template" {
 							r := inner.s.Raw()
 							if inner.full {
-								h := fnv.New64a()
-								h.Write(r)
-								row.TemplateHash = strconv.FormatUint(h.Sum64(), 16)
+								row.TemplateHash = templateHash(r)
 							}
 							inner.template(r)
 						} else {

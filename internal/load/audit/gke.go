@@ -27,8 +27,17 @@ func (d *Decoder) gkeKey(key string, g *gkeEntry, row *load.ChangeRow, reqObj, r
 	s := &d.s
 	switch key {
 	case "timestamp":
-		row.RequestTime = d.time()
-		row.CompleteTime = row.RequestTime
+		// A GKE LogEntry's time, or the deprecated request time of
+		// audit.k8s.io v1alpha1 and v1beta1 (v1alpha1 has nothing else):
+		// requestReceivedTimestamp and stageTimestamp, when present, win.
+		if t := d.time(); t != 0 {
+			if row.RequestTime == 0 {
+				row.RequestTime = t
+			}
+			if row.CompleteTime == 0 {
+				row.CompleteTime = t
+			}
+		}
 	case "receiveTimestamp", "insertId":
 		s.Skip()
 	case "operation":
