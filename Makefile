@@ -4,7 +4,7 @@ BENCH_OUT ?= /tmp/evanalyze-bench
 BENCH_EVENTS ?= 1000000
 FUZZTIME  ?= 30s
 
-.PHONY: all build test vet demo bench bench-data fuzz e2e clean
+.PHONY: all build test test-public vet demo bench bench-data fuzz e2e clean
 
 all: build test
 
@@ -15,6 +15,13 @@ build:
 # detector. Fuzz targets run their seed and regression corpora here.
 test: vet
 	$(GO) test -race -count=1 ./...
+
+# The tests on the public must-gathers and support bundles in
+# ../shared/data/public (too large to copy into testdata): `make test` skips
+# them when the data is absent, this target requires it.
+PUBLIC_DATA ?= $(abspath ../shared/data/public)
+test-public:
+	EVANALYZE_PUBLIC_DATA=$(PUBLIC_DATA) EVANALYZE_REQUIRE_PUBLIC_DATA=1 $(GO) test -count=1 -run '^TestPublic' -v ./cmd/evanalyze
 
 vet:
 	$(GO) vet ./...
@@ -42,6 +49,7 @@ bench-data:
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzScanner$$' -fuzztime $(FUZZTIME) ./internal/load/jsonscan
 	$(GO) test -run '^$$' -fuzz '^FuzzFramer$$' -fuzztime $(FUZZTIME) ./internal/load/jsonscan
+	$(GO) test -run '^$$' -fuzz '^FuzzHash$$' -fuzztime $(FUZZTIME) ./internal/load/jsonscan
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/load/k8sjson
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/load/audit
 	$(GO) test -run '^$$' -fuzz '^FuzzConvert$$' -fuzztime $(FUZZTIME) ./internal/load/yamlrec

@@ -185,7 +185,7 @@ func (ix *index) inplaceRollouts(w *inplaceInfo) ([]Rollout, []Scaling) {
 			done = true
 		}
 		if done {
-			if len(created) > 0 {
+			if len(created) > 0 && created[len(created)-1].source != cur.Sources[len(cur.Sources)-1] {
 				cur.Sources = append(cur.Sources, created[len(created)-1].source)
 			}
 			ix.finishInplace(w, cur, created)

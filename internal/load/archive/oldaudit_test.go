@@ -153,3 +153,28 @@ func TestOldAuditFormats(t *testing.T) {
 		}
 	}
 }
+
+// A fixture wrapper around one Azure diagnostic record around an audit
+// event opens both envelopes; an Azure record with no Kubernetes record in
+// it is skipped with the reason, not rejected.
+func TestNestedEnvelopes(t *testing.T) {
+	rec := labAuditRecords(t)[0]
+	inner, err := json.Marshal(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	azure := map[string]any{"category": "kube-audit", "operationName": "Microsoft.ContainerService/managedClusters/diagnosticLogs/Read",
+		"properties": map[string]any{"log": string(inner)}}
+	lines := []map[string]any{
+		{"test_name": "wrapped", "log": azure},
+		azure,
+		{"test_name": "activity", "log": map[string]any{"category": "Administrative", "operationName": "Microsoft.Compute/virtualMachines/write"}},
+	}
+	path := filepath.Join(t.TempDir(), "fixtures.jsonl")
+	writeJSON(t, path, lines, false)
+	a := loadT(t, []string{path}, Options{})
+	f := a.Files[0]
+	if f.Read != 3 || f.Audit.Records != 2 || f.Skipped != 1 || f.Rejected != 0 || f.Envelopes["azure-diagnostics"] != 3 || f.Envelopes["log-wrapper"] != 2 {
+		t.Fatalf("read %d, audit %d, skipped %d %v, rejected %d %v, envelopes %v", f.Read, f.Audit.Records, f.Skipped, f.SkipReasons, f.Rejected, f.Errors, f.Envelopes)
+	}
+}

@@ -135,8 +135,10 @@ func (d *Decoder) top(row *load.EventRow) (Shape, error) {
 			s.Skip()
 		case "auditID", "stage", "level", "requestURI", "objectRef", "user", "sourceIPs", "userAgent", "impersonatedUser":
 			return ShapeAudit, nil // fields only audit events have
-		case "protoPayload":
-			return ShapeAudit, nil // a Cloud Audit Logs entry: the audit decoder maps it
+		case "protoPayload", "logName", "insertId", "receiveTimestamp", "operation":
+			// A Cloud Audit Logs entry (LogEntry fields): the audit
+			// decoder maps it, or skips it with the reason.
+			return ShapeAudit, nil
 		default:
 			d.eventKey(key, row, &ev)
 		}

@@ -194,19 +194,22 @@ func FuzzDecode(f *testing.F) {
 
 func TestUnwrap(t *testing.T) {
 	for _, tt := range []struct {
-		in, env string
-		n       int
+		in, env, skip string
+		n             int
 	}{
-		{`{"records":[{"category":"kube-audit","properties":{"log":"{\"kind\":\"Event\",\"auditID\":\"a\"}"}},{"properties":{"log":"{\"auditID\":\"b\"}"}}]}`, "azure-diagnostics", 2},
-		{`{"expected_result":true,"log":{"apiVersion":"audit.k8s.io/v1","verb":"get"},"rule_id":"x"}`, "log-wrapper", 1},
-		{`{"@timestamp":"2024-01-01","@message":"{\"auditID\":\"c\"}"}`, "log-wrapper", 1},
-		{`{"message":"plain text log line"}`, "", 0},
-		{`{"metadata":{}}`, "", 0},
+		{`{"category":"kube-audit","operationName":"Microsoft.ContainerService/managedClusters/diagnosticLogs/Read","properties":{"log":"{\"auditID\":\"d\"}"}}`, "azure-diagnostics", "", 1},
+		{`{"category":"Administrative","operationName":"Microsoft.Compute/virtualMachines/write"}`, "azure-diagnostics",
+			"Azure Monitor record without properties.log (category Administrative, operation Microsoft.Compute/virtualMachines/write): not a Kubernetes record", 0},
+		{`{"records":[{"category":"kube-audit","properties":{"log":"{\"kind\":\"Event\",\"auditID\":\"a\"}"}},{"properties":{"log":"{\"auditID\":\"b\"}"}}]}`, "azure-diagnostics", "", 2},
+		{`{"expected_result":true,"log":{"apiVersion":"audit.k8s.io/v1","verb":"get"},"rule_id":"x"}`, "log-wrapper", "", 1},
+		{`{"@timestamp":"2024-01-01","@message":"{\"auditID\":\"c\"}"}`, "log-wrapper", "", 1},
+		{`{"message":"plain text log line"}`, "", "", 0},
+		{`{"metadata":{}}`, "", "", 0},
 	} {
 		var d Decoder
-		inner, env := d.Unwrap([]byte(tt.in))
-		if env != tt.env || len(inner) != tt.n {
-			t.Errorf("Unwrap(%s) = %d records, %q", tt.in, len(inner), env)
+		inner, env, skip := d.Unwrap([]byte(tt.in))
+		if env != tt.env || len(inner) != tt.n || skip != tt.skip {
+			t.Errorf("Unwrap(%s) = %d records, %q, skip %q", tt.in, len(inner), env, skip)
 		}
 		for _, r := range inner {
 			if r[0] != '{' {

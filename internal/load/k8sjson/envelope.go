@@ -7,7 +7,9 @@ import (
 // Unwrap finds the Kubernetes records inside a log shipper's envelope:
 //
 //   - Azure diagnostic logs through Event Hubs (AKS): {"records":[{...,
-//     "properties":{"log":"<audit event as a JSON string>"}}]}
+//     "properties":{"log":"<audit event as a JSON string>"}}]}, and one such
+//     record on its own ({"category":"kube-audit",...,"properties":{"log":
+//     ...}}), as storage-account and Log Analytics exports write them
 //   - Fluentd/Fluent Bit and test-fixture wrappers: {"log": {...}} or
 //     {"log": "<JSON string>"}
 //   - CloudWatch Logs exports (EKS): {"@message": "<JSON string>"} or
@@ -15,14 +17,19 @@ import (
 //
 // It returns the inner records (aliasing rec, or copied into the decoder's
 // arena when they were JSON strings) and the envelope's name, or nil when
-// rec is no envelope. Callers try it only for records the decoders did not
-// recognise, so ordinary records pay nothing.
-func (d *Decoder) Unwrap(rec []byte) (inner [][]byte, envelope string) {
+// rec is no envelope. An Azure Monitor record with no Kubernetes record in
+// it (an activity log entry, another resource's diagnostics) gives no
+// records and skip, the reason to count it as skipped. Callers try Unwrap
+// only for records the decoders did not recognise, so ordinary records pay
+// nothing.
+func (d *Decoder) Unwrap(rec []byte) (inner [][]byte, envelope, skip string) {
 	s := &d.s
 	s.Reset(rec)
 	if s.Peek() != '{' {
-		return nil, ""
+		return nil, "", ""
 	}
+	var category, operation string
+	azure := false
 	s.Object()
 	for first := true; ; first = false {
 		key, ok := s.Key(first)
@@ -42,18 +49,53 @@ func (d *Decoder) Unwrap(rec []byte) (inner [][]byte, envelope string) {
 				}
 			}
 			envelope = "azure-diagnostics"
+		case "properties":
+			if s.Peek() != '{' {
+				s.Skip()
+				continue
+			}
+			s.Object()
+			for f := true; ; f = false {
+				k, ok := s.Key(f)
+				if !ok {
+					break
+				}
+				if string(k) != "log" {
+					s.Skip()
+				} else if r := jsonValue(s); r != nil {
+					inner, envelope = append(inner, r), "azure-diagnostics"
+				}
+			}
 		case "log", "@message", "message":
 			if r := jsonValue(s); r != nil {
 				inner, envelope = append(inner, r), "log-wrapper"
+			}
+		case "category", "operationName":
+			azure = true
+			if v, ok := s.Str(); ok && string(key) == "category" {
+				category = string(v)
+			} else if ok {
+				operation = string(v)
 			}
 		default:
 			s.Skip()
 		}
 	}
 	if s.Err() != nil {
-		return nil, ""
+		return nil, "", ""
 	}
-	return inner, envelope
+	if len(inner) == 0 && azure {
+		return nil, "azure-diagnostics", "Azure Monitor record without properties.log (category " + quoteOr(category) +
+			", operation " + quoteOr(operation) + "): not a Kubernetes record"
+	}
+	return inner, envelope, ""
+}
+
+func quoteOr(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }
 
 // recordOf reads one element of an Azure "records" array: the JSON string

@@ -8,6 +8,7 @@ package timeline
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -62,9 +63,26 @@ type Options struct {
 
 // Timeline is the result.
 type Timeline struct {
-	Since, Until time.Time
-	Summary      []string `json:"summary"`
-	Entries      []Entry  `json:"entries"`
+	Since, Until time.Time // the window; zero: open (null in JSON)
+	Summary      []string  `json:"summary"`
+	Entries      []Entry   `json:"entries"`
+}
+
+// MarshalJSON writes {"since", "until", "summary", "entries"}, an open end
+// of the window as null.
+func (tl *Timeline) MarshalJSON() ([]byte, error) {
+	end := func(t time.Time) *time.Time {
+		if t.IsZero() {
+			return nil
+		}
+		return &t
+	}
+	return json.Marshal(struct {
+		Since   *time.Time `json:"since"`
+		Until   *time.Time `json:"until"`
+		Summary []string   `json:"summary"`
+		Entries []Entry    `json:"entries"`
+	}{end(tl.Since), end(tl.Until), tl.Summary, tl.Entries})
 }
 
 // noise are Normal events folded into rollout lines unless Verbose.

@@ -1,0 +1,235 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/evanalyze/evanalyze/internal/correlate"
+	"github.com/evanalyze/evanalyze/internal/load"
+	"github.com/evanalyze/evanalyze/internal/load/archive"
+)
+
+// publicData is ../shared/data/public (public must-gathers and support
+// bundles, too large for testdata/); EVANALYZE_PUBLIC_DATA overrides it.
+// `make test-public` runs these tests; without the data they are skipped.
+func publicData(t *testing.T) string {
+	dir := os.Getenv("EVANALYZE_PUBLIC_DATA")
+	if dir == "" {
+		dir = "../../../shared/data/public"
+	}
+	if _, err := os.Stat(filepath.Join(dir, "MANIFEST.tsv")); err != nil {
+		if os.Getenv("EVANALYZE_REQUIRE_PUBLIC_DATA") != "" {
+			t.Fatalf("public data: %v", err)
+		}
+		t.Skipf("public data not found (%v); set EVANALYZE_PUBLIC_DATA", err)
+	}
+	return dir
+}
+
+// scaledUp matches the ScalingReplicaSet messages of every Kubernetes
+// version (docs/rollouts.md), written independently of the correlator's
+// parser.
+var scaledUp = regexp.MustCompile(`^(?:\(combined from similar events\): )?Scaled up replica set (\S+) (?:to|from \d+ to) (\d+)`)
+
+// The four OpenShift must-gathers: every event read, none rejected, and
+// the rollouts agree with the ScalingReplicaSet events in them.
+func TestPublicMustGathers(t *testing.T) {
+	root := filepath.Join(publicData(t), "openshift-must-gather-clean")
+	for _, c := range []struct {
+		cluster string
+		events  int64
+	}{{"aws", 5373}, {"azure", 5302}, {"metal", 5171}, {"vsphere", 5230}} {
+		t.Run(c.cluster, func(t *testing.T) {
+			dir := filepath.Join(root, c.cluster)
+			a, err := archive.Load(context.Background(), []string{dir}, archive.Options{Cluster: c.cluster})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Release()
+			if a.Totals.Events != c.events || a.Totals.Rejected != 0 {
+				t.Errorf("%d events, %d rejected; want %d and 0", a.Totals.Events, a.Totals.Rejected, c.events)
+			}
+			res := correlate.Correlate(a.Events, a.Changes)
+
+			// Oracle: the ReplicaSets each Deployment's events scaled up.
+			v := load.NewView(a.Events)
+			want := map[string]bool{} // namespace/deployment/replicaset
+			for i := 0; i < v.Len(); i++ {
+				if v.Str(load.ColReason, i) != "ScalingReplicaSet" || v.Str(load.ColObjectKind, i) != "Deployment" {
+					continue
+				}
+				if m := scaledUp.FindStringSubmatch(v.Str(load.ColMessage, i)); m != nil {
+					want[v.Str(load.ColObjectNamespace, i)+"/"+v.Str(load.ColObjectName, i)+"/"+m[1]] = true
+				}
+			}
+			got := map[string]bool{}
+			for _, r := range res.Rollouts {
+				if r.Kind != "Deployment" {
+					continue
+				}
+				got[r.Namespace+"/"+r.Name+"/"+r.NewReplicaSet] = true
+			}
+			var missing, extra []string
+			for k := range want {
+				if !got[k] {
+					missing = append(missing, k)
+				}
+			}
+			for k := range got {
+				if !want[k] {
+					extra = append(extra, k)
+				}
+			}
+			sort.Strings(missing)
+			sort.Strings(extra)
+			if len(missing) > 0 || len(extra) > 0 {
+				t.Errorf("Deployment rollouts: ReplicaSets scaled up but without a rollout %v; rollouts of ReplicaSets never scaled up %v", missing, extra)
+			}
+
+			// Every record a rollout cites is an event of its workload, its
+			// ReplicaSets or its pods, with the reason that rule reads.
+			byLine := map[string]int{}
+			for i := 0; i < v.Len(); i++ {
+				byLine[fmt.Sprintf("%s:%d", v.Str(load.ColSourceFile, i), v.Int64(load.ColSourceLine, i))] = i
+			}
+			kinds := map[string]int{}
+			for _, r := range res.Rollouts {
+				kinds[r.Kind]++
+				cites := append([]string(nil), r.Sources...)
+				for _, st := range r.Steps {
+					cites = append(cites, st.Source)
+				}
+				if len(cites) == 0 {
+					t.Errorf("%s/%s/%s rollout %d cites no record", r.Namespace, r.Kind, r.Name, r.Seq)
+				}
+				for _, src := range cites {
+					i, ok := byLine[src]
+					if !ok {
+						t.Errorf("%s/%s rollout %d: %s is no event record", r.Kind, r.Name, r.Seq, src)
+						continue
+					}
+					reason, obj, msg := v.Str(load.ColReason, i), v.Str(load.ColObjectName, i), v.Str(load.ColMessage, i)
+					ok = v.Str(load.ColObjectNamespace, i) == r.Namespace
+					switch r.Kind {
+					case "Deployment":
+						ok = ok && reason == "ScalingReplicaSet" && obj == r.Name
+					case "DaemonSet":
+						ok = ok && (reason == "SuccessfulCreate" || reason == "SuccessfulDelete") && obj == r.Name &&
+							(strings.HasPrefix(msg, "Created pod: ") || strings.HasPrefix(msg, "Deleted pod: "))
+					case "StatefulSet":
+						ok = ok && (reason == "SuccessfulCreate" || reason == "SuccessfulDelete") && obj == r.Name &&
+							strings.Contains(msg, " in StatefulSet "+r.Name+" successful")
+					}
+					if !ok {
+						t.Errorf("%s/%s rollout %d cites %s: %s %s/%s %q", r.Kind, r.Name, r.Seq, src, reason, v.Str(load.ColObjectKind, i), obj, msg)
+					}
+				}
+				// Pods belong to the workload: a DaemonSet's are named
+				// after it, a StatefulSet's NAME-ORDINAL, a Deployment's
+				// after one of its ReplicaSets.
+				for _, p := range r.Pods {
+					if !strings.HasPrefix(p.Name, r.Name+"-") {
+						t.Errorf("%s/%s rollout %d has pod %s", r.Kind, r.Name, r.Seq, p.Name)
+					}
+				}
+			}
+			t.Logf("%d rollouts %v from %d scaled-up ReplicaSets", len(res.Rollouts), kinds, len(want))
+
+			// Every command runs on the directory and agrees on the count.
+			out, stderr, code := runCmd(t, "", "stats", "--cluster", c.cluster, "-o", "json", dir)
+			var st struct {
+				Workloads []struct{ Rollouts int } `json:"workloads"`
+			}
+			if code != 0 || json.Unmarshal([]byte(out), &st) != nil {
+				t.Fatalf("stats: exit %d: %s", code, stderr)
+			}
+			n := 0
+			for _, w := range st.Workloads {
+				n += w.Rollouts
+			}
+			if n != len(res.Rollouts) {
+				t.Errorf("stats counts %d rollouts, correlate %d", n, len(res.Rollouts))
+			}
+			out, stderr, code = runCmd(t, "", "timeline", "--cluster", c.cluster, "-o", "json", dir)
+			var tl struct {
+				Entries []struct{ Kind, Summary string } `json:"entries"`
+			}
+			if code != 0 || json.Unmarshal([]byte(out), &tl) != nil {
+				t.Fatalf("timeline: exit %d: %s", code, stderr)
+			}
+			n = 0
+			for _, e := range tl.Entries {
+				if e.Kind == "rollout" && strings.HasSuffix(e.Summary, " started") || e.Kind == "rollout" && strings.Contains(e.Summary, " started (") {
+					n++
+				}
+			}
+			if n != len(res.Rollouts) {
+				t.Errorf("timeline has %d rollout starts, want %d", n, len(res.Rollouts))
+			}
+			out, stderr, code = runCmd(t, "", "export", "--cluster", c.cluster, "--otlp-file", "-", dir)
+			if code != 0 {
+				t.Fatalf("export: exit %d: %s", code, stderr)
+			}
+			traces := map[string]bool{}
+			for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+				var req struct {
+					ResourceSpans []struct {
+						ScopeSpans []struct {
+							Spans []struct {
+								TraceID, ParentSpanID, Name string
+							}
+						}
+					}
+				}
+				if err := json.Unmarshal([]byte(line), &req); err != nil {
+					t.Fatalf("export line: %v", err)
+				}
+				for _, rs := range req.ResourceSpans {
+					for _, ss := range rs.ScopeSpans {
+						for _, sp := range ss.Spans {
+							if sp.ParentSpanID == "" {
+								traces[sp.TraceID] = true
+							}
+						}
+					}
+				}
+			}
+			if len(traces) != len(res.Rollouts) {
+				t.Errorf("export wrote %d traces with a root span, want %d", len(traces), len(res.Rollouts))
+			}
+		})
+	}
+}
+
+// Every file under the public data reads with no rejection but the one
+// malformed fixture (Falco's {"kind": 0}); records that are not Kubernetes
+// records are skipped with their reasons.
+func TestPublicDataRejections(t *testing.T) {
+	root := publicData(t)
+	a, err := archive.Load(context.Background(), []string{root}, archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release()
+	for _, f := range a.Files {
+		if f.Rejected == 0 {
+			continue
+		}
+		if filepath.Base(f.File) == "fal_01_003.json" && f.Rejected == 1 {
+			continue
+		}
+		t.Errorf("%s: %d rejected: %v", f.File, f.Rejected, f.Errors)
+	}
+	tot := a.Totals
+	if tot.Read != tot.Audit.Records+(tot.Records-tot.Audit.Events)+tot.Skipped+tot.Rejected {
+		t.Errorf("counts do not add up: %+v", tot)
+	}
+	t.Logf("read %d, events %d, audit records %d, skipped %d, rejected %d", tot.Read, tot.Events, tot.Audit.Records, tot.Skipped, tot.Rejected)
+}
