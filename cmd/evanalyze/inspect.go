@@ -129,6 +129,7 @@ type fileJSON struct {
 	Skipped      int64            `json:"skipped"`
 	Warnings     int64            `json:"warnings"`
 	SkipReasons  map[string]int64 `json:"skip_reasons,omitempty"`
+	Envelopes    map[string]int64 `json:"envelopes,omitempty"`
 	Audit        *auditJSON       `json:"audit,omitempty"`
 	Errors       []string         `json:"errors,omitempty"`
 	WarningList  []string         `json:"warning_list,omitempty"`
@@ -196,7 +197,7 @@ func writeInspectJSON(w io.Writer, a *archive.Archive, top int) error {
 			File: f.File, Cluster: f.Cluster, Format: f.Format, Layout: f.Layout, Compression: f.Compression,
 			Bytes: f.Bytes, Read: f.Read, Records: f.Records, Events: f.Events, Observations: f.Observations,
 			Duplicates: f.Duplicates, Rejected: f.Rejected, Skipped: f.Skipped, Warnings: f.Warnings,
-			SkipReasons: f.SkipReasons, Audit: auditOf(f.Audit, top), Summary: summaryOf(f.Summary, top),
+			SkipReasons: f.SkipReasons, Envelopes: f.Envelopes, Audit: auditOf(f.Audit, top), Summary: summaryOf(f.Summary, top),
 		}
 		for _, e := range f.Errors {
 			fj.Errors = append(fj.Errors, e.Error())
@@ -214,6 +215,13 @@ func writeInspectJSON(w io.Writer, a *archive.Archive, top int) error {
 		Duplicates: t.Duplicates, Rejected: t.Rejected, Skipped: t.Skipped, Warnings: t.Warnings,
 		Summary: summaryOf(a.Summary, top)}
 	return writeJSON(w, out)
+}
+
+// envelopeNames say what each envelope kind is.
+var envelopeNames = map[string]string{
+	"azure-diagnostics":    "AKS diagnostic logs",
+	"log-wrapper":          "log shipper or fixture wrapper",
+	"gcp-cloud-audit-logs": "GKE Cloud Audit Logs entries",
 }
 
 func writeInspectText(w io.Writer, a *archive.Archive, top int) error {
@@ -253,6 +261,19 @@ func writeInspectText(w io.Writer, a *archive.Archive, top int) error {
 	}
 	if t.Warnings > 0 {
 		fmt.Fprintf(w, "warnings:   %d fields unreadable (events kept without them; see -o json)\n", t.Warnings)
+	}
+	envs := map[string]int64{}
+	for _, f := range a.Files {
+		for k, v := range f.Envelopes {
+			envs[k] += v
+		}
+	}
+	if len(envs) > 0 {
+		var parts []string
+		for _, c := range topCounts(envs, 0) {
+			parts = append(parts, fmt.Sprintf("%s %d (%s)", c.Name, c.Count, envelopeNames[c.Name]))
+		}
+		fmt.Fprintf(w, "envelopes:  %s\n", strings.Join(parts, ", "))
 	}
 	skips := map[string]int64{}
 	for _, f := range a.Files {

@@ -64,7 +64,7 @@ type FileStats struct {
 	Warnings     int64
 
 	SkipReasons map[string]int64
-	Envelopes   map[string]int64   // records that were log shipper envelopes, by kind (azure-diagnostics, log-wrapper)
+	Envelopes   map[string]int64   // records that were log shipper envelopes or cloud log entries, by kind (azure-diagnostics, log-wrapper, gcp-cloud-audit-logs)
 	Audit       AuditStats         // of this file's audit records
 	Summary     Summary            // of this file's distinct observations
 	Errors      []*load.InputError // the first MaxErrors rejected records

@@ -128,6 +128,9 @@ func (w *decodeWorker) record(rec []byte, fs *FileStats, prov *load.Provenance, 
 // writes, an event observation (create) or a pending patch.
 func (w *decodeWorker) decodeAudit(rec []byte, fs *FileStats, prov *load.Provenance, line, off int64) {
 	res, err := w.aud.Decode(rec, &w.ch)
+	if res.CloudAuditLogs {
+		w.envelopes["gcp-cloud-audit-logs"]++
+	}
 	if err != nil {
 		w.reject(&load.InputError{File: fs.File, Line: line, Offset: off, Err: err})
 		return

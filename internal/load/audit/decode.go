@@ -35,6 +35,9 @@ type Result struct {
 	EventObject []byte
 	EventPatch  bool
 	Skip        string
+	// CloudAuditLogs says the record was a Google Cloud Audit Logs entry
+	// (GKE), mapped onto the audit.k8s.io fields.
+	CloudAuditLogs bool
 }
 
 // Stage ranks for merging the stages of one request: the completed stage
@@ -129,6 +132,7 @@ func (d *Decoder) Decode(rec []byte, row *load.ChangeRow) (Result, error) {
 		return res, errors.New("unexpected data after record")
 	}
 	if gke != nil {
+		res.CloudAuditLogs = gke.method != "" || row.Verb == ""
 		if err := gke.finish(row); err != nil {
 			return res, err
 		}
