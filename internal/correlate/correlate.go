@@ -27,6 +27,7 @@ type podInfo struct {
 	rs        string
 	rsUID     string  // uid of the ReplicaSet that created the pod, when known
 	events    []int32 // rows of every event about a pod of this name, for StatefulSet incarnations
+	nEvents   int32   // len(events), counted before events is filled
 	revisions []revAt // controller-revision-hash of each audit create of this name
 	created   int64   // for ordering and window checks
 	failures  []failure
@@ -65,17 +66,20 @@ type specWrite struct {
 
 // index is everything correlation reads, grouped by object.
 type index struct {
-	deps      map[objKey]*depInfo
-	pods      map[objKey]*podInfo
-	rsPods    map[objKey][]string // pods a ReplicaSet created, in order
-	rsOwner   map[objKey]string   // ReplicaSet -> Deployment name (audit)
-	rsRev     map[objKey][]revAt  // ReplicaSet revision annotations over time
-	writes    map[objKey][]specWrite
-	deadlines map[objKey][]int64 // ProgressDeadlineExceeded times per Deployment
-	jobs      map[objKey]*jobInfo
-	inplaces  map[objKey]*inplaceInfo // StatefulSets and DaemonSets, by "Kind/name"
-	v         *load.View              // the event table
-	end       int64                   // last time in the archive
+	deps       map[objKey]*depInfo
+	pods       map[objKey]*podInfo
+	rsPods     map[objKey][]string // pods a ReplicaSet created, in order
+	rsOwner    map[objKey]string   // ReplicaSet -> Deployment name (audit)
+	rsRev      map[objKey][]revAt  // ReplicaSet revision annotations over time
+	writes     map[objKey][]specWrite
+	deadlines  map[objKey][]int64 // ProgressDeadlineExceeded times per Deployment
+	jobs       map[objKey]*jobInfo
+	inplaces   map[objKey]*inplaceInfo // StatefulSets and DaemonSets, by "Kind/name"
+	v          *load.View              // the event table
+	end        int64                   // last time in the archive
+	times      []time.Time             // slab for tp
+	podSlab    []podInfo               // slab for pod
+	candidates []*podInfo              // scratch for finish
 }
 
 type revAt struct {
@@ -94,10 +98,29 @@ func newIndex() *index {
 	}
 }
 
+// newPod returns a new podInfo from a slab. Its Warnings map is made on the
+// first warning (finish gives pods without one an empty map).
+func (ix *index) newPod(name string) *podInfo {
+	if len(ix.podSlab) == cap(ix.podSlab) {
+		ix.podSlab = make([]podInfo, 0, 512)
+	}
+	ix.podSlab = append(ix.podSlab, podInfo{Pod: Pod{Name: name}})
+	return &ix.podSlab[len(ix.podSlab)-1]
+}
+
+// out returns the Pod for a rollout, warnings as an empty map when none.
+func (p *podInfo) out() Pod {
+	out := p.Pod
+	if out.Warnings == nil {
+		out.Warnings = map[string]int{}
+	}
+	return out
+}
+
 func (ix *index) pod(k objKey) *podInfo {
 	p := ix.pods[k]
 	if p == nil {
-		p = &podInfo{Pod: Pod{Name: k.name, Warnings: map[string]int{}}}
+		p = ix.newPod(k.name)
 		ix.pods[k] = p
 	}
 	return p
@@ -113,41 +136,70 @@ func Correlate(events arrow.Record, changes arrow.Record) Result {
 		ix.readChanges(changes)
 	}
 	ix.inferSteps()
-	var res Result
-	keys := make([]objKey, 0, len(ix.deps))
-	for k := range ix.deps {
+	// Each workload's rollouts come out in their own slice; they are
+	// concatenated once and ordered through an index, so the large Rollout
+	// values are copied twice in all, not at every append or swap.
+	var parts [][]Rollout
+	var scaling [][]Scaling
+	n, ns := 0, 0
+	add := func(r []Rollout, s []Scaling) {
+		parts, scaling = append(parts, r), append(scaling, s)
+		n, ns = n+len(r), ns+len(s)
+	}
+	for _, k := range sortedKeys(ix.deps) {
+		add(ix.deployment(ix.deps[k]))
+	}
+	add(ix.jobRuns(), nil)
+	for _, k := range sortedKeys(ix.inplaces) {
+		add(ix.inplaceRollouts(ix.inplaces[k]))
+	}
+	all := make([]Rollout, 0, n)
+	for _, p := range parts {
+		all = append(all, p...)
+	}
+	order := make([]int32, len(all))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(i, j int32) int {
+		a, b := &all[i], &all[j]
+		return cmp.Or(strings.Compare(a.Cluster, b.Cluster), a.Start.Compare(b.Start), strings.Compare(a.Namespace, b.Namespace),
+			strings.Compare(a.Kind, b.Kind), strings.Compare(a.Name, b.Name), cmp.Compare(a.Seq, b.Seq))
+	})
+	res := Result{Rollouts: make([]Rollout, len(all)), Scaling: make([]Scaling, 0, ns)}
+	for i, o := range order {
+		res.Rollouts[i] = all[o]
+	}
+	for _, s := range scaling {
+		res.Scaling = append(res.Scaling, s...)
+	}
+	return res
+}
+
+// sortedKeys returns m's keys by cluster, namespace and name.
+func sortedKeys[V any](m map[objKey]V) []objKey {
+	keys := make([]objKey, 0, len(m))
+	for k := range m {
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, func(a, b objKey) int {
 		return cmp.Or(strings.Compare(a.cluster, b.cluster), strings.Compare(a.namespace, b.namespace), strings.Compare(a.name, b.name))
 	})
-	for _, k := range keys {
-		r, s := ix.deployment(ix.deps[k])
-		res.Rollouts = append(res.Rollouts, r...)
-		res.Scaling = append(res.Scaling, s...)
-	}
-	res.Rollouts = append(res.Rollouts, ix.jobRuns()...)
-	ikeys := make([]objKey, 0, len(ix.inplaces))
-	for k := range ix.inplaces {
-		ikeys = append(ikeys, k)
-	}
-	slices.SortFunc(ikeys, func(a, b objKey) int {
-		return cmp.Or(strings.Compare(a.cluster, b.cluster), strings.Compare(a.namespace, b.namespace), strings.Compare(a.name, b.name))
-	})
-	for _, k := range ikeys {
-		r, s := ix.inplaceRollouts(ix.inplaces[k])
-		res.Rollouts = append(res.Rollouts, r...)
-		res.Scaling = append(res.Scaling, s...)
-	}
-	slices.SortStableFunc(res.Rollouts, func(a, b Rollout) int {
-		return cmp.Or(strings.Compare(a.Cluster, b.Cluster), a.Start.Compare(b.Start), strings.Compare(a.Namespace, b.Namespace),
-			strings.Compare(a.Kind, b.Kind), strings.Compare(a.Name, b.Name), cmp.Compare(a.Seq, b.Seq))
-	})
-	return res
+	return keys
 }
 
 func (ix *index) readEvents(v *load.View) {
 	ix.v = v
+	// Size the pod map up front (about one pod per eight pod events) so
+	// that it does not grow step by step.
+	podEvents := 0
+	for i := 0; i < v.Len(); i++ {
+		if v.Str(load.ColObjectKind, i) == "Pod" {
+			podEvents++
+		}
+	}
+	ix.pods = make(map[objKey]*podInfo, podEvents/8)
+	podRows := make([]podRow, 0, podEvents)
 	for i := 0; i < v.Len(); i++ {
 		at := v.Time(load.ColTime, i)
 		ns := nsKey{v.Str(load.ColCluster, i), v.Str(load.ColObjectNamespace, i)}
@@ -195,17 +247,18 @@ func (ix *index) readEvents(v *load.View) {
 			if created {
 				if p.created == 0 || at < p.created {
 					p.created = at
-					p.Created = tp(at)
+					p.Created = ix.tp(at)
 				}
 				if !slices.Contains(ix.rsPods[k], pod) {
 					ix.rsPods[k] = append(ix.rsPods[k], pod)
 				}
 			} else {
-				setFirst(&p.Deleted, at)
+				ix.setFirst(&p.Deleted, at)
 			}
 		case "Pod":
 			p := ix.pod(k)
-			p.events = append(p.events, int32(i))
+			p.nEvents++
+			podRows = append(podRows, podRow{p, int32(i)})
 			ix.applyPodEvent(p, podEventAt(v, i))
 		case "StatefulSet":
 			if pod, create, ok := parseStatefulSetPod(msg); ok {
@@ -218,6 +271,27 @@ func (ix *index) readEvents(v *load.View) {
 				ix.inplaceEvent(ix.inplace(k, kind, v.Str(load.ColObjectUID, i)), pod, create, at, v.Time(load.ColFirstTime, i), c, src())
 			}
 		}
+	}
+	groupPodRows(podRows)
+}
+
+// podRow is the row of an event about pod p.
+type podRow struct {
+	p   *podInfo
+	row int32
+}
+
+// groupPodRows fills each pod's events with its rows, in row order, all
+// pods' rows in one array.
+func groupPodRows(rows []podRow) {
+	all := make([]int32, len(rows))
+	off := 0
+	for _, pr := range rows {
+		if pr.p.events == nil {
+			pr.p.events = all[off : off : off+int(pr.p.nEvents)]
+			off += int(pr.p.nEvents)
+		}
+		pr.p.events = append(pr.p.events, pr.row)
 	}
 }
 
@@ -280,38 +354,47 @@ func (ix *index) applyPodEvent(p *podInfo, e podEvent) {
 		if node, ok := ParseScheduled(e.msg); ok {
 			p.Node = node
 		}
-		setFirst(&p.Scheduled, e.at)
+		ix.setFirst(&p.Scheduled, e.at)
 	case "Pulling":
-		setFirst(&p.Pulling, e.at)
+		ix.setFirst(&p.Pulling, e.at)
 	case "Pulled":
-		setFirst(&p.Pulled, e.at)
+		ix.setFirst(&p.Pulled, e.at)
 		if p.Pulling == nil {
-			p.Pulling = tp(e.at) // "already present on machine": no pull
+			p.Pulling = ix.tp(e.at) // "already present on machine": no pull
 		}
 	case "Started":
-		setFirst(&p.Started, e.at)
+		ix.setFirst(&p.Started, e.at)
 	case "Killing":
-		setFirst(&p.Deleted, e.at)
+		ix.setFirst(&p.Deleted, e.at)
 	}
 	if sig, ok := FailureSignal(e.reason, e.msg); ok {
 		p.failures = append(p.failures, failure{at: e.at, signal: sig, detail: strings.TrimPrefix(e.msg, combinedPrefix)})
 		if e.latest {
+			if p.Warnings == nil {
+				p.Warnings = map[string]int{}
+			}
 			p.Warnings[sig] += int(max(e.count, 1))
 		}
 	}
 }
 
-func tp(ns int64) *time.Time {
-	t := time.Unix(0, ns).UTC()
-	return &t
+// tp returns a new *time.Time for ns, from a slab: one allocation per
+// 1,024 times instead of one per time.
+func (ix *index) tp(ns int64) *time.Time {
+	if len(ix.times) == cap(ix.times) {
+		ix.times = make([]time.Time, 0, 1024)
+	}
+	ix.times = append(ix.times, time.Unix(0, ns).UTC())
+	return &ix.times[len(ix.times)-1]
 }
 
-func setFirst(dst **time.Time, ns int64) {
+// setFirst sets *dst to ns unless it holds an earlier time.
+func (ix *index) setFirst(dst **time.Time, ns int64) {
 	if ns == 0 {
 		return
 	}
 	if *dst == nil || ns < (*dst).UnixNano() {
-		*dst = tp(ns)
+		*dst = ix.tp(ns)
 	}
 }
 
@@ -428,19 +511,19 @@ func (ix *index) readChanges(rec arrow.Record) {
 				}
 				if p.created == 0 || at < p.created {
 					p.created = at
-					p.Created = tp(at)
+					p.Created = ix.tp(at)
 				}
 			case sub == "binding":
 				if n := str(load.CNode, i); n != "" {
 					p.Node = n
 				}
-				setFirst(&p.Scheduled, at)
+				ix.setFirst(&p.Scheduled, at)
 			case sub == "" && verb == "delete":
-				setFirst(&p.Deleted, at)
+				ix.setFirst(&p.Deleted, at)
 			case sub == "status":
 				for _, c := range conditions(rec, i) {
 					if c.typ == "Ready" && c.status == "True" && c.at != 0 {
-						setFirst(&p.Ready, c.at)
+						ix.setFirst(&p.Ready, c.at)
 					}
 				}
 				if r := maxRestarts(rec, i); r > p.Restarts {
@@ -623,7 +706,7 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 			curDone = s.at
 			cur.Replicas = replicas[cur.NewReplicaSet]
 			desired = cur.Replicas
-			cur.End = tp(curDone) // complete once its pods are up too (see finish)
+			cur.End = ix.tp(curDone) // complete once its pods are up too (see finish)
 		}
 	}
 	out := make([]Rollout, 0, len(rollouts))
@@ -707,7 +790,7 @@ func (ix *index) finish(d *depInfo, r *Rollout, next *Rollout) {
 	allUp, latestUp := true, int64(0)
 	// A ReplicaSet name can be two objects (its Deployment deleted and
 	// created again): keep the pods of the one that created the first pod.
-	var candidates []*podInfo
+	candidates := ix.candidates[:0]
 	for _, name := range ix.rsPods[rsKey] {
 		p := ix.pods[objKey{d.key.nsKey, name}]
 		if p == nil || p.created < startNS-int64(time.Second) || p.created >= endLimit {
@@ -725,11 +808,13 @@ func (ix *index) finish(d *depInfo, r *Rollout, next *Rollout) {
 			break
 		}
 	}
+	ix.candidates = candidates // reused by the next rollout
+	r.Pods = make([]Pod, 0, len(candidates))
 	for _, p := range candidates {
 		if rsUID != "" && p.rsUID != "" && p.rsUID != rsUID {
 			continue
 		}
-		r.Pods = append(r.Pods, p.Pod)
+		r.Pods = append(r.Pods, p.out())
 		for sig, n := range p.Warnings {
 			r.Warnings[sig] += n
 		}
@@ -763,7 +848,7 @@ func (ix *index) finish(d *depInfo, r *Rollout, next *Rollout) {
 	}
 	complete := r.End != nil && allUp && deadline == 0
 	if complete && latestUp > r.End.UnixNano() {
-		r.End = tp(latestUp)
+		r.End = ix.tp(latestUp)
 	}
 	switch {
 	case complete:
@@ -785,7 +870,7 @@ func (ix *index) finish(d *depInfo, r *Rollout, next *Rollout) {
 		if next != nil {
 			r.End = &next.Start
 		} else if r.Outcome == OutcomeFailed && deadline != 0 {
-			r.End = tp(deadline)
+			r.End = ix.tp(deadline)
 		}
 	}
 	if r.End != nil {
@@ -810,21 +895,26 @@ func compareTimes(a, b *time.Time) int {
 }
 
 func phases(pods []Pod) Phases {
-	var ph Phases
-	span := func(dst **float64, a, b *time.Time) {
+	// The longest of each phase, -1 while no pod shows it.
+	longest := [4]float64{-1, -1, -1, -1}
+	span := func(k int, a, b *time.Time) {
 		if a == nil || b == nil || b.Before(*a) {
 			return
 		}
-		s := b.Sub(*a).Seconds()
-		if *dst == nil || s > **dst {
-			*dst = &s
+		longest[k] = max(longest[k], b.Sub(*a).Seconds())
+	}
+	for i := range pods {
+		p := &pods[i]
+		span(0, p.Created, p.Scheduled)
+		span(1, p.Pulling, p.Pulled)
+		span(2, p.Pulled, p.Started)
+		span(3, p.Started, p.Ready)
+	}
+	var out [4]*float64
+	for k, s := range longest {
+		if s >= 0 {
+			out[k] = &s
 		}
 	}
-	for _, p := range pods {
-		span(&ph.SchedulingWait, p.Created, p.Scheduled)
-		span(&ph.ImagePull, p.Pulling, p.Pulled)
-		span(&ph.ContainerStart, p.Pulled, p.Started)
-		span(&ph.Readiness, p.Started, p.Ready)
-	}
-	return ph
+	return Phases{SchedulingWait: out[0], ImagePull: out[1], ContainerStart: out[2], Readiness: out[3]}
 }

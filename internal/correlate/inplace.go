@@ -235,7 +235,7 @@ func (ix *index) finishInplace(w *inplaceInfo, r *Rollout, created []podOp) {
 	allUp, last := len(created) > 0, int64(0)
 	for _, c := range created {
 		p := ix.incarnation(w, c)
-		r.Pods = append(r.Pods, p.Pod)
+		r.Pods = append(r.Pods, p.out())
 		for sig, n := range p.Warnings {
 			r.Warnings[sig] += n
 		}
@@ -255,7 +255,7 @@ func (ix *index) finishInplace(w *inplaceInfo, r *Rollout, created []podOp) {
 	slices.SortFunc(failures, func(a, b failure) int { return cmp.Compare(a.at, b.at) })
 	switch {
 	case allUp:
-		r.Outcome, r.End = OutcomeComplete, tp(last)
+		r.Outcome, r.End = OutcomeComplete, ix.tp(last)
 	case len(failures) > 0:
 		r.Outcome, r.FailureReason = OutcomeFailed, failures[0].signal+": "+failures[0].detail
 	default:
@@ -296,7 +296,8 @@ func (ix *index) incarnation(w *inplaceInfo, op podOp) *podInfo {
 			next = o.at
 		}
 	}
-	p := &podInfo{Pod: Pod{Name: op.pod, Warnings: map[string]int{}, Created: tp(op.at)}, created: op.at}
+	p := ix.newPod(op.pod)
+	p.Created, p.created = ix.tp(op.at), op.at
 	var rows []int32
 	if all := ix.pods[objKey{w.key.nsKey, op.pod}]; all != nil {
 		rows = all.events

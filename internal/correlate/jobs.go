@@ -48,7 +48,7 @@ func (ix *index) jobEvent(k objKey, uid, reason, msg string, at int64, source st
 		p := ix.pod(objKey{k.nsKey, pod})
 		if created {
 			if p.created == 0 || at < p.created {
-				p.created, p.Created = at, tp(at)
+				p.created, p.Created = at, ix.tp(at)
 			}
 			if !slices.Contains(j.pods, pod) {
 				j.pods = append(j.pods, pod)
@@ -57,7 +57,7 @@ func (ix *index) jobEvent(k objKey, uid, reason, msg string, at int64, source st
 				j.sources = append(j.sources, source)
 			}
 		} else {
-			setFirst(&p.Deleted, at)
+			ix.setFirst(&p.Deleted, at)
 		}
 	case "Completed":
 		if j.done == 0 || at < j.done {
@@ -128,7 +128,7 @@ func (ix *index) jobRuns() []Rollout {
 			if p == nil {
 				continue
 			}
-			r.Pods = append(r.Pods, p.Pod)
+			r.Pods = append(r.Pods, p.out())
 			if start == 0 || p.created != 0 && p.created < start {
 				start = p.created
 			}
@@ -146,9 +146,9 @@ func (ix *index) jobRuns() []Rollout {
 		r.Start = time.Unix(0, start).UTC()
 		switch {
 		case j.done != 0:
-			r.Outcome, r.End = OutcomeComplete, tp(j.done)
+			r.Outcome, r.End = OutcomeComplete, ix.tp(j.done)
 		case j.failed != 0:
-			r.Outcome, r.End, r.FailureReason = OutcomeFailed, tp(j.failed), j.reason
+			r.Outcome, r.End, r.FailureReason = OutcomeFailed, ix.tp(j.failed), j.reason
 		default:
 			r.Outcome = OutcomeInProgress
 			if len(failures) > 0 {
