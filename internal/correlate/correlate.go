@@ -24,19 +24,24 @@ type objKey struct {
 // podInfo collects what events and audit records say about one pod.
 type podInfo struct {
 	Pod
-	rs        string
-	rsUID     string  // uid of the ReplicaSet that created the pod, when known
-	events    []int32 // rows of every event about a pod of this name, for StatefulSet incarnations
-	nEvents   int32   // len(events), counted before events is filled
-	revisions []revAt // controller-revision-hash of each audit create of this name
-	created   int64   // for ordering and window checks
-	failures  []failure
+	rs          string
+	rsUID       string      // uid of the ReplicaSet that created the pod, when known
+	events      []int32     // rows of every event about a pod of this name, for StatefulSet incarnations
+	nEvents     int32       // len(events), counted before events is filled
+	auditSignal string      // the last failure signal of an audit status write
+	auditTimes  []auditTime // bindings and Ready transitions from the audit log, for incarnations
+	lastAudit   byte        // 'c' or 'd': the last create or delete of this name in the audit log
+	owner       objKey      // the StatefulSet or DaemonSet ("Kind/name") of the last audit create
+	revisions   []revAt     // controller-revision-hash of each audit create of this name
+	created     int64       // for ordering and window checks
+	failures    []failure
 }
 
 type failure struct {
 	at     int64
 	signal string
 	detail string
+	audit  bool // from a pod status write, not an event
 }
 
 type step struct {
@@ -80,6 +85,8 @@ type index struct {
 	times      []time.Time             // slab for tp
 	podSlab    []podInfo               // slab for pod
 	candidates []*podInfo              // scratch for finish
+	rsWrites   []rsWrite               // ReplicaSet replica counts from the audit log
+	auditOps   []auditOp               // StatefulSet and DaemonSet pod creates and deletes from the audit log
 }
 
 type revAt struct {
@@ -134,6 +141,8 @@ func Correlate(events arrow.Record, changes arrow.Record) Result {
 	ix.readEvents(v)
 	if changes != nil {
 		ix.readChanges(changes)
+		ix.auditSteps()
+		ix.auditInplace()
 	}
 	ix.inferSteps()
 	// Each workload's rollouts come out in their own slice; they are
@@ -475,6 +484,11 @@ func (ix *index) readChanges(rec arrow.Record) {
 		case "replicasets":
 			if owner := str(load.COwnerName, i); owner != "" && str(load.COwnerKind, i) == "Deployment" {
 				ix.rsOwner[k] = owner
+				if n, ok := load.ChangeInt32(rec, load.CReplicas, i); ok && verb != "delete" && (sub == "" || sub == "scale") {
+					ix.rsWrites = append(ix.rsWrites, rsWrite{key: k, uid: str(load.CObjectUID, i), owner: owner,
+						ownerUID: str(load.COwnerUID, i), at: at, replicas: int(n), create: verb == "create" && sub == "",
+						source: str(load.CSourceFile, i) + ":" + strconv.FormatInt(load.ChangeInt64(rec, load.CSourceLine, i), 10)})
+				}
 			}
 			if rev := str(load.CRevision, i); rev != "" && sub == "" {
 				revs := ix.rsRev[k]
@@ -509,6 +523,12 @@ func (ix *index) readChanges(rec arrow.Record) {
 				if h := str(load.CControllerRevisionHash, i); h != "" {
 					p.revisions = append(p.revisions, revAt{at: at, revision: h})
 				}
+				if kind := str(load.COwnerKind, i); kind == "StatefulSet" || kind == "DaemonSet" {
+					p.owner = objKey{k.nsKey, kind + "/" + str(load.COwnerName, i)}
+					p.lastAudit = 'c'
+					ix.auditOps = append(ix.auditOps, auditOp{workload: p.owner, uid: str(load.COwnerUID, i), pod: k.name,
+						create: true, at: at, source: str(load.CSourceFile, i) + ":" + strconv.FormatInt(load.ChangeInt64(rec, load.CSourceLine, i), 10)})
+				}
 				if p.created == 0 || at < p.created {
 					p.created = at
 					p.Created = ix.tp(at)
@@ -518,13 +538,30 @@ func (ix *index) readChanges(rec arrow.Record) {
 					p.Node = n
 				}
 				ix.setFirst(&p.Scheduled, at)
+				p.auditTimes = append(p.auditTimes, auditTime{at: at, node: str(load.CNode, i)})
 			case sub == "" && verb == "delete":
 				ix.setFirst(&p.Deleted, at)
+				// The controller's delete; the kubelet's final delete of
+				// the same pod follows and is not another one.
+				if p.lastAudit == 'c' && p.owner.name != "" {
+					p.lastAudit = 'd'
+					ix.auditOps = append(ix.auditOps, auditOp{workload: p.owner, pod: k.name, at: at,
+						source: str(load.CSourceFile, i) + ":" + strconv.FormatInt(load.ChangeInt64(rec, load.CSourceLine, i), 10)})
+				}
 			case sub == "status":
 				for _, c := range conditions(rec, i) {
 					if c.typ == "Ready" && c.status == "True" && c.at != 0 {
 						ix.setFirst(&p.Ready, c.at)
+						if !slices.ContainsFunc(p.auditTimes, func(t auditTime) bool { return t.ready && t.at == c.at }) {
+							p.auditTimes = append(p.auditTimes, auditTime{at: c.at, ready: true})
+						}
 					}
+					if c.typ == "PodScheduled" && c.status == "False" && c.reason == "Unschedulable" {
+						p.auditFailure(at, "Unschedulable", c.message)
+					}
+				}
+				for _, w := range containerSignals(rec, i) {
+					p.auditFailure(at, w.signal, w.detail)
 				}
 				if r := maxRestarts(rec, i); r > p.Restarts {
 					p.Restarts = r
@@ -537,9 +574,153 @@ func (ix *index) readChanges(rec arrow.Record) {
 	}
 }
 
+// auditTime is a pod binding (ready false) or Ready transition from the
+// audit log.
+type auditTime struct {
+	at    int64
+	ready bool
+	node  string
+}
+
+// auditOp is a pod create or delete of a StatefulSet or DaemonSet from the
+// audit log.
+type auditOp struct {
+	workload objKey // "Kind/name"
+	uid      string // of the workload, when the create names it
+	pod      string
+	create   bool
+	at       int64
+	source   string
+}
+
+// auditInplace feeds the StatefulSets and DaemonSets that no event
+// reported with the pod creates and deletes of the audit log (events take
+// precedence: they are what the controller said it did).
+func (ix *index) auditInplace() {
+	fromEvents := map[objKey]bool{}
+	for k, w := range ix.inplaces {
+		fromEvents[k] = len(w.ops) > 0
+	}
+	for _, op := range ix.auditOps {
+		if fromEvents[op.workload] {
+			continue
+		}
+		kind, name, _ := strings.Cut(op.workload.name, "/")
+		w := ix.inplace(objKey{op.workload.nsKey, name}, kind, op.uid)
+		ix.inplaceEvent(w, op.pod, op.create, op.at, op.at, 1, op.source)
+	}
+}
+
+// rsWrite is a write of a Deployment's ReplicaSet that carries its
+// spec.replicas, from the audit log.
+type rsWrite struct {
+	key             objKey
+	uid             string
+	owner, ownerUID string
+	at              int64
+	replicas        int
+	create          bool
+	source          string
+}
+
+// auditSteps turns the replica counts the deployment controller wrote into
+// its ReplicaSets into scale steps: the same steps its ScalingReplicaSet
+// events report, for archives without those events (audit policies often
+// leave events out, and events expire). A step an event already reported
+// (the same ReplicaSet and count within a few seconds) is not added twice.
+// A ReplicaSet first seen in an update (the log starts after its creation)
+// gives its count as a baseline, not a step.
+func (ix *index) auditSteps() {
+	ws := ix.rsWrites
+	slices.SortStableFunc(ws, func(a, b rsWrite) int {
+		return cmp.Or(strings.Compare(a.key.cluster, b.key.cluster), strings.Compare(a.key.namespace, b.key.namespace),
+			strings.Compare(a.key.name, b.key.name), strings.Compare(a.uid, b.uid), cmp.Compare(a.at, b.at))
+	})
+	prev := -1
+	for i, w := range ws {
+		if i == 0 || w.key != ws[i-1].key || w.uid != ws[i-1].uid {
+			prev = -1
+			if w.create {
+				prev = 0
+			}
+		}
+		if prev < 0 || w.replicas == prev {
+			prev = w.replicas
+			continue
+		}
+		from := prev
+		prev = w.replicas
+		dk := objKey{w.key.nsKey, w.owner}
+		d := ix.deps[dk]
+		if d == nil {
+			d = &depInfo{key: dk}
+			ix.deps[dk] = d
+		}
+		if d.uid == "" {
+			d.uid = w.ownerUID
+		}
+		const near = int64(5 * time.Second)
+		if slices.ContainsFunc(d.steps, func(s step) bool {
+			return s.ReplicaSet == w.key.name && s.To == w.replicas && s.at > w.at-near && s.at < w.at+near
+		}) {
+			continue
+		}
+		d.steps = append(d.steps, step{at: w.at, uid: w.ownerUID, source: w.source,
+			ScaleStep: ScaleStep{ReplicaSet: w.key.name, From: from, To: w.replicas, Up: w.replicas > from}})
+	}
+}
+
+// auditFailure records a failure signal a pod's status write shows, once
+// per change of signal, unless the pod's events reported it (events are
+// read first, and they say more).
+func (p *podInfo) auditFailure(at int64, signal, detail string) {
+	if p.auditSignal == signal {
+		return
+	}
+	p.auditSignal = signal
+	if slices.ContainsFunc(p.failures, func(f failure) bool { return f.signal == signal && !f.audit }) {
+		return
+	}
+	p.failures = append(p.failures, failure{at: at, signal: signal, detail: detail, audit: true})
+	if p.Warnings == nil {
+		p.Warnings = map[string]int{}
+	}
+	p.Warnings[signal]++
+}
+
+// failureWaiting are container waiting and termination reasons (kubelet)
+// that are failure signals, by the signal they give.
+var failureReasons = map[string]string{
+	"ErrImagePull": "ErrImagePull", "ImagePullBackOff": "ImagePullBackOff", "InvalidImageName": "ErrImagePull",
+	"ErrImageNeverPull": "ErrImagePull", "CrashLoopBackOff": "CrashLoopBackOff",
+	"CreateContainerConfigError": "CreateContainerError", "CreateContainerError": "CreateContainerError",
+	"RunContainerError": "CreateContainerError", "OOMKilled": "OOMKilled",
+}
+
+type signalAt struct{ signal, detail string }
+
+// containerSignals returns the failure signals in the container statuses
+// of change row i: waiting reasons, and OOMKilled as the last termination.
+func containerSignals(rec arrow.Record, i int) []signalAt {
+	var out []signalAt
+	for _, c := range listOfStructs(rec, load.CContainers, i, func(get func(field int) (string, int64)) [3]string {
+		name, _ := get(0)
+		waiting, _ := get(8)
+		last, _ := get(11)
+		return [3]string{name, waiting, last}
+	}) {
+		for _, reason := range c[1:] {
+			if sig, ok := failureReasons[reason]; ok && (reason != "OOMKilled" || reason == c[2]) {
+				out = append(out, signalAt{sig, reason + " (container " + c[0] + ")"})
+			}
+		}
+	}
+	return out
+}
+
 type cond struct {
-	typ, status, reason string
-	at                  int64
+	typ, status, reason, message string
+	at                           int64
 }
 
 func conditions(rec arrow.Record, i int) []cond {
@@ -547,8 +728,9 @@ func conditions(rec arrow.Record, i int) []cond {
 		t, _ := get(0)
 		s, _ := get(1)
 		r, _ := get(2)
+		m, _ := get(3)
 		_, at := get(4)
-		return cond{typ: t, status: s, reason: r, at: at}
+		return cond{typ: t, status: s, reason: r, message: m, at: at}
 	})
 }
 

@@ -298,16 +298,37 @@ func (ix *index) incarnation(w *inplaceInfo, op podOp) *podInfo {
 	}
 	p := ix.newPod(op.pod)
 	p.Created, p.created = ix.tp(op.at), op.at
-	var rows []int32
-	if all := ix.pods[objKey{w.key.nsKey, op.pod}]; all != nil {
-		rows = all.events
+	all := ix.pods[objKey{w.key.nsKey, op.pod}]
+	if all == nil {
+		return p
 	}
-	for _, i := range rows {
-		e := podEventAt(ix.v, int(i))
-		if e.at < op.at-int64(time.Second) || e.at >= next {
-			continue
+	in := func(at int64) bool { return at >= op.at-int64(time.Second) && at < next }
+	for _, i := range all.events {
+		if e := podEventAt(ix.v, int(i)); in(e.at) {
+			ix.applyPodEvent(p, e)
 		}
-		ix.applyPodEvent(p, e)
+	}
+	// What the audit log says of this incarnation: its binding, its Ready
+	// transition and failure reasons of its status writes.
+	for _, t := range all.auditTimes {
+		switch {
+		case !in(t.at):
+		case t.ready:
+			ix.setFirst(&p.Ready, t.at)
+		default:
+			ix.setFirst(&p.Scheduled, t.at)
+			if t.node != "" {
+				p.Node = t.node
+			}
+		}
+	}
+	for _, f := range all.failures {
+		if f.audit && in(f.at) {
+			p.auditFailure(f.at, f.signal, f.detail)
+		}
+	}
+	if p.UID == "" && all.UID != "" && len(all.revisions) <= 1 {
+		p.UID = all.UID
 	}
 	return p
 }
