@@ -778,9 +778,6 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 			}
 		}
 		slices.Sort(r.OldReplicaSets)
-		if len(rollouts) == 0 && len(r.OldReplicaSets) > 0 {
-			r.Partial = true // the archive starts after this Deployment existed
-		}
 		seen[rs] = true
 		rollouts = append(rollouts, r)
 		cur, curDone = r, 0
@@ -802,13 +799,14 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 		}
 	}
 	var recreateAt int64 // a Recreate rollout starts when the old pods are scaled away
+	established := ""    // the ReplicaSet scaled before any rollout (the archive started after its own)
 	var recreateSrc string
 	for i, s := range d.steps {
 		if s.uid != "" {
 			if objUID != "" && s.uid != objUID {
 				// The Deployment was deleted and created again with this
 				// name: a new object, with its own ReplicaSets.
-				cur, curDone, desired = nil, 0, -1
+				cur, curDone, desired, established = nil, 0, -1, ""
 				clear(replicas)
 				clear(seen)
 			}
@@ -820,15 +818,34 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 		}
 		replicas[s.ReplicaSet] = s.To
 		switch {
+		case cur == nil && s.ReplicaSet == established:
+			scaling = append(scaling, Scaling{Cluster: d.key.cluster, Namespace: d.key.namespace, Kind: "Deployment", Name: d.key.name,
+				At: time.Unix(0, s.at).UTC(), From: from, To: s.To, User: ix.scaleUser(d.key, s.at), Source: s.source})
+			continue
 		case s.Up && (cur == nil || s.ReplicaSet != cur.NewReplicaSet):
 			if desired < 0 || cur == nil {
 				desired = -1
+			}
+			if cur == nil && len(rollouts) == 0 && from > 0 && !d.otherScaledDownAfter(i, s) {
+				// The archive starts after this ReplicaSet's rollout and
+				// nothing replaces another one: a scale-only change of the
+				// established ReplicaSet.
+				established = s.ReplicaSet
+				scaling = append(scaling, Scaling{Cluster: d.key.cluster, Namespace: d.key.namespace, Kind: "Deployment", Name: d.key.name,
+					At: time.Unix(0, s.at).UTC(), From: from, To: s.To, User: ix.scaleUser(d.key, s.at), Source: s.source})
+				continue
 			}
 			at := s.at
 			if recreateAt != 0 {
 				at = recreateAt
 			}
 			start(s.ReplicaSet, at)
+			if len(rollouts) == 1 && (from > 0 || s.From < 0 && len(cur.OldReplicaSets) > 0) {
+				// The archive starts within this rollout: the new
+				// ReplicaSet already had pods (or, where messages give no
+				// "from", older ReplicaSets were being scaled down).
+				cur.Partial = true
+			}
 			if recreateAt != 0 {
 				cur.OldReplicaSets = append(cur.OldReplicaSets, recreateRS(rollouts))
 				slices.Sort(cur.OldReplicaSets)
@@ -905,6 +922,19 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 
 // nextIsOtherUp reports whether the step after i scales up a different
 // ReplicaSet.
+// otherScaledDownAfter reports whether another ReplicaSet is scaled down
+// after step i (scale-up s) before a third one is scaled up: s is then part
+// of a rollout, not a scale-only change.
+func (d *depInfo) otherScaledDownAfter(i int, s step) bool {
+	for _, n := range d.steps[i+1:] {
+		if n.ReplicaSet == s.ReplicaSet {
+			continue
+		}
+		return !n.Up
+	}
+	return false
+}
+
 func (d *depInfo) nextIsOtherUp(i int, s step) bool {
 	return i+1 < len(d.steps) && d.steps[i+1].Up && d.steps[i+1].ReplicaSet != s.ReplicaSet && (s.uid == "" || d.steps[i+1].uid == "" || d.steps[i+1].uid == s.uid)
 }
