@@ -87,6 +87,7 @@ type index struct {
 	candidates []*podInfo              // scratch for finish
 	rsWrites   []rsWrite               // ReplicaSet replica counts from the audit log
 	auditOps   []auditOp               // StatefulSet and DaemonSet pod creates and deletes from the audit log
+	firstSeen  map[objKey]int64        // see podsFirstSeen
 }
 
 type revAt struct {

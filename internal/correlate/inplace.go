@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/evanalyze/evanalyze/internal/load"
 )
 
 // StatefulSets and DaemonSets replace their pods in place: the controller
@@ -146,9 +148,17 @@ func (ix *index) inplaceRollouts(w *inplaceInfo) ([]Rollout, []Scaling) {
 		scaling = append(scaling, Scaling{Cluster: w.key.cluster, Namespace: w.key.namespace, Kind: w.kind, Name: w.key.name,
 			At: time.Unix(0, op.at).UTC(), From: from, To: to, Source: op.source})
 	}
+	// Pods of this workload seen before its first create: the archive
+	// starts after its creation, so the first creates are scale-ups (a new
+	// node for a DaemonSet), not the creation rollout.
+	existed := false
+	if i := slices.IndexFunc(w.ops, func(o podOp) bool { return o.create }); i >= 0 {
+		first, ok := ix.podsFirstSeen()[objKey{w.key.nsKey, w.kind + "/" + w.key.name}]
+		existed = ok && first < w.ops[i].at-int64(2*time.Second)
+	}
 	for i, op := range w.ops {
 		switch {
-		case op.create && len(rollouts) == 0:
+		case op.create && len(rollouts) == 0 && !existed:
 			start(op.at)
 			cur.Sources = append(cur.Sources, op.source)
 			creation = true
@@ -331,6 +341,51 @@ func (ix *index) incarnation(w *inplaceInfo, op podOp) *podInfo {
 		p.UID = all.UID
 	}
 	return p
+}
+
+// podsFirstSeen returns, by "Kind/name" of a StatefulSet or DaemonSet, the
+// time of the first event about a pod named like its pods (NAME-ORDINAL,
+// NAME-xxxxx). It is built once per correlation.
+func (ix *index) podsFirstSeen() map[objKey]int64 {
+	if ix.firstSeen != nil {
+		return ix.firstSeen
+	}
+	ix.firstSeen = map[objKey]int64{}
+	note := func(k objKey, at int64) {
+		if t, ok := ix.firstSeen[k]; !ok || at < t {
+			ix.firstSeen[k] = at
+		}
+	}
+	for k, p := range ix.pods {
+		if len(p.events) == 0 {
+			continue
+		}
+		at := ix.v.Time(load.ColTime, int(p.events[0]))
+		for _, r := range p.events[1:] {
+			at = min(at, ix.v.Time(load.ColTime, int(r)))
+		}
+		i := strings.LastIndexByte(k.name, '-')
+		if i <= 0 {
+			continue
+		}
+		owner, suffix := k.name[:i], k.name[i+1:]
+		switch {
+		case isOrdinal(suffix):
+			note(objKey{k.nsKey, "StatefulSet/" + owner}, at)
+		case len(suffix) == 5:
+			note(objKey{k.nsKey, "DaemonSet/" + owner}, at)
+		}
+	}
+	return ix.firstSeen
+}
+
+func isOrdinal(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func boolInt(b bool) int {

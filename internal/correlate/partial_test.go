@@ -119,3 +119,56 @@ func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// A StatefulSet whose pods were already there when its first create in the
+// archive happened: that create is a scale-up, not the creation rollout.
+func TestInplaceExistedBefore(t *testing.T) {
+	b, err := os.ReadFile(lab("lab-workloads", "events-list.json")[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list map[string]any
+	if err := json.Unmarshal(b, &list); err != nil {
+		t.Fatal(err)
+	}
+	// The StatefulSet controller's events before 16:45:40 are gone (the
+	// pods' own events stay): the archive shows db's pods running, then
+	// the scale 3 -> 4 (db-3) and the failed update.
+	var kept []any
+	for _, it := range list["items"].([]any) {
+		e := it.(map[string]any)
+		obj := e["involvedObject"].(map[string]any)
+		if obj["kind"] == "StatefulSet" && e["lastTimestamp"].(string) < "2026-11-25T16:45:40Z" {
+			continue
+		}
+		kept = append(kept, e)
+	}
+	list["items"] = kept
+	out, _ := json.Marshal(list)
+	path := filepath.Join(t.TempDir(), "events.json")
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, err := archive.Load(t.Context(), []string{path}, archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release()
+	res := correlate.Correlate(a.Events, a.Changes)
+	db := find(res.Rollouts, "db")
+	if len(db) != 1 || db[0].Start.Format("15:04:05") != "16:46:06" || db[0].Outcome != correlate.OutcomeFailed {
+		for _, r := range db {
+			t.Logf("db rollout %d %s %s", r.Seq, r.Start.Format("15:04:05"), r.Outcome)
+		}
+		t.Fatalf("db: %d rollouts, want the failed update only", len(db))
+	}
+	var scaled []string
+	for _, s := range res.Scaling {
+		if s.Name == "db" {
+			scaled = append(scaled, s.At.Format("15:04:05"))
+		}
+	}
+	if len(scaled) == 0 || scaled[0] != "16:45:46" {
+		t.Errorf("db scaling %v, want the create of db-3 at 16:45:46", scaled)
+	}
+}
