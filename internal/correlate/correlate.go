@@ -30,10 +30,11 @@ type podInfo struct {
 	nEvents     int32       // len(events), counted before events is filled
 	auditSignal string      // the last failure signal of an audit status write
 	auditTimes  []auditTime // bindings and Ready transitions from the audit log, for incarnations
-	lastAudit   byte        // 'c' or 'd': the last create or delete of this name in the audit log
-	owner       objKey      // the StatefulSet or DaemonSet ("Kind/name") of the last audit create
-	revisions   []revAt     // controller-revision-hash of each audit create of this name
-	created     int64       // for ordering and window checks
+	starts      []containerStart
+	lastAudit   byte    // 'c' or 'd': the last create or delete of this name in the audit log
+	owner       objKey  // the StatefulSet or DaemonSet ("Kind/name") of the last audit create
+	revisions   []revAt // controller-revision-hash of each audit create of this name
+	created     int64   // for ordering and window checks
 	failures    []failure
 }
 
@@ -339,7 +340,8 @@ func (ix *index) inferSteps() {
 
 // podEvent is a kubelet or scheduler event about a pod.
 type podEvent struct {
-	at          int64
+	at          int64 // this observation
+	first       int64 // the first occurrence: at, or first_time for a repeated event
 	reason, msg string
 	uid         string
 	count       int32
@@ -351,6 +353,10 @@ func podEventAt(v *load.View, i int) podEvent {
 	e := podEvent{at: v.Time(load.ColTime, i), reason: v.Str(load.ColReason, i), msg: v.Str(load.ColMessage, i),
 		uid: v.Str(load.ColObjectUID, i), latest: v.Bool(load.ColLatest, i)}
 	e.count, _ = v.Int32(load.ColCount, i)
+	e.first = e.at
+	if f := v.Time(load.ColFirstTime, i); e.count > 1 && f != 0 && f < e.at {
+		e.first = f // a snapshot of a repeated event: only its first and last times are left
+	}
 	return e
 }
 
@@ -364,18 +370,34 @@ func (ix *index) applyPodEvent(p *podInfo, e podEvent) {
 		if node, ok := ParseScheduled(e.msg); ok {
 			p.Node = node
 		}
-		ix.setFirst(&p.Scheduled, e.at)
+		ix.setFirst(&p.Scheduled, e.first)
 	case "Pulling":
-		ix.setFirst(&p.Pulling, e.at)
+		ix.setFirst(&p.Pulling, e.first)
 	case "Pulled":
-		ix.setFirst(&p.Pulled, e.at)
+		ix.setFirst(&p.Pulled, e.first)
 		if p.Pulling == nil {
-			p.Pulling = ix.tp(e.at) // "already present on machine": no pull
+			p.Pulling = ix.tp(e.first) // "already present on machine": no pull
 		}
 	case "Started":
-		ix.setFirst(&p.Started, e.at)
+		// The pod is started when each of its containers has started
+		// once: the latest of the containers' first starts (an init
+		// container and two more start one after another; restarts of a
+		// crashing container do not move it).
+		name := strings.TrimPrefix(strings.TrimPrefix(e.msg, combinedPrefix), "Started container ")
+		if i := slices.IndexFunc(p.starts, func(c containerStart) bool { return c.name == name }); i >= 0 {
+			p.starts[i].at = min(p.starts[i].at, e.first)
+		} else {
+			p.starts = append(p.starts, containerStart{name, e.first})
+		}
+		last := int64(0)
+		for _, c := range p.starts {
+			last = max(last, c.at)
+		}
+		if p.Started == nil || p.Started.UnixNano() != last {
+			p.Started = ix.tp(last)
+		}
 	case "Killing":
-		ix.setFirst(&p.Deleted, e.at)
+		ix.setFirst(&p.Deleted, e.first)
 	}
 	if sig, ok := FailureSignal(e.reason, e.msg); ok {
 		p.failures = append(p.failures, failure{at: e.at, signal: sig, detail: strings.TrimPrefix(e.msg, combinedPrefix)})
@@ -573,6 +595,12 @@ func (ix *index) readChanges(rec arrow.Record) {
 	for k := range ix.writes {
 		slices.SortFunc(ix.writes[k], func(a, b specWrite) int { return cmp.Compare(a.at, b.at) })
 	}
+}
+
+// containerStart is the first start of a container of a pod.
+type containerStart struct {
+	name string
+	at   int64
 }
 
 // auditTime is a pod binding (ready false) or Ready transition from the

@@ -248,3 +248,30 @@ func TestLabWorkloads(t *testing.T) {
 		}
 	}
 }
+
+// A real OpenShift must-gather namespace (testdata/public): apiserver pods
+// run an init container and two containers, so a pod is started when the
+// last of them first started; the second rollout is stuck Unschedulable
+// and replaced.
+func TestMustGatherMultiContainerPods(t *testing.T) {
+	rs := rollouts(t, archive.Options{Cluster: "aws"}, "../../testdata/public/openshift-must-gather-aws")
+	var got []string
+	for _, r := range rs {
+		got = append(got, fmt.Sprintf("%s %s %s %d pods", r.Start.Format("15:04:05"), r.NewReplicaSet, r.Outcome, len(r.Pods)))
+	}
+	want := "[09:20:36 apiserver-65fdcd8694 complete 3 pods 09:26:09 apiserver-69d9f9688f failed 1 pods 09:26:14 apiserver-5647477f76 complete 3 pods]"
+	if fmt.Sprint(got) != want {
+		t.Fatalf("rollouts %v\nwant %s", got, want)
+	}
+	// apiserver-65fdcd8694-ztz4k: fix-audit-permissions started 09:21:44,
+	// openshift-apiserver 09:21:45, openshift-apiserver-check-endpoints
+	// 09:21:47 (the event name's nanoseconds refine it).
+	for _, p := range rs[0].Pods {
+		if p.Name == "apiserver-65fdcd8694-ztz4k" && (p.Started == nil || p.Started.Format("15:04:05") != "09:21:47") {
+			t.Errorf("ztz4k started %v, want 09:21:47", p.Started)
+		}
+	}
+	if rs[0].End == nil || rs[0].End.Format("15:04:05") != "09:21:47" || !strings.HasPrefix(rs[1].FailureReason, "Unschedulable: 0/5 nodes are available") {
+		t.Errorf("rollout 1 end %v, rollout 2 failure %q", rs[0].End, rs[1].FailureReason)
+	}
+}
