@@ -28,7 +28,8 @@ func newRolloutsCmd(s streams) *cobra.Command {
 		Long: `rollouts reconstructs each rollout of the Deployments, StatefulSets and
 DaemonSets in the archive (a change of the pod template and what the cluster
 did to carry it out), and each Job run (also those a CronJob started), from events
-alone, or from events and audit logs together: the new and old ReplicaSets,
+alone, from audit logs alone (also when the audit policy leaves events out),
+or from both together: the new and old ReplicaSets,
 the pods with their scheduling, image pull, start and readiness times, the
 trigger (who changed what, from audit logs), rollbacks, and the outcome:
 
