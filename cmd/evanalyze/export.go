@@ -85,16 +85,17 @@ are derived from content, so a resend would not duplicate either).`,
 			}
 			defer a.Release()
 			rollouts := o.filter.rollouts(a, keep)
-			rs := otlp.Build(rollouts, a.Events, otlp.Options{ServiceName: o.service, Version: version})
+			opts := otlp.Options{ServiceName: o.service, Version: version}
 			maxBytes := otlp.MaxLineBytes / 2 // JSON is larger than protobuf
-			reqs := otlp.Batches(rs, o.maxSpans, maxBytes)
-			spans := 0
-			for _, r := range rs {
-				for _, ss := range r.ScopeSpans {
-					spans += len(ss.Spans)
-				}
-			}
 			if o.send.Endpoint != "" {
+				rs := otlp.Build(rollouts, a.Events, opts)
+				reqs := otlp.Batches(rs, o.maxSpans, maxBytes)
+				spans := 0
+				for _, r := range rs {
+					for _, ss := range r.ScopeSpans {
+						spans += len(ss.Spans)
+					}
+				}
 				if isTerminal(s.Err) && !o.load.quiet {
 					o.send.Progress = func(done, total int) { fmt.Fprintf(s.Err, "\rsent %d/%d requests", done, total) }
 				}
@@ -120,16 +121,16 @@ are derived from content, so a resend would not duplicate either).`,
 				defer f.Close()
 				w = f
 			}
+			write := otlp.WriteJSONLines
 			if format == "proto" {
-				err = otlp.WriteProto(w, reqs)
-			} else {
-				err = otlp.WriteJSONLines(w, reqs)
+				write = otlp.WriteProto
 			}
+			st, err := write(w, rollouts, a.Events, otlp.FileOptions{Options: opts, MaxSpans: o.maxSpans, MaxBytes: maxBytes})
 			if err != nil {
 				return fmt.Errorf("write %s: %w", o.file, err)
 			}
 			if !o.load.quiet {
-				fmt.Fprintf(s.Err, "exported %d traces, %d spans in %d requests\n", len(rs), spans, len(reqs))
+				fmt.Fprintf(s.Err, "exported %d traces, %d spans in %d requests\n", st.Traces, st.Spans, st.Requests)
 			}
 			return nil
 		},

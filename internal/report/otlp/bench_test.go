@@ -48,15 +48,12 @@ func reportSpans(b *testing.B, spans int) {
 
 // writeFile is what evanalyze export --otlp-file does after correlating.
 func writeFile(w io.Writer, format string, rollouts []correlate.Rollout, events arrow.Record) (spans int, err error) {
-	rs := otlp.Build(rollouts, events, otlp.Options{})
-	for _, r := range rs {
-		spans += len(r.ScopeSpans[0].Spans)
+	write := otlp.WriteJSONLines
+	if format == "proto" {
+		write = otlp.WriteProto
 	}
-	reqs := otlp.Batches(rs, 2000, otlp.MaxLineBytes/2)
-	if format == "json" {
-		return spans, otlp.WriteJSONLines(w, reqs)
-	}
-	return spans, otlp.WriteProto(w, reqs)
+	st, err := write(w, rollouts, events, otlp.FileOptions{})
+	return st.Spans, err
 }
 
 // BenchmarkWrite writes lab-basic's rollouts cloned 1,000 times (10,000
