@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/apache/arrow/go/v15/arrow"
 
@@ -177,6 +178,44 @@ func (t *trace) strs(k *attrKey, v []string) {
 func (t *trace) join(k *attrKey, s1, s2 string) {
 	t.attrs = append(t.attrs, attr{key: k, kind: valJoin, s: s1, i: int64(len(t.more))})
 	t.more = append(t.more, s2)
+}
+
+// fixUTF8 replaces each byte of invalid UTF-8 in t's strings with U+FFFD,
+// as the JSON encoder does, so that the protobuf encodings are valid
+// (proto3 strings must be UTF-8; proto.Marshal refuses others) and hold
+// what the JSON holds. The loaders keep strings valid, so this finds
+// nothing in practice; it costs a scan.
+func (t *trace) fixUTF8() {
+	fix := func(s *string) {
+		if !utf8.ValidString(*s) {
+			*s = string([]rune(*s))
+		}
+	}
+	for i := range t.attrs {
+		fix(&t.attrs[i].s)
+	}
+	for i := range t.events {
+		fix(&t.events[i].name)
+	}
+	for i := range t.spans {
+		fix(&t.spans[i].msg)
+	}
+	for i := range t.more {
+		fix(&t.more[i])
+	}
+	for i, l := range t.lists {
+		for j := range l {
+			if !utf8.ValidString(l[j]) {
+				l = slices.Clone(l) // the rollout's slice is not ours
+				for j := range l {
+					fix(&l[j])
+				}
+				t.lists[i] = l
+				break
+			}
+		}
+	}
+	fix(&t.version)
 }
 
 // builder fills a trace from a rollout. It is not safe for concurrent use.

@@ -13,9 +13,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	collectorpb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/evanalyze/evanalyze/internal/correlate"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
@@ -309,5 +312,39 @@ func TestWriterError(t *testing.T) {
 		if err == nil || err.Error() != "disk full" || st.Traces == len(rollouts) {
 			t.Errorf("stats %+v, error %v", st, err)
 		}
+	}
+}
+
+// Strings with invalid UTF-8 (from a foreign Parquet file, a file name)
+// become U+FFFD in both encodings, as in JSON, so the protobuf stays valid.
+func TestInvalidUTF8(t *testing.T) {
+	start := time.Date(2026, 11, 25, 3, 28, 27, 0, time.UTC)
+	created := start.Add(time.Second)
+	rollouts := []correlate.Rollout{{
+		Cluster: "c\xff", Namespace: "shop", Kind: "Deployment", Name: "web\xfe", Start: start, Outcome: correlate.OutcomeFailed,
+		FailureReason: "bad \xed\xa0\x80", Changes: []string{"ok", "image \xff"}, OldReplicaSets: []string{"web-1"},
+		Pods: []correlate.Pod{{Name: "web-1-\xff", Created: &created, Warnings: map[string]int{"Back\xffOff": 1}}},
+	}}
+	o := otlp.FileOptions{Options: otlp.Options{Version: "v\xff"}}
+	var j, p bytes.Buffer
+	if _, err := otlp.WriteJSONLines(&j, rollouts, nil, o); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := otlp.WriteProto(&p, rollouts, nil, o); err != nil {
+		t.Fatal(err)
+	}
+	var req collectorpb.ExportTraceServiceRequest
+	if err := proto.Unmarshal(p.Bytes()[4:], &req); err != nil {
+		t.Fatalf("the protobuf is invalid: %v", err)
+	}
+	var m ptrace.JSONMarshaler
+	a, _ := m.MarshalTraces(readJSON(t, j.Bytes()))
+	b, _ := m.MarshalTraces(readProto(t, p.Bytes()))
+	if !bytes.Equal(a, b) || !strings.Contains(string(a), `"web\ufffd"`) && !strings.Contains(string(a), "web\uFFFD") {
+		t.Errorf("JSON and protobuf differ or lack U+FFFD:\n%s\n%s", a, b)
+	}
+	reqs := otlp.Batches(otlp.Build(rollouts, nil, o.Options), 100, otlp.MaxLineBytes)
+	if got, err := refProto(reqs); err != nil || !bytes.Equal(got, p.Bytes()) {
+		t.Errorf("Build gives other protobuf (error %v)", err)
 	}
 }

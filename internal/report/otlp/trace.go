@@ -44,7 +44,9 @@ func Build(rollouts []correlate.Rollout, events arrow.Record, opts Options) []*t
 	out := make([]*tracepb.ResourceSpans, 0, len(rollouts))
 	a := &slab{}
 	for i := range rollouts {
-		out = append(out, b.build(&rollouts[i]).toProto(a))
+		t := b.build(&rollouts[i])
+		t.fixUTF8()
+		out = append(out, t.toProto(a))
 	}
 	return out
 }

@@ -130,6 +130,9 @@ func writeFile(w io.Writer, rollouts []correlate.Rollout, events arrow.Record, o
 	}
 	for i := range rollouts {
 		t := bld.build(&rollouts[i])
+		if pb {
+			t.fixUTF8()
+		}
 		sz := t.sizes()
 		if bat.add(len(t.spans), sz, o.MaxSpans, o.MaxBytes) {
 			flush()
