@@ -33,7 +33,7 @@ func newExportCmd(s streams) *cobra.Command {
 each as one trace: a root span "rollout", "scale replicaset" spans for the
 scale steps, a "pod" span per pod with "schedule", "pull image", "start
 container" and "readiness" spans inside, and every Kubernetes event about
-the workload, its new ReplicaSet and its pods as span events. Trace and span
+the workload, its ReplicaSets and its pods as span events. Trace and span
 IDs derive from content: the same archive always gives the same bytes, and
 a repeated import never duplicates. docs/traces.md is the trace model.
 

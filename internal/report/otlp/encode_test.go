@@ -110,9 +110,9 @@ func TestTraceResetClears(t *testing.T) {
 	}
 	defer a.Release()
 	rollouts := correlate.Correlate(a.Events, a.Changes).Rollouts
-	b := newBuilder(a.Events, Options{})
+	b := newBuilder(rollouts, a.Events, Options{})
 	for i := range rollouts {
-		b.build(&rollouts[i])
+		b.build(i)
 	}
 	tr := &b.t
 	if len(tr.attrs) == 0 || len(tr.events) == 0 || len(tr.spans) == 0 {

@@ -220,18 +220,23 @@ func (t *trace) fixUTF8() {
 
 // builder fills a trace from a rollout. It is not safe for concurrent use.
 type builder struct {
-	opts  Options
-	ix    *eventIndex
-	kinds map[string]kindKeys
-	t     trace
-	buf   []byte   // scratch for hashing and keys
-	sigs  []string // scratch for a pod's warning names
+	opts     Options
+	rollouts []correlate.Rollout
+	ix       *eventIndex
+	old      [][]placed // per rollout: events of its old ReplicaSets (place.go)
+	kinds    map[string]kindKeys
+	t        trace
+	buf      []byte   // scratch for hashing and keys
+	sigs     []string // scratch for a pod's warning names
 }
 
-func newBuilder(events arrow.Record, opts Options) *builder {
-	b := &builder{opts: opts, kinds: map[string]kindKeys{}}
+// newBuilder prepares the traces of rollouts; events (the event table)
+// may be nil.
+func newBuilder(rollouts []correlate.Rollout, events arrow.Record, opts Options) *builder {
+	b := &builder{opts: opts, rollouts: rollouts, kinds: map[string]kindKeys{}}
 	if events != nil {
 		b.ix = newEventIndex(load.NewView(events))
+		b.old = placeOldReplicaSetEvents(rollouts, b.ix)
 	}
 	return b
 }
@@ -282,8 +287,31 @@ func spanIDOf(path []byte) [8]byte {
 
 func nanos(t time.Time) uint64 { return uint64(t.UnixNano()) }
 
-// build fills b.t with r's trace.
-func (b *builder) build(r *correlate.Rollout) *trace {
+// rolloutEnd is a rollout's end, else the last thing seen in it.
+func rolloutEnd(r *correlate.Rollout) time.Time {
+	if r.End != nil {
+		return *r.End
+	}
+	end := r.Start
+	for i := range r.Pods {
+		p := &r.Pods[i]
+		for _, at := range [...]*time.Time{p.Created, p.Scheduled, p.Pulling, p.Pulled, p.Started, p.Ready} {
+			if at != nil && at.After(end) {
+				end = *at
+			}
+		}
+	}
+	for _, s := range r.Steps {
+		if s.At.After(end) {
+			end = s.At
+		}
+	}
+	return end
+}
+
+// build fills b.t with the trace of rollout k.
+func (b *builder) build(k int) *trace {
+	r := &b.rollouts[k]
 	t := &b.t
 	t.reset()
 	t.version = b.opts.Version
@@ -307,25 +335,7 @@ func (b *builder) build(r *correlate.Rollout) *trace {
 	}
 	t.resHi = len(t.attrs)
 
-	// The rollout's end: its end, else the last thing seen in it.
-	end := r.Start
-	if r.End != nil {
-		end = *r.End
-	} else {
-		for i := range r.Pods {
-			p := &r.Pods[i]
-			for _, at := range [...]*time.Time{p.Created, p.Scheduled, p.Pulling, p.Pulled, p.Started, p.Ready} {
-				if at != nil && at.After(end) {
-					end = *at
-				}
-			}
-		}
-		for _, s := range r.Steps {
-			if s.At.After(end) {
-				end = s.At
-			}
-		}
-	}
+	end := rolloutEnd(r)
 
 	lo := len(t.attrs)
 	t.str(keyOutcome, r.Outcome)
@@ -371,11 +381,21 @@ func (b *builder) build(r *correlate.Rollout) *trace {
 	case correlate.OutcomeComplete:
 		rs.hasStatus, rs.code = true, statusOK
 	}
+	var old []placed
 	if b.ix != nil {
+		old = b.old[k]
 		rs.evLo = len(t.events)
 		b.events(r.Cluster, r.Namespace, r.Kind, r.Name, r.Start, end)
+		sorted := true
 		if r.NewReplicaSet != "" {
 			b.events(r.Cluster, r.Namespace, "ReplicaSet", r.NewReplicaSet, r.Start, end)
+			sorted = false
+		}
+		for ; len(old) > 0 && old[0].step < 0; old = old[1:] {
+			b.event(old[0].row)
+			sorted = false
+		}
+		if !sorted {
 			sortEvents(t.events[rs.evLo:])
 		}
 		rs.evHi = len(t.events)
@@ -397,8 +417,13 @@ func (b *builder) build(r *correlate.Rollout) *trace {
 		t.str(keyReplicaSetName, s.ReplicaSet)
 		t.integer(keyReplicasFrom, int64(s.From))
 		t.integer(keyReplicasTo, int64(s.To))
+		hi, evLo := len(t.attrs), len(t.events)
+		for ; len(old) > 0 && old[0].step == i; old = old[1:] {
+			b.event(old[0].row)
+		}
+		sortEvents(t.events[evLo:])
 		t.spans = append(t.spans, span{id: spanIDOf(p), parent: root, hasParent: true, name: "scale replicaset",
-			start: nanos(s.At), end: nanos(stepEnd), attrLo: lo, attrHi: len(t.attrs)})
+			start: nanos(s.At), end: nanos(stepEnd), attrLo: lo, attrHi: hi, evLo: evLo, evHi: len(t.events)})
 		path = p[:len(t.id)]
 	}
 
@@ -460,9 +485,18 @@ func (b *builder) pod(path []byte, root [8]byte, r *correlate.Rollout, p *correl
 		s.hasStatus, s.code, s.msg = true, statusError, strings.Join(b.sigs, ", ")
 	}
 	if b.ix != nil {
+		// A deleted pod's events go on until the kubelet has stopped it
+		// (Killing). Not for a StatefulSet: its next pod of the same name
+		// comes right after, and correlate keeps one Pod for both.
 		evEnd := end
-		if p.Deleted != nil && p.Deleted.After(evEnd) {
-			evEnd = *p.Deleted
+		if p.Deleted != nil {
+			del := *p.Deleted
+			if r.Kind != "StatefulSet" {
+				del = del.Add(afterDelete)
+			}
+			if del.After(evEnd) {
+				evEnd = del
+			}
 		}
 		s.evLo = len(t.events)
 		b.events(r.Cluster, r.Namespace, "Pod", p.Name, start.Add(-time.Second), evEnd)
@@ -488,9 +522,9 @@ func (b *builder) pod(path []byte, root [8]byte, r *correlate.Rollout, p *correl
 }
 
 // events adds the observations of an object's events in [from, to] as
-// span events: name = reason, with message, type, count and the source.
+// span events.
 func (b *builder) events(cluster, ns, kind, name string, from, to time.Time) {
-	t, v := &b.t, b.ix.v
+	v := b.ix.v
 	rows := b.ix.lookup(cluster, ns, kind, name)
 	lo, hi := from.UnixNano(), to.UnixNano()
 	for _, i := range rows {
@@ -498,20 +532,27 @@ func (b *builder) events(cluster, ns, kind, name string, from, to time.Time) {
 		if at < lo || at > hi {
 			continue
 		}
-		reason := v.Str(load.ColReason, i)
-		alo := len(t.attrs)
-		t.str(keyEventReason, reason)
-		t.str(keyEventMessage, v.Str(load.ColMessage, i))
-		t.str(keyEventType, v.Str(load.ColType, i))
-		t.attrs = append(t.attrs, attr{key: keySource, kind: valSource, s: v.Str(load.ColSourceFile, i), i: v.Int64(load.ColSourceLine, i)})
-		if c, ok := v.Int32(load.ColCount, i); ok {
-			t.integer(keyEventCount, int64(c))
-		}
-		if n := v.Str(load.ColName, i); n != "" {
-			t.str(keyEventName, n)
-		}
-		t.events = append(t.events, event{time: uint64(at), name: reason, attrLo: alo, attrHi: len(t.attrs)})
+		b.event(i)
 	}
+}
+
+// event adds row i of the event table as a span event: name = reason,
+// with message, type, count and the source.
+func (b *builder) event(i int) {
+	t, v := &b.t, b.ix.v
+	reason := v.Str(load.ColReason, i)
+	lo := len(t.attrs)
+	t.str(keyEventReason, reason)
+	t.str(keyEventMessage, v.Str(load.ColMessage, i))
+	t.str(keyEventType, v.Str(load.ColType, i))
+	t.attrs = append(t.attrs, attr{key: keySource, kind: valSource, s: v.Str(load.ColSourceFile, i), i: v.Int64(load.ColSourceLine, i)})
+	if c, ok := v.Int32(load.ColCount, i); ok {
+		t.integer(keyEventCount, int64(c))
+	}
+	if n := v.Str(load.ColName, i); n != "" {
+		t.str(keyEventName, n)
+	}
+	t.events = append(t.events, event{time: uint64(v.Time(load.ColTime, i)), name: reason, attrLo: lo, attrHi: len(t.attrs)})
 }
 
 func sortEvents(evs []event) {
@@ -530,18 +571,27 @@ func sortEvents(evs []event) {
 type eventIndex struct {
 	v    *load.View
 	rows map[string][]int // cluster/namespace/kind/name -> rows in time order
+	// pods holds the pod events by the ReplicaSet the pod's name says it
+	// belongs to (<replicaset>-<suffix>): cluster/namespace/replicaset ->
+	// rows.
+	pods map[string][]int
 	key  []byte
 }
 
 func newEventIndex(v *load.View) *eventIndex {
-	ix := &eventIndex{v: v, rows: map[string][]int{}}
+	ix := &eventIndex{v: v, rows: map[string][]int{}, pods: map[string][]int{}}
 	for i := 0; i < v.Len(); i++ {
 		ns := v.Str(load.ColObjectNamespace, i)
 		if ns == "" {
 			ns = v.Str(load.ColNamespace, i)
 		}
-		k := v.Str(load.ColCluster, i) + "\x00" + ns + "\x00" + v.Str(load.ColObjectKind, i) + "\x00" + v.Str(load.ColObjectName, i)
+		cluster, kind, name := v.Str(load.ColCluster, i), v.Str(load.ColObjectKind, i), v.Str(load.ColObjectName, i)
+		k := cluster + "\x00" + ns + "\x00" + kind + "\x00" + name
 		ix.rows[k] = append(ix.rows[k], i)
+		if j := strings.LastIndexByte(name, '-'); kind == "Pod" && j > 0 {
+			k := cluster + "\x00" + ns + "\x00" + name[:j]
+			ix.pods[k] = append(ix.pods[k], i)
+		}
 	}
 	for _, rows := range ix.rows {
 		slices.SortStableFunc(rows, func(a, b int) int {

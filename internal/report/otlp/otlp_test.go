@@ -128,6 +128,11 @@ func TestLabBasicTraces(t *testing.T) {
 			if s.EndTimestamp() < s.StartTimestamp() {
 				t.Errorf("%s: span %s ends before it starts", svc.Str(), s.Name())
 			}
+			for k := range s.Attributes().All() {
+				if strings.HasPrefix(k, "k8s.event.") || k == "evanalyze.source" {
+					t.Errorf("%s: span %s has the event attribute %s", svc.Str(), s.Name(), k)
+				}
+			}
 		}
 		for j := 0; j < spans.Len(); j++ {
 			s := spans.At(j)

@@ -40,11 +40,11 @@ type Options struct {
 // span events. The messages hold strings of the rollouts and of events:
 // keep events until they are sent.
 func Build(rollouts []correlate.Rollout, events arrow.Record, opts Options) []*tracepb.ResourceSpans {
-	b := newBuilder(events, opts)
+	b := newBuilder(rollouts, events, opts)
 	out := make([]*tracepb.ResourceSpans, 0, len(rollouts))
 	a := &slab{}
 	for i := range rollouts {
-		t := b.build(&rollouts[i])
+		t := b.build(i)
 		t.fixUTF8()
 		out = append(out, t.toProto(a))
 	}

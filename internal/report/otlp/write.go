@@ -110,7 +110,7 @@ func writeFile(w io.Writer, rollouts []correlate.Rollout, events arrow.Record, o
 	var (
 		st  FileStats
 		bat batcher
-		bld = newBuilder(events, o.Options)
+		bld = newBuilder(rollouts, events, o.Options)
 		bw  = bufio.NewWriterSize(w, 256<<10)
 		req []byte // the request being filled
 		err error
@@ -129,7 +129,7 @@ func writeFile(w io.Writer, rollouts []correlate.Rollout, events arrow.Record, o
 		req = req[:0]
 	}
 	for i := range rollouts {
-		t := bld.build(&rollouts[i])
+		t := bld.build(i)
 		if pb {
 			t.fixUTF8()
 		}
