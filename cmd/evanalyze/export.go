@@ -85,16 +85,14 @@ are derived from content, so a resend would not duplicate either).`,
 			}
 			defer a.Release()
 			rollouts := o.filter.rollouts(a, keep)
-			opts := otlp.Options{ServiceName: o.service, Version: version}
-			maxBytes := otlp.MaxLineBytes / 2 // JSON is larger than protobuf
+			// Requests of at most half a JSON line's bytes in protobuf: JSON is larger.
+			fo := otlp.FileOptions{Options: otlp.Options{ServiceName: o.service, Version: version}, MaxSpans: o.maxSpans, MaxBytes: otlp.MaxLineBytes / 2}
 			if o.send.Endpoint != "" {
-				rs := otlp.Build(rollouts, a.Events, opts)
-				reqs := otlp.Batches(rs, o.maxSpans, maxBytes)
-				spans := 0
-				for _, r := range rs {
-					for _, ss := range r.ScopeSpans {
-						spans += len(ss.Spans)
-					}
+				reqs := otlp.Requests(rollouts, a.Events, fo)
+				traces, spans := 0, 0
+				for _, r := range reqs {
+					traces += r.Traces
+					spans += r.Spans
 				}
 				if isTerminal(s.Err) && !o.load.quiet {
 					o.send.Progress = func(done, total int) { fmt.Fprintf(s.Err, "\rsent %d/%d requests", done, total) }
@@ -104,7 +102,7 @@ are derived from content, so a resend would not duplicate either).`,
 					fmt.Fprintln(s.Err)
 				}
 				fmt.Fprintf(s.Err, "backfill: %d traces, %d spans in %d requests; delivered %d requests (%d spans), %d skipped (checkpoint), %d retries (%d throttled), %d failed\n",
-					len(rs), spans, len(reqs), st.Requests, st.Spans, st.Skipped, st.Retries, st.Throttled, st.Failed)
+					traces, spans, len(reqs), st.Requests, st.Spans, st.Skipped, st.Retries, st.Throttled, st.Failed)
 				if err != nil {
 					return err
 				}
@@ -125,7 +123,7 @@ are derived from content, so a resend would not duplicate either).`,
 			if format == "proto" {
 				write = otlp.WriteProto
 			}
-			st, err := write(w, rollouts, a.Events, otlp.FileOptions{Options: opts, MaxSpans: o.maxSpans, MaxBytes: maxBytes})
+			st, err := write(w, rollouts, a.Events, fo)
 			if err != nil {
 				return fmt.Errorf("write %s: %w", o.file, err)
 			}

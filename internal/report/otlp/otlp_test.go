@@ -244,6 +244,24 @@ func TestWritersMatchReference(t *testing.T) {
 						t.Errorf("%s %s: stats %+v, want %+v", name, tc.format, st, want)
 					}
 				}
+				// Requests for Send: the same protobuf, in memory.
+				got := otlp.Requests(rollouts, events, o)
+				if len(got) != len(reqs) {
+					t.Fatalf("%s: %d requests, want %d", name, len(got), len(reqs))
+				}
+				for i, r := range got {
+					want, err := proto.MarshalOptions{Deterministic: true}.Marshal(reqs[i])
+					if err != nil {
+						t.Fatal(err)
+					}
+					n := 0
+					for _, rs := range reqs[i].ResourceSpans {
+						n += len(rs.ScopeSpans[0].Spans)
+					}
+					if !bytes.Equal(r.Body, want) || r.Traces != len(reqs[i].ResourceSpans) || r.Spans != n {
+						t.Errorf("%s: request %d differs from the reference", name, i)
+					}
+				}
 			}
 		}
 		a.Release()

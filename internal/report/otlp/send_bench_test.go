@@ -45,7 +45,7 @@ func (discardTraces) Export(context.Context, *collectorpb.ExportTraceServiceRequ
 // traces, 107,000 spans, with span events) to receivers on loopback that
 // read and discard what they get, over OTLP/HTTP and OTLP/gRPC with the
 // default concurrency: what export --endpoint does after correlating
-// (Build, Batches, Send), in spans/s and bytes of protobuf sent per second.
+// (Requests, Send), in spans/s and bytes of protobuf sent per second.
 // The receivers run in the same process, on the same cores.
 func BenchmarkBackfill(b *testing.B) {
 	rollouts, events, release := benchRollouts(b, true)
@@ -80,7 +80,7 @@ func BenchmarkBackfill(b *testing.B) {
 			spans := 0
 			received.Store(0)
 			for i := 0; i < b.N; i++ {
-				reqs := otlp.Batches(otlp.Build(rollouts, events, otlp.Options{}), 2000, otlp.MaxLineBytes/2)
+				reqs := otlp.Requests(rollouts, events, otlp.FileOptions{})
 				st, err := otlp.Send(context.Background(), reqs, tc.o)
 				if err != nil {
 					b.Fatal(err)

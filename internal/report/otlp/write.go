@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/binary"
 	"io"
+	"slices"
 
 	collectorpb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
@@ -21,7 +22,9 @@ const MaxLineBytes = 1 << 20
 
 // Batches groups resource spans into requests of at most maxSpans spans
 // and about maxBytes of protobuf, keeping each rollout's trace whole. A
-// trace larger than the limits gets a request of its own.
+// trace larger than the limits gets a request of its own. The writers and
+// Requests cut where Batches cuts; it is for callers that want messages
+// (the tests compare the encoders with proto.Marshal on them).
 func Batches(rs []*tracepb.ResourceSpans, maxSpans, maxBytes int) []*collectorpb.ExportTraceServiceRequest {
 	var out []*collectorpb.ExportTraceServiceRequest
 	cur := &collectorpb.ExportTraceServiceRequest{}
@@ -86,7 +89,18 @@ type FileStats struct {
 // are cut as Batches cuts them; a trace is never split. events may be nil
 // (no span events). Returns the first error of w.
 func WriteJSONLines(w io.Writer, rollouts []correlate.Rollout, events arrow.Record, o FileOptions) (FileStats, error) {
-	return writeFile(w, rollouts, events, o, false)
+	bw := bufio.NewWriterSize(w, 256<<10)
+	var n int64
+	st, err := encodeRequests(rollouts, events, o, false, func(line []byte, _, _ int) error {
+		n += int64(len(line))
+		_, err := bw.Write(line)
+		return err
+	})
+	st.Bytes = n
+	if err == nil {
+		err = bw.Flush()
+	}
+	return st, err
 }
 
 // WriteProto writes the rollouts' traces as protobuf
@@ -95,12 +109,49 @@ func WriteJSONLines(w io.Writer, rollouts []correlate.Rollout, events arrow.Reco
 // proto. The bytes are those of proto.Marshal with Deterministic on the
 // requests of Batches(Build(...)). Returns the first error of w.
 func WriteProto(w io.Writer, rollouts []correlate.Rollout, events arrow.Record, o FileOptions) (FileStats, error) {
-	return writeFile(w, rollouts, events, o, true)
+	bw := bufio.NewWriterSize(w, 256<<10)
+	var n int64
+	st, err := encodeRequests(rollouts, events, o, true, func(req []byte, _, _ int) error {
+		var size [4]byte
+		binary.BigEndian.PutUint32(size[:], uint32(len(req)))
+		n += 4 + int64(len(req))
+		bw.Write(size[:])
+		_, err := bw.Write(req)
+		return err
+	})
+	st.Bytes = n
+	if err == nil {
+		err = bw.Flush()
+	}
+	return st, err
+}
+
+// Request is one ExportTraceServiceRequest in protobuf, the bytes
+// proto.Marshal with Deterministic writes for it.
+type Request struct {
+	Body          []byte
+	Traces, Spans int
+}
+
+// Requests encodes the rollouts' traces as protobuf requests for Send, cut
+// as the files are (Batches): at most o.MaxSpans spans and about
+// o.MaxBytes bytes each, a trace never split. events may be nil.
+func Requests(rollouts []correlate.Rollout, events arrow.Record, o FileOptions) []Request {
+	var out []Request
+	encodeRequests(rollouts, events, o, true, func(req []byte, traces, spans int) error {
+		out = append(out, Request{Body: slices.Clone(req), Traces: traces, Spans: spans})
+		return nil
+	})
+	return out
 }
 
 const jsonRequestStart = `{"resourceSpans":[`
 
-func writeFile(w io.Writer, rollouts []correlate.Rollout, events arrow.Record, o FileOptions, pb bool) (FileStats, error) {
+// encodeRequests encodes the rollouts' traces into requests cut as
+// Batches cuts them and hands each to emit: protobuf, or a JSON line with
+// its newline, with the number of traces and spans in it. The slice is
+// reused after emit returns. It stops at emit's first error and returns it.
+func encodeRequests(rollouts []correlate.Rollout, events arrow.Record, o FileOptions, pb bool, emit func(req []byte, traces, spans int) error) (FileStats, error) {
 	if o.MaxSpans <= 0 {
 		o.MaxSpans = 2000
 	}
@@ -108,25 +159,20 @@ func writeFile(w io.Writer, rollouts []correlate.Rollout, events arrow.Record, o
 		o.MaxBytes = MaxLineBytes / 2
 	}
 	var (
-		st  FileStats
-		bat batcher
-		bld = newBuilder(rollouts, events, o.Options)
-		bw  = bufio.NewWriterSize(w, 256<<10)
-		req []byte // the request being filled
-		err error
+		st            FileStats
+		bat           batcher
+		bld           = newBuilder(rollouts, events, o.Options)
+		req           []byte // the request being filled
+		traces, spans int    // in req
 	)
-	flush := func() {
-		if pb {
-			binary.BigEndian.PutUint32(req, uint32(len(req)-4))
-		} else {
+	flush := func() error {
+		if !pb {
 			req = append(req, "]}\n"...)
 		}
-		if err == nil {
-			_, err = bw.Write(req)
-		}
 		st.Requests++
-		st.Bytes += int64(len(req))
-		req = req[:0]
+		err := emit(req, traces, spans)
+		req, traces, spans = req[:0], 0, 0
+		return err
 	}
 	for i := range rollouts {
 		t := bld.build(i)
@@ -135,15 +181,16 @@ func writeFile(w io.Writer, rollouts []correlate.Rollout, events arrow.Record, o
 		}
 		sz := t.sizes()
 		if bat.add(len(t.spans), sz, o.MaxSpans, o.MaxBytes) {
-			flush()
+			if err := flush(); err != nil {
+				return st, err
+			}
 		}
 		st.Traces++
 		st.Spans += len(t.spans)
+		traces++
+		spans += len(t.spans)
 		switch {
 		case pb:
-			if len(req) == 0 {
-				req = append(req, 0, 0, 0, 0) // the length, set by flush
-			}
 			req = append(req, 0x0a) // resource_spans
 			req = protowire.AppendVarint(req, uint64(sz))
 			req = t.appendProto(req)
@@ -152,15 +199,9 @@ func writeFile(w io.Writer, rollouts []correlate.Rollout, events arrow.Record, o
 		default:
 			req = t.appendJSON(append(req, ','))
 		}
-		if err != nil {
-			return st, err
-		}
 	}
 	if len(req) > 0 {
-		flush()
+		return st, flush()
 	}
-	if err == nil {
-		err = bw.Flush()
-	}
-	return st, err
+	return st, nil
 }
