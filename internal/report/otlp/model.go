@@ -572,14 +572,13 @@ type eventIndex struct {
 	v    *load.View
 	rows map[string][]int // cluster/namespace/kind/name -> rows in time order
 	// pods holds the pod events by the ReplicaSet the pod's name says it
-	// belongs to (<replicaset>-<suffix>): cluster/namespace/replicaset ->
-	// rows.
-	pods map[string][]int
+	// belongs to (<replicaset>-<suffix>).
+	pods map[objectKey][]int
 	key  []byte
 }
 
 func newEventIndex(v *load.View) *eventIndex {
-	ix := &eventIndex{v: v, rows: map[string][]int{}, pods: map[string][]int{}}
+	ix := &eventIndex{v: v, rows: map[string][]int{}, pods: map[objectKey][]int{}}
 	for i := 0; i < v.Len(); i++ {
 		ns := v.Str(load.ColObjectNamespace, i)
 		if ns == "" {
@@ -589,7 +588,7 @@ func newEventIndex(v *load.View) *eventIndex {
 		k := cluster + "\x00" + ns + "\x00" + kind + "\x00" + name
 		ix.rows[k] = append(ix.rows[k], i)
 		if j := strings.LastIndexByte(name, '-'); kind == "Pod" && j > 0 {
-			k := cluster + "\x00" + ns + "\x00" + name[:j]
+			k := objectKey{cluster, ns, name[:j]}
 			ix.pods[k] = append(ix.pods[k], i)
 		}
 	}

@@ -23,6 +23,13 @@ const afterDelete = 30 * time.Second
 // span (-1).
 type placed struct{ row, step int }
 
+// objectKey names a namespaced object of a cluster.
+type objectKey struct{ cluster, namespace, name string }
+
+func (k objectKey) compare(o objectKey) int {
+	return cmp.Or(strings.Compare(k.cluster, o.cluster), strings.Compare(k.namespace, o.namespace), strings.Compare(k.name, o.name))
+}
+
 // placeOldReplicaSetEvents returns, per rollout, the events of its old
 // ReplicaSets (those it names as old and those it scales that are not its
 // new one) and of their pods that have no pod span in any of the traces,
@@ -33,14 +40,12 @@ type placed struct{ row, step int }
 // those of its new ReplicaSet, are left to it. Sorted by step, then time.
 func placeOldReplicaSetEvents(rollouts []correlate.Rollout, ix *eventIndex) [][]placed {
 	var (
-		oldIn    = map[string][]int{} // cluster, namespace, ReplicaSet -> rollouts it is old in
-		newIn    = map[string][]int{} // ... -> rollouts it is new in
-		withSpan = map[string]bool{}  // cluster, namespace, pod -> has a pod span
+		oldIn    = map[objectKey][]int{} // ReplicaSet -> rollouts it is old in
+		newIn    = map[objectKey][]int{} // ReplicaSet -> rollouts it is new in
+		withSpan = map[objectKey]bool{}  // pod -> has a pod span
 		ends     = make([]time.Time, len(rollouts))
 	)
-	key := func(r *correlate.Rollout, name string) string {
-		return r.Cluster + "\x00" + r.Namespace + "\x00" + name
-	}
+	key := func(r *correlate.Rollout, name string) objectKey { return objectKey{r.Cluster, r.Namespace, name} }
 	for k := range rollouts {
 		r := &rollouts[k]
 		ends[k] = rolloutEnd(r)
@@ -70,12 +75,11 @@ func placeOldReplicaSetEvents(rollouts []correlate.Rollout, ix *eventIndex) [][]
 
 	out := make([][]placed, len(rollouts))
 	v := ix.v
-	for _, rsKey := range slices.Sorted(maps.Keys(oldIn)) {
-		cluster, rest, _ := strings.Cut(rsKey, "\x00")
-		ns, rs, _ := strings.Cut(rest, "\x00")
-		rows := slices.Clone(ix.lookup(cluster, ns, "ReplicaSet", rs))
+	for _, rsKey := range slices.SortedFunc(maps.Keys(oldIn), objectKey.compare) {
+		rs := rsKey.name
+		rows := slices.Clone(ix.lookup(rsKey.cluster, rsKey.namespace, "ReplicaSet", rs))
 		for _, i := range ix.pods[rsKey] {
-			if !withSpan[cluster+"\x00"+ns+"\x00"+v.Str(load.ColObjectName, i)] {
+			if !withSpan[objectKey{rsKey.cluster, rsKey.namespace, v.Str(load.ColObjectName, i)}] {
 				rows = append(rows, i)
 			}
 		}
