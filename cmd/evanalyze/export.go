@@ -33,7 +33,7 @@ func newExportCmd(s streams) *cobra.Command {
 each as one trace: a root span "rollout", "scale replicaset" spans for the
 scale steps, a "pod" span per pod with "schedule", "pull image", "start
 container" and "readiness" spans inside, and every Kubernetes event about
-the workload, its new ReplicaSet and its pods as span events. Trace and span
+the workload, its ReplicaSets and its pods as span events. Trace and span
 IDs derive from content: the same archive always gives the same bytes, and
 a repeated import never duplicates. docs/traces.md is the trace model.
 
@@ -85,16 +85,15 @@ are derived from content, so a resend would not duplicate either).`,
 			}
 			defer a.Release()
 			rollouts := o.filter.rollouts(a, keep)
-			rs := otlp.Build(rollouts, a.Events, otlp.Options{ServiceName: o.service, Version: version})
-			maxBytes := otlp.MaxLineBytes / 2 // JSON is larger than protobuf
-			reqs := otlp.Batches(rs, o.maxSpans, maxBytes)
-			spans := 0
-			for _, r := range rs {
-				for _, ss := range r.ScopeSpans {
-					spans += len(ss.Spans)
-				}
-			}
+			// Requests of at most half a JSON line's bytes in protobuf: JSON is larger.
+			fo := otlp.FileOptions{Options: otlp.Options{ServiceName: o.service, Version: version}, MaxSpans: o.maxSpans, MaxBytes: otlp.MaxLineBytes / 2}
 			if o.send.Endpoint != "" {
+				reqs := otlp.Requests(rollouts, a.Events, fo)
+				traces, spans := 0, 0
+				for _, r := range reqs {
+					traces += r.Traces
+					spans += r.Spans
+				}
 				if isTerminal(s.Err) && !o.load.quiet {
 					o.send.Progress = func(done, total int) { fmt.Fprintf(s.Err, "\rsent %d/%d requests", done, total) }
 				}
@@ -103,7 +102,7 @@ are derived from content, so a resend would not duplicate either).`,
 					fmt.Fprintln(s.Err)
 				}
 				fmt.Fprintf(s.Err, "backfill: %d traces, %d spans in %d requests; delivered %d requests (%d spans), %d skipped (checkpoint), %d retries (%d throttled), %d failed\n",
-					len(rs), spans, len(reqs), st.Requests, st.Spans, st.Skipped, st.Retries, st.Throttled, st.Failed)
+					traces, spans, len(reqs), st.Requests, st.Spans, st.Skipped, st.Retries, st.Throttled, st.Failed)
 				if err != nil {
 					return err
 				}
@@ -120,16 +119,16 @@ are derived from content, so a resend would not duplicate either).`,
 				defer f.Close()
 				w = f
 			}
+			write := otlp.WriteJSONLines
 			if format == "proto" {
-				err = otlp.WriteProto(w, reqs)
-			} else {
-				err = otlp.WriteJSONLines(w, reqs)
+				write = otlp.WriteProto
 			}
+			st, err := write(w, rollouts, a.Events, fo)
 			if err != nil {
 				return fmt.Errorf("write %s: %w", o.file, err)
 			}
 			if !o.load.quiet {
-				fmt.Fprintf(s.Err, "exported %d traces, %d spans in %d requests\n", len(rs), spans, len(reqs))
+				fmt.Fprintf(s.Err, "exported %d traces, %d spans in %d requests\n", st.Traces, st.Spans, st.Requests)
 			}
 			return nil
 		},

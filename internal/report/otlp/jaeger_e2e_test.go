@@ -73,8 +73,8 @@ func TestJaegerE2E(t *testing.T) {
 	}
 	defer a.Release()
 	rollouts := correlate.Correlate(a.Events, a.Changes).Rollouts
-	rs := otlp.Build(rollouts, a.Events, otlp.Options{})
-	reqs := otlp.Batches(rs, 30, otlp.MaxLineBytes)
+	rs := otlp.Build(rollouts, a.Events, otlp.Options{}) // what Jaeger should have
+	reqs := otlp.Requests(rollouts, a.Events, otlp.FileOptions{MaxSpans: 30, MaxBytes: otlp.MaxLineBytes})
 	ctx := context.Background()
 	if _, err := otlp.Send(ctx, reqs, otlp.SendOptions{Endpoint: httpURL}); err != nil {
 		t.Fatalf("backfill over HTTP: %v", err)

@@ -3,14 +3,22 @@ package otlp_test
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/apache/arrow/go/v15/arrow"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	collectorpb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/evanalyze/evanalyze/internal/correlate"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
@@ -34,12 +42,12 @@ func export(t *testing.T, paths []string) (jsonl, pb []byte, rollouts []correlat
 	}
 	defer a.Release()
 	rollouts = correlate.Correlate(a.Events, a.Changes).Rollouts
-	reqs := otlp.Batches(otlp.Build(rollouts, a.Events, otlp.Options{Version: "test"}), 40, otlp.MaxLineBytes/2)
+	o := otlp.FileOptions{Options: otlp.Options{Version: "test"}, MaxSpans: 40}
 	var j, p bytes.Buffer
-	if err := otlp.WriteJSONLines(&j, reqs); err != nil {
+	if _, err := otlp.WriteJSONLines(&j, rollouts, a.Events, o); err != nil {
 		t.Fatal(err)
 	}
-	if err := otlp.WriteProto(&p, reqs); err != nil {
+	if _, err := otlp.WriteProto(&p, rollouts, a.Events, o); err != nil {
 		t.Fatal(err)
 	}
 	return j.Bytes(), p.Bytes(), rollouts
@@ -120,6 +128,11 @@ func TestLabBasicTraces(t *testing.T) {
 			if s.EndTimestamp() < s.StartTimestamp() {
 				t.Errorf("%s: span %s ends before it starts", svc.Str(), s.Name())
 			}
+			for k := range s.Attributes().All() {
+				if strings.HasPrefix(k, "k8s.event.") || k == "evanalyze.source" {
+					t.Errorf("%s: span %s has the event attribute %s", svc.Str(), s.Name(), k)
+				}
+			}
 		}
 		for j := 0; j < spans.Len(); j++ {
 			s := spans.At(j)
@@ -137,6 +150,9 @@ func TestLabBasicTraces(t *testing.T) {
 		}
 		if user, ok := root.Attributes().Get("evanalyze.trigger.user"); !ok || user.Str() != r.Trigger.User {
 			t.Errorf("%s: trigger user %v", svc.Str(), user)
+		}
+		if got, want := root.TraceID().String(), hex.EncodeToString(otlp.TraceID(&r)); got != want {
+			t.Errorf("%s: trace ID %s, TraceID says %s", svc.Str(), got, want)
 		}
 		if _, ok := root.Attributes().Get("k8s.audit.id"); !ok {
 			t.Errorf("%s: no audit id", svc.Str())
@@ -173,5 +189,185 @@ func TestDeterministicIDs(t *testing.T) {
 	}
 	if !strings.Contains(string(a), `"traceId":"`) || strings.Contains(string(a), `"traceId":"A`) {
 		t.Fatal("trace IDs are not hex")
+	}
+}
+
+// The file writers encode traces directly; they must write the bytes of
+// the tracepb messages Build makes, cut by Batches, as the reference
+// encoders write them: the OTLP/JSON encoder that wrote the golden files,
+// and proto.Marshal with Deterministic.
+func TestWritersMatchReference(t *testing.T) {
+	for _, dir := range []string{"lab-basic", "lab-jobs", "lab-lifecycle", "lab-workloads", "bad", "public"} {
+		a, err := archive.Load(context.Background(), []string{filepath.Join("../../../testdata", dir)}, archive.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rollouts := correlate.Correlate(a.Events, a.Changes).Rollouts
+		for _, o := range []otlp.FileOptions{
+			{},
+			{Options: otlp.Options{Version: "v1.2.3"}, MaxSpans: 5},
+			{Options: otlp.Options{ServiceName: "svc <&>"}, MaxSpans: 40, MaxBytes: 4096},
+			{MaxSpans: 1, MaxBytes: 1},
+		} {
+			for _, events := range []arrow.Record{a.Events, nil} {
+				name := fmt.Sprintf("%s/%+v/events=%t", dir, o, events != nil)
+				reqs := otlp.Batches(otlp.Build(rollouts, events, o.Options), cmp.Or(o.MaxSpans, 2000), cmp.Or(o.MaxBytes, otlp.MaxLineBytes/2))
+				spans := 0
+				for _, req := range reqs {
+					for _, rs := range req.ResourceSpans {
+						spans += len(rs.ScopeSpans[0].Spans)
+					}
+				}
+				wantPB, err := refProto(reqs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, tc := range []struct {
+					format string
+					write  func(io.Writer, []correlate.Rollout, arrow.Record, otlp.FileOptions) (otlp.FileStats, error)
+					want   []byte
+				}{
+					{"json", otlp.WriteJSONLines, refJSONLines(reqs)},
+					{"proto", otlp.WriteProto, wantPB},
+				} {
+					var got bytes.Buffer
+					st, err := tc.write(&got, rollouts, events, o)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !bytes.Equal(got.Bytes(), tc.want) {
+						t.Errorf("%s %s: the writer's %d bytes differ from the reference's %d at byte %d", name, tc.format,
+							got.Len(), len(tc.want), diffAt(got.Bytes(), tc.want))
+					}
+					want := otlp.FileStats{Traces: len(rollouts), Spans: spans, Requests: len(reqs), Bytes: int64(len(tc.want))}
+					if st != want {
+						t.Errorf("%s %s: stats %+v, want %+v", name, tc.format, st, want)
+					}
+				}
+				// Requests for Send: the same protobuf, in memory.
+				got := otlp.Requests(rollouts, events, o)
+				if len(got) != len(reqs) {
+					t.Fatalf("%s: %d requests, want %d", name, len(got), len(reqs))
+				}
+				for i, r := range got {
+					want, err := proto.MarshalOptions{Deterministic: true}.Marshal(reqs[i])
+					if err != nil {
+						t.Fatal(err)
+					}
+					n := 0
+					for _, rs := range reqs[i].ResourceSpans {
+						n += len(rs.ScopeSpans[0].Spans)
+					}
+					if !bytes.Equal(r.Body, want) || r.Traces != len(reqs[i].ResourceSpans) || r.Spans != n {
+						t.Errorf("%s: request %d differs from the reference", name, i)
+					}
+				}
+			}
+		}
+		a.Release()
+	}
+}
+
+func diffAt(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
+
+// The writers reuse one trace model from rollout to rollout: nothing of a
+// large trace may stay in the next one.
+func TestWriterReuseClearsTrace(t *testing.T) {
+	a, err := archive.Load(context.Background(), lab("events-list.json", "audit.log.gz"), archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release()
+	rollouts := correlate.Correlate(a.Events, a.Changes).Rollouts
+	big, small := rollouts[0], rollouts[0]
+	for _, r := range rollouts {
+		if len(r.Pods) > len(big.Pods) {
+			big = r
+		}
+		if len(r.Pods) < len(small.Pods) {
+			small = r
+		}
+	}
+	o := otlp.FileOptions{MaxSpans: 1} // one trace per line
+	for _, write := range []func(io.Writer, []correlate.Rollout, arrow.Record, otlp.FileOptions) (otlp.FileStats, error){otlp.WriteJSONLines, otlp.WriteProto} {
+		var both, alone bytes.Buffer
+		if _, err := write(&both, []correlate.Rollout{big, small}, a.Events, o); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := write(&alone, []correlate.Rollout{small}, a.Events, o); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasSuffix(both.Bytes(), alone.Bytes()) || both.Len() < 2*alone.Len() {
+			t.Errorf("the small trace after the big one differs from the small trace alone")
+		}
+	}
+}
+
+type failWriter struct{ n int }
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	if w.n -= len(p); w.n < 0 {
+		return 0, errors.New("disk full")
+	}
+	return len(p), nil
+}
+
+// A write error stops the writer and is returned.
+func TestWriterError(t *testing.T) {
+	a, err := archive.Load(context.Background(), lab("events-list.json", "audit.log.gz"), archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release()
+	rollouts := correlate.Correlate(a.Events, a.Changes).Rollouts
+	for len(rollouts) < 5000 { // more than the writer buffers
+		rollouts = append(rollouts, rollouts...)
+	}
+	for _, write := range []func(io.Writer, []correlate.Rollout, arrow.Record, otlp.FileOptions) (otlp.FileStats, error){otlp.WriteJSONLines, otlp.WriteProto} {
+		st, err := write(&failWriter{n: 1000}, rollouts, a.Events, otlp.FileOptions{})
+		if err == nil || err.Error() != "disk full" || st.Traces == len(rollouts) {
+			t.Errorf("stats %+v, error %v", st, err)
+		}
+	}
+}
+
+// Strings with invalid UTF-8 (from a foreign Parquet file, a file name)
+// become U+FFFD in both encodings, as in JSON, so the protobuf stays valid.
+func TestInvalidUTF8(t *testing.T) {
+	start := time.Date(2026, 11, 25, 3, 28, 27, 0, time.UTC)
+	created := start.Add(time.Second)
+	rollouts := []correlate.Rollout{{
+		Cluster: "c\xff", Namespace: "shop", Kind: "Deployment", Name: "web\xfe", Start: start, Outcome: correlate.OutcomeFailed,
+		FailureReason: "bad \xed\xa0\x80", Changes: []string{"ok", "image \xff"}, OldReplicaSets: []string{"web-1"},
+		Pods: []correlate.Pod{{Name: "web-1-\xff", Created: &created, Warnings: map[string]int{"Back\xffOff": 1}}},
+	}}
+	o := otlp.FileOptions{Options: otlp.Options{Version: "v\xff"}}
+	var j, p bytes.Buffer
+	if _, err := otlp.WriteJSONLines(&j, rollouts, nil, o); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := otlp.WriteProto(&p, rollouts, nil, o); err != nil {
+		t.Fatal(err)
+	}
+	var req collectorpb.ExportTraceServiceRequest
+	if err := proto.Unmarshal(p.Bytes()[4:], &req); err != nil {
+		t.Fatalf("the protobuf is invalid: %v", err)
+	}
+	var m ptrace.JSONMarshaler
+	a, _ := m.MarshalTraces(readJSON(t, j.Bytes()))
+	b, _ := m.MarshalTraces(readProto(t, p.Bytes()))
+	if !bytes.Equal(a, b) || !strings.Contains(string(a), `"web\ufffd"`) && !strings.Contains(string(a), "web\uFFFD") {
+		t.Errorf("JSON and protobuf differ or lack U+FFFD:\n%s\n%s", a, b)
+	}
+	reqs := otlp.Batches(otlp.Build(rollouts, nil, o.Options), 100, otlp.MaxLineBytes)
+	if got, err := refProto(reqs); err != nil || !bytes.Equal(got, p.Bytes()) {
+		t.Errorf("Build gives other protobuf (error %v)", err)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -61,7 +62,7 @@ type errPermanent struct{ error }
 // honouring Retry-After; gRPC UNAVAILABLE, RESOURCE_EXHAUSTED,
 // DEADLINE_EXCEEDED; network errors). It returns an error when any request
 // was not delivered; the checkpoint then lets a rerun resume.
-func Send(ctx context.Context, reqs []*collectorpb.ExportTraceServiceRequest, o SendOptions) (SendStats, error) {
+func Send(ctx context.Context, reqs []Request, o SendOptions) (SendStats, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
 	}
@@ -98,22 +99,14 @@ func Send(ctx context.Context, reqs []*collectorpb.ExportTraceServiceRequest, o 
 		sem   = make(chan struct{}, o.Concurrency)
 		count int
 	)
-	opts := proto.MarshalOptions{Deterministic: true}
 	for _, req := range reqs {
-		body, err := opts.Marshal(req)
-		if err != nil {
-			return st, err
-		}
-		sum := sha256.Sum256(body)
-		digest := hex.EncodeToString(sum[:])
-		if done[digest] {
-			st.Skipped++
-			continue
-		}
-		spans := 0
-		for _, rs := range req.ResourceSpans {
-			for _, ss := range rs.ScopeSpans {
-				spans += len(ss.Spans)
+		var digest string // the request's SHA-256, for the checkpoint
+		if ckpt != nil {
+			sum := sha256.Sum256(req.Body)
+			digest = hex.EncodeToString(sum[:])
+			if done[digest] {
+				st.Skipped++
+				continue
 			}
 		}
 		select {
@@ -127,7 +120,7 @@ func Send(ctx context.Context, reqs []*collectorpb.ExportTraceServiceRequest, o 
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			retries, throttled, err := deliver(ctx, send, req, body, o)
+			retries, throttled, err := deliver(ctx, send, req.Body, o)
 			mu.Lock()
 			defer mu.Unlock()
 			st.Retries += retries
@@ -137,7 +130,7 @@ func Send(ctx context.Context, reqs []*collectorpb.ExportTraceServiceRequest, o 
 				errs = append(errs, err)
 			} else {
 				st.Requests++
-				st.Spans += spans
+				st.Spans += req.Spans
 				if ckpt != nil {
 					fmt.Fprintln(ckpt, digest)
 				}
@@ -172,11 +165,11 @@ func first(errs []error, n int) []error {
 }
 
 // deliver sends one request with retries.
-func deliver(ctx context.Context, send sendFunc, req *collectorpb.ExportTraceServiceRequest, body []byte, o SendOptions) (retries, throttled int, err error) {
+func deliver(ctx context.Context, send sendFunc, body []byte, o SendOptions) (retries, throttled int, err error) {
 	delay := o.Backoff
 	for attempt := 1; ; attempt++ {
 		actx, cancel := context.WithTimeout(ctx, o.Timeout)
-		wait, throttle, err := send(actx, req, body)
+		wait, throttle, err := send(actx, body)
 		cancel()
 		if err == nil {
 			return retries, throttled, nil
@@ -203,7 +196,7 @@ func deliver(ctx context.Context, send sendFunc, req *collectorpb.ExportTraceSer
 
 // sendFunc makes one attempt. wait is how long the receiver asked to wait
 // (0: use the backoff); throttle says it was a rate limit.
-type sendFunc func(ctx context.Context, req *collectorpb.ExportTraceServiceRequest, body []byte) (wait time.Duration, throttle bool, err error)
+type sendFunc func(ctx context.Context, body []byte) (wait time.Duration, throttle bool, err error)
 
 func newSender(o SendOptions) (sendFunc, func(), error) {
 	switch o.Protocol {
@@ -229,7 +222,7 @@ func httpSender(o SendOptions) (sendFunc, func(), error) {
 	}
 	client := &http.Client{Transport: tr}
 	target := u.String()
-	send := func(ctx context.Context, _ *collectorpb.ExportTraceServiceRequest, body []byte) (time.Duration, bool, error) {
+	send := func(ctx context.Context, body []byte) (time.Duration, bool, error) {
 		hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 		if err != nil {
 			return 0, false, errPermanent{err}
@@ -283,10 +276,11 @@ func grpcSender(o SendOptions) (sendFunc, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("OTLP/gRPC endpoint %q: %w", o.Endpoint, err)
 	}
-	client := collectorpb.NewTraceServiceClient(conn)
 	md := metadata.New(o.Headers)
-	send := func(ctx context.Context, req *collectorpb.ExportTraceServiceRequest, _ []byte) (time.Duration, bool, error) {
-		_, err := client.Export(metadata.NewOutgoingContext(ctx, md), req)
+	send := func(ctx context.Context, body []byte) (time.Duration, bool, error) {
+		var resp collectorpb.ExportTraceServiceResponse
+		err := conn.Invoke(metadata.NewOutgoingContext(ctx, md), collectorpb.TraceService_Export_FullMethodName,
+			encodedRequest(body), &resp, grpc.ForceCodec(requestCodec{}))
 		if err == nil {
 			return 0, false, nil
 		}
@@ -299,6 +293,35 @@ func grpcSender(o SendOptions) (sendFunc, func(), error) {
 		return 0, false, errPermanent{err}
 	}
 	return send, func() { conn.Close() }, nil
+}
+
+// encodedRequest is an ExportTraceServiceRequest already in protobuf.
+type encodedRequest []byte
+
+// requestCodec sends an encodedRequest as it is and decodes the answer
+// with proto: the requests are encoded once, by Requests.
+type requestCodec struct{}
+
+var _ encoding.Codec = requestCodec{}
+
+func (requestCodec) Name() string { return "proto" }
+
+func (requestCodec) Marshal(v any) ([]byte, error) {
+	switch m := v.(type) {
+	case encodedRequest:
+		return m, nil
+	case proto.Message:
+		return proto.Marshal(m)
+	}
+	return nil, fmt.Errorf("otlp: cannot encode %T", v)
+}
+
+func (requestCodec) Unmarshal(data []byte, v any) error {
+	m, ok := v.(proto.Message)
+	if !ok {
+		return fmt.Errorf("otlp: cannot decode into %T", v)
+	}
+	return proto.Unmarshal(data, m)
 }
 
 // openCheckpoint reads the digests delivered before and opens the file to

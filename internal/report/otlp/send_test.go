@@ -25,15 +25,15 @@ import (
 	"github.com/evanalyze/evanalyze/internal/report/otlp"
 )
 
-// requests builds lab-basic's traces in small requests.
-func requests(t *testing.T) []*collectorpb.ExportTraceServiceRequest {
+// requests encodes lab-basic's traces in small requests.
+func requests(t *testing.T) []otlp.Request {
 	t.Helper()
 	a, err := archive.Load(context.Background(), lab("events-list.json", "audit.log.gz"), archive.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Release()
-	return otlp.Batches(otlp.Build(correlate.Correlate(a.Events, a.Changes).Rollouts, a.Events, otlp.Options{}), 20, otlp.MaxLineBytes)
+	return otlp.Requests(correlate.Correlate(a.Events, a.Changes).Rollouts, a.Events, otlp.FileOptions{MaxSpans: 20, MaxBytes: otlp.MaxLineBytes})
 }
 
 // receiver is an OTLP/HTTP receiver on loopback that answers from a script.

@@ -3,15 +3,17 @@ package otlp
 import (
 	"bufio"
 	"encoding/binary"
-	"encoding/hex"
 	"io"
-	"strconv"
-	"unicode/utf8"
+	"slices"
 
 	collectorpb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
-	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/apache/arrow/go/v15/arrow"
+
+	"github.com/evanalyze/evanalyze/internal/correlate"
 )
 
 // MaxLineBytes keeps each JSON line under the 1 MiB the Collector's
@@ -19,24 +21,24 @@ import (
 const MaxLineBytes = 1 << 20
 
 // Batches groups resource spans into requests of at most maxSpans spans
-// and about maxBytes of protobuf, keeping each rollout's trace whole.
+// and about maxBytes of protobuf, keeping each rollout's trace whole. A
+// trace larger than the limits gets a request of its own. The writers and
+// Requests cut where Batches cuts; it is for callers that want messages
+// (the tests compare the encoders with proto.Marshal on them).
 func Batches(rs []*tracepb.ResourceSpans, maxSpans, maxBytes int) []*collectorpb.ExportTraceServiceRequest {
 	var out []*collectorpb.ExportTraceServiceRequest
 	cur := &collectorpb.ExportTraceServiceRequest{}
-	spans, size := 0, 0
+	var b batcher
 	for _, r := range rs {
 		n := 0
 		for _, s := range r.ScopeSpans {
 			n += len(s.Spans)
 		}
-		sz := proto.Size(r)
-		if len(cur.ResourceSpans) > 0 && (spans+n > maxSpans || size+sz > maxBytes) {
+		if b.add(n, proto.Size(r), maxSpans, maxBytes) && len(cur.ResourceSpans) > 0 {
 			out = append(out, cur)
-			cur, spans, size = &collectorpb.ExportTraceServiceRequest{}, 0, 0
+			cur = &collectorpb.ExportTraceServiceRequest{}
 		}
 		cur.ResourceSpans = append(cur.ResourceSpans, r)
-		spans += n
-		size += sz
 	}
 	if len(cur.ResourceSpans) > 0 {
 		out = append(out, cur)
@@ -44,218 +46,162 @@ func Batches(rs []*tracepb.ResourceSpans, maxSpans, maxBytes int) []*collectorpb
 	return out
 }
 
-// WriteJSONLines writes one ExportTraceServiceRequest per line in the OTLP
-// JSON encoding (opentelemetry-proto docs/specification.md): hex trace and
-// span IDs, lowerCamelCase keys, enums as integers, 64-bit integers as
-// strings. This is what the Collector's file exporter writes and its
-// otlpjsonfile receiver reads. protojson is not used: it writes IDs in
-// base64.
-func WriteJSONLines(w io.Writer, reqs []*collectorpb.ExportTraceServiceRequest) error {
-	bw := bufio.NewWriter(w)
-	var buf []byte
-	for _, req := range reqs {
-		buf = appendRequest(buf[:0], req)
-		buf = append(buf, '\n')
-		if _, err := bw.Write(buf); err != nil {
-			return err
-		}
+// batcher decides where requests end; Batches and the file writers share
+// it so that they cut at the same traces.
+type batcher struct{ traces, spans, size int }
+
+// add counts a trace of n spans and sz bytes of protobuf and reports
+// whether it starts a new request.
+func (b *batcher) add(n, sz, maxSpans, maxBytes int) (flush bool) {
+	if b.traces > 0 && (b.spans+n > maxSpans || b.size+sz > maxBytes) {
+		*b = batcher{}
+		flush = true
 	}
-	return bw.Flush()
+	b.traces++
+	b.spans += n
+	b.size += sz
+	return flush
 }
 
-// WriteProto writes each request as protobuf preceded by its length as a
-// 4-byte big-endian number, as the Collector's file exporter does with
-// format: proto.
-func WriteProto(w io.Writer, reqs []*collectorpb.ExportTraceServiceRequest) error {
-	bw := bufio.NewWriter(w)
-	opts := proto.MarshalOptions{Deterministic: true}
-	var buf []byte
-	for _, req := range reqs {
-		var err error
-		buf, err = opts.MarshalAppend(buf[:0], req)
-		if err != nil {
-			return err
-		}
-		var n [4]byte
-		binary.BigEndian.PutUint32(n[:], uint32(len(buf)))
-		bw.Write(n[:])
-		if _, err := bw.Write(buf); err != nil {
-			return err
-		}
-	}
-	return bw.Flush()
+// FileOptions shape a trace file.
+type FileOptions struct {
+	Options
+	// MaxSpans caps the spans of one request (one line of JSON); default
+	// 2000.
+	MaxSpans int
+	// MaxBytes caps the protobuf size of one request; default
+	// MaxLineBytes/2, which keeps JSON lines under MaxLineBytes.
+	MaxBytes int
 }
 
-func appendRequest(b []byte, req *collectorpb.ExportTraceServiceRequest) []byte {
-	b = append(b, `{"resourceSpans":[`...)
-	for i, rs := range req.ResourceSpans {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"resource":{"attributes":`...)
-		b = appendAttrs(b, rs.Resource.GetAttributes())
-		b = append(b, `},"scopeSpans":[`...)
-		for j, ss := range rs.ScopeSpans {
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"scope":{"name":`...)
-			b = appendString(b, ss.Scope.GetName())
-			if v := ss.Scope.GetVersion(); v != "" {
-				b = append(b, `,"version":`...)
-				b = appendString(b, v)
-			}
-			b = append(b, `},"spans":[`...)
-			for k, sp := range ss.Spans {
-				if k > 0 {
-					b = append(b, ',')
-				}
-				b = appendSpan(b, sp)
-			}
-			b = append(b, "]}"...)
-		}
-		b = append(b, "]}"...)
-	}
-	return append(b, "]}"...)
+// FileStats count what a file holds.
+type FileStats struct {
+	Traces, Spans, Requests int
+	Bytes                   int64
 }
 
-func appendSpan(b []byte, sp *tracepb.Span) []byte {
-	b = append(b, `{"traceId":"`...)
-	b = hex.AppendEncode(b, sp.TraceId)
-	b = append(b, `","spanId":"`...)
-	b = hex.AppendEncode(b, sp.SpanId)
-	b = append(b, '"')
-	if len(sp.ParentSpanId) > 0 {
-		b = append(b, `,"parentSpanId":"`...)
-		b = hex.AppendEncode(b, sp.ParentSpanId)
-		b = append(b, '"')
+// WriteJSONLines writes the rollouts' traces as OTLP/JSON lines: one
+// ExportTraceServiceRequest per line in the OTLP JSON encoding
+// (opentelemetry-proto docs/specification.md): hex trace and span IDs,
+// lowerCamelCase keys, enums as integers, 64-bit integers as strings. This
+// is what the Collector's file exporter writes and its otlpjsonfile
+// receiver reads. protojson is not used: it writes IDs in base64. Requests
+// are cut as Batches cuts them; a trace is never split. events may be nil
+// (no span events). Returns the first error of w.
+func WriteJSONLines(w io.Writer, rollouts []correlate.Rollout, events arrow.Record, o FileOptions) (FileStats, error) {
+	bw := bufio.NewWriterSize(w, 256<<10)
+	var n int64
+	st, err := encodeRequests(rollouts, events, o, false, func(line []byte, _, _ int) error {
+		n += int64(len(line))
+		_, err := bw.Write(line)
+		return err
+	})
+	st.Bytes = n
+	if err == nil {
+		err = bw.Flush()
 	}
-	b = append(b, `,"name":`...)
-	b = appendString(b, sp.Name)
-	b = append(b, `,"kind":`...)
-	b = strconv.AppendInt(b, int64(sp.Kind), 10)
-	b = append(b, `,"startTimeUnixNano":"`...)
-	b = strconv.AppendUint(b, sp.StartTimeUnixNano, 10)
-	b = append(b, `","endTimeUnixNano":"`...)
-	b = strconv.AppendUint(b, sp.EndTimeUnixNano, 10)
-	b = append(b, `","attributes":`...)
-	b = appendAttrs(b, sp.Attributes)
-	if len(sp.Events) > 0 {
-		b = append(b, `,"events":[`...)
-		for i, e := range sp.Events {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"timeUnixNano":"`...)
-			b = strconv.AppendUint(b, e.TimeUnixNano, 10)
-			b = append(b, `","name":`...)
-			b = appendString(b, e.Name)
-			b = append(b, `,"attributes":`...)
-			b = appendAttrs(b, e.Attributes)
-			b = append(b, '}')
-		}
-		b = append(b, ']')
-	}
-	if sp.Status != nil {
-		b = append(b, `,"status":{`...)
-		comma := false
-		if sp.Status.Message != "" {
-			b = append(b, `"message":`...)
-			b = appendString(b, sp.Status.Message)
-			comma = true
-		}
-		if sp.Status.Code != 0 {
-			if comma {
-				b = append(b, ',')
-			}
-			b = append(b, `"code":`...)
-			b = strconv.AppendInt(b, int64(sp.Status.Code), 10)
-		}
-		b = append(b, '}')
-	}
-	return append(b, '}')
+	return st, err
 }
 
-func appendAttrs(b []byte, attrs []*commonpb.KeyValue) []byte {
-	b = append(b, '[')
-	for i, kv := range attrs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"key":`...)
-		b = appendString(b, kv.Key)
-		b = append(b, `,"value":`...)
-		b = appendValue(b, kv.Value)
-		b = append(b, '}')
+// WriteProto writes the rollouts' traces as protobuf
+// ExportTraceServiceRequests, each preceded by its length as a 4-byte
+// big-endian number, as the Collector's file exporter does with format:
+// proto. The bytes are those of proto.Marshal with Deterministic on the
+// requests of Batches(Build(...)). Returns the first error of w.
+func WriteProto(w io.Writer, rollouts []correlate.Rollout, events arrow.Record, o FileOptions) (FileStats, error) {
+	bw := bufio.NewWriterSize(w, 256<<10)
+	var n int64
+	st, err := encodeRequests(rollouts, events, o, true, func(req []byte, _, _ int) error {
+		var size [4]byte
+		binary.BigEndian.PutUint32(size[:], uint32(len(req)))
+		n += 4 + int64(len(req))
+		bw.Write(size[:])
+		_, err := bw.Write(req)
+		return err
+	})
+	st.Bytes = n
+	if err == nil {
+		err = bw.Flush()
 	}
-	return append(b, ']')
+	return st, err
 }
 
-func appendValue(b []byte, v *commonpb.AnyValue) []byte {
-	switch x := v.GetValue().(type) {
-	case *commonpb.AnyValue_StringValue:
-		b = append(b, `{"stringValue":`...)
-		b = appendString(b, x.StringValue)
-	case *commonpb.AnyValue_IntValue:
-		b = append(b, `{"intValue":"`...)
-		b = strconv.AppendInt(b, x.IntValue, 10)
-		b = append(b, '"')
-	case *commonpb.AnyValue_BoolValue:
-		b = append(b, `{"boolValue":`...)
-		b = strconv.AppendBool(b, x.BoolValue)
-	case *commonpb.AnyValue_DoubleValue:
-		b = append(b, `{"doubleValue":`...)
-		b = strconv.AppendFloat(b, x.DoubleValue, 'g', -1, 64)
-	case *commonpb.AnyValue_ArrayValue:
-		b = append(b, `{"arrayValue":{"values":[`...)
-		for i, e := range x.ArrayValue.GetValues() {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendValue(b, e)
-		}
-		b = append(b, "]}"...)
-	default:
-		return append(b, "{}"...)
-	}
-	return append(b, '}')
+// Request is one ExportTraceServiceRequest in protobuf, the bytes
+// proto.Marshal with Deterministic writes for it.
+type Request struct {
+	Body          []byte
+	Traces, Spans int
 }
 
-// appendString writes a JSON string; untrusted event text is escaped so it
-// stays text in any viewer (<, >, & as \u escapes; invalid UTF-8 replaced).
-func appendString(b []byte, s string) []byte {
-	const hexd = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				b = append(b, '\\', c)
-			case c == '\n':
-				b = append(b, '\\', 'n')
-			case c == '\r':
-				b = append(b, '\\', 'r')
-			case c == '\t':
-				b = append(b, '\\', 't')
-			case c < 0x20 || c == '<' || c == '>' || c == '&':
-				b = append(b, '\\', 'u', '0', '0', hexd[c>>4], hexd[c&0xf])
-			default:
-				b = append(b, c)
-			}
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			b = append(b, `\ufffd`...)
-		} else if r == '\u2028' || r == '\u2029' {
-			b = append(b, `\u202`...)
-			b = append(b, hexd[r&0xf])
-		} else {
-			b = append(b, s[i:i+n]...)
-		}
-		i += n
+// Requests encodes the rollouts' traces as protobuf requests for Send, cut
+// as the files are (Batches): at most o.MaxSpans spans and about
+// o.MaxBytes bytes each, a trace never split. events may be nil.
+func Requests(rollouts []correlate.Rollout, events arrow.Record, o FileOptions) []Request {
+	var out []Request
+	encodeRequests(rollouts, events, o, true, func(req []byte, traces, spans int) error {
+		out = append(out, Request{Body: slices.Clone(req), Traces: traces, Spans: spans})
+		return nil
+	})
+	return out
+}
+
+const jsonRequestStart = `{"resourceSpans":[`
+
+// encodeRequests encodes the rollouts' traces into requests cut as
+// Batches cuts them and hands each to emit: protobuf, or a JSON line with
+// its newline, with the number of traces and spans in it. The slice is
+// reused after emit returns. It stops at emit's first error and returns it.
+func encodeRequests(rollouts []correlate.Rollout, events arrow.Record, o FileOptions, pb bool, emit func(req []byte, traces, spans int) error) (FileStats, error) {
+	if o.MaxSpans <= 0 {
+		o.MaxSpans = 2000
 	}
-	return append(b, '"')
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = MaxLineBytes / 2
+	}
+	var (
+		st            FileStats
+		bat           batcher
+		bld           = newBuilder(rollouts, events, o.Options)
+		req           []byte // the request being filled
+		traces, spans int    // in req
+	)
+	flush := func() error {
+		if !pb {
+			req = append(req, "]}\n"...)
+		}
+		st.Requests++
+		err := emit(req, traces, spans)
+		req, traces, spans = req[:0], 0, 0
+		return err
+	}
+	for i := range rollouts {
+		t := bld.build(i)
+		if pb {
+			t.fixUTF8()
+		}
+		sz := t.sizes()
+		if bat.add(len(t.spans), sz, o.MaxSpans, o.MaxBytes) {
+			if err := flush(); err != nil {
+				return st, err
+			}
+		}
+		st.Traces++
+		st.Spans += len(t.spans)
+		traces++
+		spans += len(t.spans)
+		switch {
+		case pb:
+			req = append(req, 0x0a) // resource_spans
+			req = protowire.AppendVarint(req, uint64(sz))
+			req = t.appendProto(req)
+		case len(req) == 0:
+			req = t.appendJSON(append(req, jsonRequestStart...))
+		default:
+			req = t.appendJSON(append(req, ','))
+		}
+	}
+	if len(req) > 0 {
+		return st, flush()
+	}
+	return st, nil
 }

@@ -1,0 +1,618 @@
+package otlp
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/apache/arrow/go/v15/arrow"
+
+	"github.com/evanalyze/evanalyze/internal/correlate"
+	"github.com/evanalyze/evanalyze/internal/load"
+)
+
+// The trace model: one rollout's trace as flat slices that an encoder
+// reuses from rollout to rollout. The JSON and protobuf writers encode it
+// directly and Build converts it to tracepb messages, so the three cannot
+// disagree on what a trace holds. Strings point into the rollouts and the
+// event table; nothing is copied.
+
+// valueKind is the type of an attribute value.
+type valueKind uint8
+
+const (
+	valString  valueKind = iota // s
+	valInt                      // i
+	valBool                     // i != 0
+	valStrings                  // trace.lists[i], an array of strings
+	valJoin                     // s + "/" + trace.more[i], without building the string
+	valSource                   // s + ":" + i (file:line), without building the string
+)
+
+// attrKey is an attribute key with its encodings made once.
+type attrKey struct {
+	name  string
+	json  string // {"key":"<name>","value":
+	proto string // KeyValue.key: tag, length, name
+}
+
+func newKey(name string) *attrKey {
+	k := &attrKey{name: name}
+	k.json = string(appendString([]byte(`{"key":`), name)) + `,"value":`
+	k.proto = string(appendBytesField(nil, 1, name))
+	return k
+}
+
+// The attribute keys, made once.
+var (
+	keyServiceName    = newKey("service.name")
+	keyClusterName    = newKey("k8s.cluster.name")
+	keyNamespaceName  = newKey("k8s.namespace.name")
+	keyOutcome        = newKey("evanalyze.rollout.outcome")
+	keySeq            = newKey("evanalyze.rollout.seq")
+	keyRollback       = newKey("evanalyze.rollout.rollback")
+	keyReplicas       = newKey("evanalyze.rollout.replicas")
+	keyRevision       = newKey("evanalyze.rollout.revision")
+	keyReplicaSetName = newKey("k8s.replicaset.name")
+	keyOldReplicaSets = newKey("evanalyze.rollout.old_replicasets")
+	keyCronJobName    = newKey("k8s.cronjob.name")
+	keyPartial        = newKey("evanalyze.rollout.partial")
+	keyFailureReason  = newKey("evanalyze.rollout.failure_reason")
+	keyTriggerUser    = newKey("evanalyze.trigger.user")
+	keyTriggerTime    = newKey("evanalyze.trigger.time")
+	keyUserAgent      = newKey("user_agent.original")
+	keyAuditID        = newKey("k8s.audit.id")
+	keyChanges        = newKey("evanalyze.rollout.changes")
+	keyReplicasFrom   = newKey("evanalyze.replicas.from")
+	keyReplicasTo     = newKey("evanalyze.replicas.to")
+	keyPodName        = newKey("k8s.pod.name")
+	keyPodUID         = newKey("k8s.pod.uid")
+	keyNodeName       = newKey("k8s.node.name")
+	keyRestartCount   = newKey("k8s.container.restart_count")
+	keyEventReason    = newKey("k8s.event.reason")
+	keyEventMessage   = newKey("k8s.event.message")
+	keyEventType      = newKey("k8s.event.type")
+	keyEventCount     = newKey("k8s.event.count")
+	keyEventName      = newKey("k8s.event.name")
+	keySource         = newKey("evanalyze.source")
+)
+
+// kindKeys are a workload kind's k8s.<kind>.name and .uid keys.
+type kindKeys struct{ name, uid *attrKey }
+
+// kindAttr maps a workload kind to its semantic-convention prefix.
+var kindAttr = map[string]string{
+	"Deployment": "k8s.deployment", "StatefulSet": "k8s.statefulset", "DaemonSet": "k8s.daemonset", "Job": "k8s.job",
+}
+
+// attr is an attribute. It is kept small: traces append many.
+type attr struct {
+	key   *attrKey
+	s     string
+	i     int64
+	size  int32 // protobuf size of the KeyValue message, set by trace.sizes
+	vsize int32 // of its AnyValue
+	kind  valueKind
+}
+
+type event struct {
+	time           uint64
+	name           string
+	attrLo, attrHi int // in trace.attrs
+	size           int
+}
+
+// Status codes (opentelemetry-proto trace.proto Status.StatusCode).
+const (
+	statusOK    = 1
+	statusError = 2
+)
+
+// spanKindInternal is SPAN_KIND_INTERNAL.
+const spanKindInternal = 1
+
+type span struct {
+	id, parent     [8]byte
+	hasParent      bool
+	name           string
+	start, end     uint64
+	attrLo, attrHi int // in trace.attrs
+	evLo, evHi     int // in trace.events
+	hasStatus      bool
+	code           int32
+	msg            string
+	size           int
+}
+
+// trace is one rollout's trace. reset keeps the slices' memory.
+type trace struct {
+	id           [16]byte
+	resLo, resHi int // resource attributes in attrs
+	spans        []span
+	attrs        []attr
+	events       []event
+	lists        [][]string // values of valStrings attributes
+	more         []string   // second parts of valJoin attributes
+	version      string
+	size         int // protobuf size of the ResourceSpans message
+	nSize        int // of Resource
+	sSize        int // of ScopeSpans
+	scSize       int // of InstrumentationScope
+}
+
+func (t *trace) reset() {
+	clear(t.attrs) // drop references to the last rollout's strings
+	clear(t.events)
+	clear(t.spans)
+	clear(t.lists)
+	clear(t.more)
+	*t = trace{spans: t.spans[:0], attrs: t.attrs[:0], events: t.events[:0], lists: t.lists[:0], more: t.more[:0]}
+}
+
+func (t *trace) str(k *attrKey, v string) {
+	t.attrs = append(t.attrs, attr{key: k, kind: valString, s: v})
+}
+
+func (t *trace) integer(k *attrKey, v int64) {
+	t.attrs = append(t.attrs, attr{key: k, kind: valInt, i: v})
+}
+
+func (t *trace) boolean(k *attrKey, v bool) {
+	a := attr{key: k, kind: valBool}
+	if v {
+		a.i = 1
+	}
+	t.attrs = append(t.attrs, a)
+}
+
+func (t *trace) strs(k *attrKey, v []string) {
+	t.attrs = append(t.attrs, attr{key: k, kind: valStrings, i: int64(len(t.lists))})
+	t.lists = append(t.lists, v)
+}
+
+// join adds the attribute s1 + "/" + s2.
+func (t *trace) join(k *attrKey, s1, s2 string) {
+	t.attrs = append(t.attrs, attr{key: k, kind: valJoin, s: s1, i: int64(len(t.more))})
+	t.more = append(t.more, s2)
+}
+
+// fixUTF8 replaces each byte of invalid UTF-8 in t's strings with U+FFFD,
+// as the JSON encoder does, so that the protobuf encodings are valid
+// (proto3 strings must be UTF-8; proto.Marshal refuses others) and hold
+// what the JSON holds. The loaders keep strings valid, so this finds
+// nothing in practice; it costs a scan.
+func (t *trace) fixUTF8() {
+	fix := func(s *string) {
+		if !utf8.ValidString(*s) {
+			*s = string([]rune(*s))
+		}
+	}
+	for i := range t.attrs {
+		fix(&t.attrs[i].s)
+	}
+	for i := range t.events {
+		fix(&t.events[i].name)
+	}
+	for i := range t.spans {
+		fix(&t.spans[i].msg)
+	}
+	for i := range t.more {
+		fix(&t.more[i])
+	}
+	for i, l := range t.lists {
+		for j := range l {
+			if !utf8.ValidString(l[j]) {
+				l = slices.Clone(l) // the rollout's slice is not ours
+				for j := range l {
+					fix(&l[j])
+				}
+				t.lists[i] = l
+				break
+			}
+		}
+	}
+	fix(&t.version)
+}
+
+// builder fills a trace from a rollout. It is not safe for concurrent use.
+type builder struct {
+	opts     Options
+	rollouts []correlate.Rollout
+	ix       *eventIndex
+	old      [][]placed // per rollout: events of its old ReplicaSets (place.go)
+	kinds    map[string]kindKeys
+	t        trace
+	buf      []byte   // scratch for hashing and keys
+	sigs     []string // scratch for a pod's warning names
+}
+
+// newBuilder prepares the traces of rollouts; events (the event table)
+// may be nil.
+func newBuilder(rollouts []correlate.Rollout, events arrow.Record, opts Options) *builder {
+	b := &builder{opts: opts, rollouts: rollouts, kinds: map[string]kindKeys{}}
+	if events != nil {
+		b.ix = newEventIndex(load.NewView(events))
+		b.old = placeOldReplicaSetEvents(rollouts, b.ix)
+	}
+	return b
+}
+
+func (b *builder) kindKeys(kind string) kindKeys {
+	if k, ok := b.kinds[kind]; ok {
+		return k
+	}
+	prefix := kindAttr[kind]
+	if prefix == "" {
+		prefix = "k8s." + strings.ToLower(kind)
+	}
+	k := kindKeys{newKey(prefix + ".name"), newKey(prefix + ".uid")}
+	b.kinds[kind] = k
+	return k
+}
+
+// TraceID derives a rollout's trace ID from its identity: cluster, kind,
+// namespace, name, uid, sequence number, new ReplicaSet and start.
+func TraceID(r *correlate.Rollout) []byte {
+	h := sha256.Sum256(appendTraceKey(nil, r))
+	return h[:16]
+}
+
+// appendTraceKey appends what a trace ID is the hash of.
+func appendTraceKey(b []byte, r *correlate.Rollout) []byte {
+	b = append(b, "evanalyze/trace/v1\x00"...)
+	for _, s := range []string{r.Cluster, r.Kind, r.Namespace, r.Name, r.UID} {
+		b = append(b, s...)
+		b = append(b, 0)
+	}
+	b = strconv.AppendInt(b, int64(r.Seq), 10)
+	b = append(b, 0)
+	b = append(b, r.NewReplicaSet...)
+	b = append(b, 0)
+	return r.Start.UTC().AppendFormat(b, time.RFC3339Nano)
+}
+
+// spanIDOf hashes a span's path: the trace ID, then each part after a NUL.
+// An all-zero span ID is invalid, so one is never returned.
+func spanIDOf(path []byte) [8]byte {
+	sum := sha256.Sum256(path)
+	if binary.BigEndian.Uint64(sum[:8]) == 0 {
+		sum[7] = 1
+	}
+	return [8]byte(sum[:8])
+}
+
+func nanos(t time.Time) uint64 { return uint64(t.UnixNano()) }
+
+// rolloutEnd is a rollout's end, else the last thing seen in it.
+func rolloutEnd(r *correlate.Rollout) time.Time {
+	if r.End != nil {
+		return *r.End
+	}
+	end := r.Start
+	for i := range r.Pods {
+		p := &r.Pods[i]
+		for _, at := range [...]*time.Time{p.Created, p.Scheduled, p.Pulling, p.Pulled, p.Started, p.Ready} {
+			if at != nil && at.After(end) {
+				end = *at
+			}
+		}
+	}
+	for _, s := range r.Steps {
+		if s.At.After(end) {
+			end = s.At
+		}
+	}
+	return end
+}
+
+// build fills b.t with the trace of rollout k.
+func (b *builder) build(k int) *trace {
+	r := &b.rollouts[k]
+	t := &b.t
+	t.reset()
+	t.version = b.opts.Version
+	b.buf = appendTraceKey(b.buf[:0], r)
+	h := sha256.Sum256(b.buf)
+	t.id = [16]byte(h[:16])
+	path := append(b.buf[:0], t.id[:]...)
+	root := spanIDOf(append(path, "\x00rollout"...))
+
+	keys := b.kindKeys(r.Kind)
+	if b.opts.ServiceName != "" {
+		t.str(keyServiceName, b.opts.ServiceName)
+	} else {
+		t.join(keyServiceName, r.Namespace, r.Name)
+	}
+	t.str(keyClusterName, r.Cluster)
+	t.str(keyNamespaceName, r.Namespace)
+	t.str(keys.name, r.Name)
+	if r.UID != "" {
+		t.str(keys.uid, r.UID)
+	}
+	t.resHi = len(t.attrs)
+
+	end := rolloutEnd(r)
+
+	lo := len(t.attrs)
+	t.str(keyOutcome, r.Outcome)
+	t.integer(keySeq, int64(r.Seq))
+	t.boolean(keyRollback, r.Rollback)
+	t.integer(keyReplicas, int64(r.Replicas))
+	if r.Revision != "" {
+		t.str(keyRevision, r.Revision)
+	}
+	if r.NewReplicaSet != "" {
+		t.str(keyReplicaSetName, r.NewReplicaSet)
+	}
+	if len(r.OldReplicaSets) > 0 {
+		t.strs(keyOldReplicaSets, r.OldReplicaSets)
+	}
+	if r.Owner != "" {
+		t.str(keyCronJobName, r.Owner)
+	}
+	if r.Partial {
+		t.boolean(keyPartial, true)
+	}
+	if r.FailureReason != "" {
+		t.str(keyFailureReason, r.FailureReason)
+	}
+	if r.Trigger != nil {
+		t.str(keyTriggerUser, r.Trigger.User)
+		t.str(keyTriggerTime, r.Trigger.At.Format(time.RFC3339Nano))
+		if r.Trigger.UserAgent != "" {
+			t.str(keyUserAgent, r.Trigger.UserAgent)
+		}
+		if r.Trigger.AuditID != "" {
+			// The API server's own spans carry the audit ID.
+			t.str(keyAuditID, r.Trigger.AuditID)
+		}
+	}
+	if len(r.Changes) > 0 {
+		t.strs(keyChanges, r.Changes)
+	}
+	rs := span{id: root, name: "rollout", start: nanos(r.Start), end: nanos(end), attrLo: lo, attrHi: len(t.attrs)}
+	switch r.Outcome {
+	case correlate.OutcomeFailed:
+		rs.hasStatus, rs.code, rs.msg = true, statusError, r.FailureReason
+	case correlate.OutcomeComplete:
+		rs.hasStatus, rs.code = true, statusOK
+	}
+	var old []placed
+	if b.ix != nil {
+		old = b.old[k]
+		rs.evLo = len(t.events)
+		b.events(r.Cluster, r.Namespace, r.Kind, r.Name, r.Start, end)
+		sorted := true
+		if r.NewReplicaSet != "" {
+			b.events(r.Cluster, r.Namespace, "ReplicaSet", r.NewReplicaSet, r.Start, end)
+			sorted = false
+		}
+		for ; len(old) > 0 && old[0].step < 0; old = old[1:] {
+			b.event(old[0].row)
+			sorted = false
+		}
+		if !sorted {
+			sortEvents(t.events[rs.evLo:])
+		}
+		rs.evHi = len(t.events)
+	}
+	t.spans = append(t.spans, rs)
+
+	// Scale steps: each lasts until the next step (the last until the end).
+	for i, s := range r.Steps {
+		stepEnd := end
+		if i+1 < len(r.Steps) && r.Steps[i+1].At.After(s.At) {
+			stepEnd = r.Steps[i+1].At
+		}
+		if stepEnd.Before(s.At) {
+			stepEnd = s.At
+		}
+		p := append(path, "\x00step\x00"...)
+		p = strconv.AppendInt(p, int64(i), 10)
+		lo := len(t.attrs)
+		t.str(keyReplicaSetName, s.ReplicaSet)
+		t.integer(keyReplicasFrom, int64(s.From))
+		t.integer(keyReplicasTo, int64(s.To))
+		hi, evLo := len(t.attrs), len(t.events)
+		for ; len(old) > 0 && old[0].step == i; old = old[1:] {
+			b.event(old[0].row)
+		}
+		sortEvents(t.events[evLo:])
+		t.spans = append(t.spans, span{id: spanIDOf(p), parent: root, hasParent: true, name: "scale replicaset",
+			start: nanos(s.At), end: nanos(stepEnd), attrLo: lo, attrHi: hi, evLo: evLo, evHi: len(t.events)})
+		path = p[:len(t.id)]
+	}
+
+	for i := range r.Pods {
+		path = b.pod(path, root, r, &r.Pods[i], end)
+	}
+	b.buf = path
+	return t
+}
+
+// pod adds a pod's span and its phase spans. path holds the trace ID and
+// is returned, perhaps grown, for reuse.
+func (b *builder) pod(path []byte, root [8]byte, r *correlate.Rollout, p *correlate.Pod, end time.Time) []byte {
+	if p.Created == nil {
+		return path
+	}
+	t := &b.t
+	start := *p.Created
+	podEnd := end
+	switch {
+	case p.Ready != nil:
+		podEnd = *p.Ready
+	case p.Started != nil:
+		podEnd = *p.Started
+	case p.Deleted != nil:
+		podEnd = *p.Deleted
+	}
+	if podEnd.Before(start) {
+		podEnd = start
+	}
+	pp := append(path, "\x00pod\x00"...)
+	pp = append(pp, p.Name...)
+	pp = append(pp, 0)
+	pp = append(pp, p.UID...)
+	pp = append(pp, 0)
+	pp = start.AppendFormat(pp, time.RFC3339Nano)
+	id := spanIDOf(pp)
+	lo := len(t.attrs)
+	t.str(keyPodName, p.Name)
+	if p.UID != "" {
+		t.str(keyPodUID, p.UID)
+	}
+	if p.Node != "" {
+		t.str(keyNodeName, p.Node)
+	}
+	if p.ReplicaSet != "" {
+		t.str(keyReplicaSetName, p.ReplicaSet)
+	}
+	if p.Restarts > 0 {
+		t.integer(keyRestartCount, int64(p.Restarts))
+	}
+	s := span{id: id, parent: root, hasParent: true, name: "pod", start: nanos(start), end: nanos(podEnd), attrLo: lo, attrHi: len(t.attrs)}
+	if len(p.Warnings) > 0 {
+		b.sigs = b.sigs[:0]
+		for sig := range p.Warnings {
+			b.sigs = append(b.sigs, sig)
+		}
+		slices.Sort(b.sigs)
+		s.hasStatus, s.code, s.msg = true, statusError, strings.Join(b.sigs, ", ")
+	}
+	if b.ix != nil {
+		// A deleted pod's events go on until the kubelet has stopped it
+		// (Killing). Not for a StatefulSet: its next pod of the same name
+		// comes right after, and correlate keeps one Pod for both.
+		evEnd := end
+		if p.Deleted != nil {
+			del := *p.Deleted
+			if r.Kind != "StatefulSet" {
+				del = del.Add(afterDelete)
+			}
+			if del.After(evEnd) {
+				evEnd = del
+			}
+		}
+		s.evLo = len(t.events)
+		b.events(r.Cluster, r.Namespace, "Pod", p.Name, start.Add(-time.Second), evEnd)
+		s.evHi = len(t.events)
+	}
+	t.spans = append(t.spans, s)
+	n := len(pp)
+	phase := func(name string, from, to *time.Time) {
+		if from == nil || to == nil || to.Before(*from) {
+			return
+		}
+		pp = append(append(pp[:n], 0), name...)
+		lo := len(t.attrs)
+		t.str(keyPodName, p.Name)
+		t.spans = append(t.spans, span{id: spanIDOf(pp), parent: id, hasParent: true, name: name,
+			start: nanos(*from), end: nanos(*to), attrLo: lo, attrHi: len(t.attrs)})
+	}
+	phase("schedule", p.Created, p.Scheduled)
+	phase("pull image", p.Pulling, p.Pulled)
+	phase("start container", p.Pulled, p.Started)
+	phase("readiness", p.Started, p.Ready)
+	return pp[:len(path)]
+}
+
+// events adds the observations of an object's events in [from, to] as
+// span events.
+func (b *builder) events(cluster, ns, kind, name string, from, to time.Time) {
+	v := b.ix.v
+	rows := b.ix.lookup(cluster, ns, kind, name)
+	lo, hi := from.UnixNano(), to.UnixNano()
+	for _, i := range rows {
+		at := v.Time(load.ColTime, i)
+		if at < lo || at > hi {
+			continue
+		}
+		b.event(i)
+	}
+}
+
+// event adds row i of the event table as a span event: name = reason,
+// with message, type, count and the source.
+func (b *builder) event(i int) {
+	t, v := &b.t, b.ix.v
+	reason := v.Str(load.ColReason, i)
+	lo := len(t.attrs)
+	t.str(keyEventReason, reason)
+	t.str(keyEventMessage, v.Str(load.ColMessage, i))
+	t.str(keyEventType, v.Str(load.ColType, i))
+	t.attrs = append(t.attrs, attr{key: keySource, kind: valSource, s: v.Str(load.ColSourceFile, i), i: v.Int64(load.ColSourceLine, i)})
+	if c, ok := v.Int32(load.ColCount, i); ok {
+		t.integer(keyEventCount, int64(c))
+	}
+	if n := v.Str(load.ColName, i); n != "" {
+		t.str(keyEventName, n)
+	}
+	t.events = append(t.events, event{time: uint64(v.Time(load.ColTime, i)), name: reason, attrLo: lo, attrHi: len(t.attrs)})
+}
+
+func sortEvents(evs []event) {
+	slices.SortStableFunc(evs, func(a, b event) int {
+		switch {
+		case a.time < b.time:
+			return -1
+		case a.time > b.time:
+			return 1
+		}
+		return strings.Compare(a.name, b.name)
+	})
+}
+
+// eventIndex finds the events about an object.
+type eventIndex struct {
+	v    *load.View
+	rows map[string][]int // cluster/namespace/kind/name -> rows in time order
+	// pods holds the pod events by the ReplicaSet the pod's name says it
+	// belongs to (<replicaset>-<suffix>).
+	pods map[objectKey][]int
+	key  []byte
+}
+
+func newEventIndex(v *load.View) *eventIndex {
+	ix := &eventIndex{v: v, rows: map[string][]int{}, pods: map[objectKey][]int{}}
+	for i := 0; i < v.Len(); i++ {
+		ns := v.Str(load.ColObjectNamespace, i)
+		if ns == "" {
+			ns = v.Str(load.ColNamespace, i)
+		}
+		cluster, kind, name := v.Str(load.ColCluster, i), v.Str(load.ColObjectKind, i), v.Str(load.ColObjectName, i)
+		k := cluster + "\x00" + ns + "\x00" + kind + "\x00" + name
+		ix.rows[k] = append(ix.rows[k], i)
+		if j := strings.LastIndexByte(name, '-'); kind == "Pod" && j > 0 {
+			k := objectKey{cluster, ns, name[:j]}
+			ix.pods[k] = append(ix.pods[k], i)
+		}
+	}
+	for _, rows := range ix.rows {
+		slices.SortStableFunc(rows, func(a, b int) int {
+			ta, tb := v.Time(load.ColTime, a), v.Time(load.ColTime, b)
+			switch {
+			case ta < tb:
+				return -1
+			case ta > tb:
+				return 1
+			}
+			return 0
+		})
+	}
+	return ix
+}
+
+// lookup returns an object's event rows in time order.
+func (ix *eventIndex) lookup(cluster, ns, kind, name string) []int {
+	k := append(ix.key[:0], cluster...)
+	k = append(append(k, 0), ns...)
+	k = append(append(k, 0), kind...)
+	k = append(append(k, 0), name...)
+	ix.key = k
+	return ix.rows[string(k)]
+}
