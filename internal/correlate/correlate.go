@@ -546,6 +546,9 @@ func (ix *index) readChanges(rec arrow.Record) {
 				if h := str(load.CControllerRevisionHash, i); h != "" {
 					p.revisions = append(p.revisions, revAt{at: at, revision: h})
 				}
+				if uid := str(load.CObjectUID, i); uid != "" {
+					p.auditTimes = append(p.auditTimes, auditTime{at: at, what: 'c', value: uid})
+				}
 				if kind := str(load.COwnerKind, i); kind == "StatefulSet" || kind == "DaemonSet" {
 					p.owner = objKey{k.nsKey, kind + "/" + str(load.COwnerName, i)}
 					p.lastAudit = 'c'
@@ -561,7 +564,7 @@ func (ix *index) readChanges(rec arrow.Record) {
 					p.Node = n
 				}
 				ix.setFirst(&p.Scheduled, at)
-				p.auditTimes = append(p.auditTimes, auditTime{at: at, node: str(load.CNode, i)})
+				p.auditTimes = append(p.auditTimes, auditTime{at: at, what: 'b', value: str(load.CNode, i)})
 			case sub == "" && verb == "delete":
 				ix.setFirst(&p.Deleted, at)
 				// The controller's delete; the kubelet's final delete of
@@ -575,8 +578,8 @@ func (ix *index) readChanges(rec arrow.Record) {
 				for _, c := range conditions(rec, i) {
 					if c.typ == "Ready" && c.status == "True" && c.at != 0 {
 						ix.setFirst(&p.Ready, c.at)
-						if !slices.ContainsFunc(p.auditTimes, func(t auditTime) bool { return t.ready && t.at == c.at }) {
-							p.auditTimes = append(p.auditTimes, auditTime{at: c.at, ready: true})
+						if !slices.ContainsFunc(p.auditTimes, func(t auditTime) bool { return t.what == 'r' && t.at == c.at }) {
+							p.auditTimes = append(p.auditTimes, auditTime{at: c.at, what: 'r'})
 						}
 					}
 					if c.typ == "PodScheduled" && c.status == "False" && c.reason == "Unschedulable" {
@@ -603,12 +606,12 @@ type containerStart struct {
 	at   int64
 }
 
-// auditTime is a pod binding (ready false) or Ready transition from the
-// audit log.
+// auditTime is a pod create, binding or Ready transition from the audit
+// log.
 type auditTime struct {
 	at    int64
-	ready bool
-	node  string
+	what  byte   // 'c' create, 'b' binding, 'r' Ready
+	value string // the pod's uid (create), the node (binding)
 }
 
 // auditOp is a pod create or delete of a StatefulSet or DaemonSet from the
@@ -827,9 +830,14 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 			}
 		}
 	}
-	var recreateAt int64 // a Recreate rollout starts when the old pods are scaled away
-	established := ""    // the ReplicaSet scaled before any rollout (the archive started after its own)
-	var recreateSrc string
+	scaledAfter := map[*Rollout]int64{} // the first scale-only step after a rollout's steps completed
+	// lead is a scale-down of the complete ReplicaSet that comes before
+	// the next rollout's first scale-up: strategy Recreate (down to 0,
+	// then up) or RollingUpdate with maxSurge 0 (down by maxUnavailable,
+	// then up). That rollout starts with it.
+	var lead *step
+	leadFrom := 0
+	established := "" // the ReplicaSet scaled before any rollout (the archive started after its own)
 	for i, s := range d.steps {
 		if s.uid != "" {
 			if objUID != "" && s.uid != objUID {
@@ -865,8 +873,8 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 				continue
 			}
 			at := s.at
-			if recreateAt != 0 {
-				at = recreateAt
+			if lead != nil {
+				at = lead.at
 			}
 			start(s.ReplicaSet, at)
 			if len(rollouts) == 1 && (from > 0 || s.From < 0 && len(cur.OldReplicaSets) > 0) {
@@ -875,20 +883,27 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 				// "from", older ReplicaSets were being scaled down).
 				cur.Partial = true
 			}
-			if recreateAt != 0 {
-				cur.OldReplicaSets = append(cur.OldReplicaSets, recreateRS(rollouts))
-				slices.Sort(cur.OldReplicaSets)
-				cur.Steps = append(cur.Steps, Step{At: time.Unix(0, recreateAt).UTC(), ReplicaSet: cur.OldReplicaSets[0], To: 0, Source: recreateSrc})
-				recreateAt = 0
+			if lead != nil {
+				if !slices.Contains(cur.OldReplicaSets, lead.ReplicaSet) {
+					cur.OldReplicaSets = append(cur.OldReplicaSets, lead.ReplicaSet)
+					slices.Sort(cur.OldReplicaSets)
+				}
+				cur.Steps = append(cur.Steps, Step{At: time.Unix(0, lead.at).UTC(), ReplicaSet: lead.ReplicaSet, From: leadFrom, To: lead.To, Source: lead.source})
+				lead = nil
 			}
-		case !s.Up && s.To == 0 && cur != nil && s.ReplicaSet == cur.NewReplicaSet && curDone != 0 && d.nextIsOtherUp(i, s):
-			// Strategy Recreate: the complete ReplicaSet goes to 0 first,
-			// then the new one is scaled up.
-			recreateAt, recreateSrc = s.at, s.source
+		case !s.Up && cur != nil && s.ReplicaSet == cur.NewReplicaSet && curDone != 0 && d.nextIsOtherUp(i, s) &&
+			(s.To == 0 || d.steps[i+1].at-s.at <= int64(10*time.Second)):
+			// Recreate (the complete ReplicaSet goes to 0 first, however
+			// long its pods take to stop) or maxSurge 0 (it gives up
+			// maxUnavailable pods, and the new one is scaled up at once).
+			lead, leadFrom = &d.steps[i], from
 			continue
 		case cur != nil && s.ReplicaSet == cur.NewReplicaSet && curDone != 0:
 			// The new ReplicaSet scaled after the rollout completed: a
-			// scale-only change.
+			// scale-only change. Pods it creates are not the rollout's.
+			if _, ok := scaledAfter[cur]; !ok {
+				scaledAfter[cur] = s.at
+			}
 			scaling = append(scaling, Scaling{Cluster: d.key.cluster, Namespace: d.key.namespace, Kind: "Deployment", Name: d.key.name,
 				At: time.Unix(0, s.at).UTC(), From: from, To: s.To, User: ix.scaleUser(d.key, s.at), Source: s.source})
 			desired = s.To
@@ -943,7 +958,7 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 		if i+1 < len(rollouts) {
 			next = rollouts[i+1]
 		}
-		ix.finish(d, r, next)
+		ix.finish(d, r, next, scaledAfter[r])
 		out = append(out, *r)
 	}
 	return out, scaling
@@ -970,13 +985,6 @@ func (d *depInfo) nextIsOtherUp(i int, s step) bool {
 
 // recreateRS is the ReplicaSet a Recreate rollout replaced: the previous
 // rollout's.
-func recreateRS(rollouts []*Rollout) string {
-	if len(rollouts) < 2 {
-		return ""
-	}
-	return rollouts[len(rollouts)-2].NewReplicaSet
-}
-
 // scaleUpFollows reports whether another ReplicaSet is scaled up right
 // after step i (the controller drops a superseded new ReplicaSet and scales
 // up the next one in the same sync).
@@ -1005,7 +1013,10 @@ func (ix *index) scaleUser(k objKey, at int64) string {
 }
 
 // finish fills a rollout's pods, revision, outcome and end.
-func (ix *index) finish(d *depInfo, r *Rollout, next *Rollout) {
+// finish completes r from its pods: pods its new ReplicaSet created from
+// its start until the next rollout or, when scaledAt is not 0, the
+// scale-only change at scaledAt.
+func (ix *index) finish(d *depInfo, r *Rollout, next *Rollout, scaledAt int64) {
 	startNS := r.Start.UnixNano()
 	var endLimit int64 = 1<<63 - 1
 	if next != nil {
@@ -1034,7 +1045,7 @@ func (ix *index) finish(d *depInfo, r *Rollout, next *Rollout) {
 	candidates := ix.candidates[:0]
 	for _, name := range ix.rsPods[rsKey] {
 		p := ix.pods[objKey{d.key.nsKey, name}]
-		if p == nil || p.created < startNS-int64(time.Second) || p.created >= endLimit {
+		if p == nil || p.created < startNS-int64(time.Second) || p.created >= endLimit || scaledAt != 0 && p.created >= scaledAt {
 			continue
 		}
 		candidates = append(candidates, p)

@@ -216,6 +216,23 @@ func TestLabWorkloads(t *testing.T) {
 			t.Errorf("%v:\n%s\nwant:\n%s", files, got, want)
 			continue
 		}
+		// Each incarnation of a StatefulSet pod name is its own pod, with
+		// its own uid.
+		uids := map[string]string{}
+		for _, r := range res.Rollouts {
+			for _, p := range r.Pods {
+				if r.Kind != "StatefulSet" || p.UID == "" {
+					continue
+				}
+				if prev, ok := uids[p.UID]; ok {
+					t.Errorf("%v: uid %s on %s and %s rollout %d", files, p.UID, prev, p.Name, r.Seq)
+				}
+				uids[p.UID] = fmt.Sprintf("%s rollout %d", p.Name, r.Seq)
+			}
+		}
+		if len(uids) != 7 {
+			t.Errorf("%v: %d StatefulSet pod uids, want 7: %v", files, len(uids), uids)
+		}
 		for _, r := range res.Rollouts {
 			if r.Kind == "StatefulSet" && r.Seq == 2 {
 				var names []string
@@ -259,7 +276,11 @@ func TestMustGatherMultiContainerPods(t *testing.T) {
 	for _, r := range rs {
 		got = append(got, fmt.Sprintf("%s %s %s %d pods", r.Start.Format("15:04:05"), r.NewReplicaSet, r.Outcome, len(r.Pods)))
 	}
-	want := "[09:20:36 apiserver-65fdcd8694 complete 3 pods 09:26:09 apiserver-69d9f9688f failed 1 pods 09:26:14 apiserver-5647477f76 complete 3 pods]"
+	// The Deployment has maxSurge 0: rollout 2 starts when the controller
+	// scales the complete ReplicaSet down (09:26:08), before it scales up
+	// the new one; rollout 3 ends with its last pod at 09:30:33 (its final
+	// scale-up at 09:29:11 is its own, not a scale-only change).
+	want := "[09:20:36 apiserver-65fdcd8694 complete 3 pods 09:26:08 apiserver-69d9f9688f failed 1 pods 09:26:14 apiserver-5647477f76 complete 3 pods]"
 	if fmt.Sprint(got) != want {
 		t.Fatalf("rollouts %v\nwant %s", got, want)
 	}
@@ -271,7 +292,8 @@ func TestMustGatherMultiContainerPods(t *testing.T) {
 			t.Errorf("ztz4k started %v, want 09:21:47", p.Started)
 		}
 	}
-	if rs[0].End == nil || rs[0].End.Format("15:04:05") != "09:21:47" || !strings.HasPrefix(rs[1].FailureReason, "Unschedulable: 0/5 nodes are available") {
-		t.Errorf("rollout 1 end %v, rollout 2 failure %q", rs[0].End, rs[1].FailureReason)
+	if rs[0].End == nil || rs[0].End.Format("15:04:05") != "09:21:47" || !strings.HasPrefix(rs[1].FailureReason, "Unschedulable: 0/5 nodes are available") ||
+		rs[2].End == nil || rs[2].End.Format("15:04:05") != "09:30:33" || fmt.Sprint(rs[1].OldReplicaSets) != "[apiserver-65fdcd8694]" {
+		t.Errorf("rollout 1 end %v, rollout 2 failure %q, old %v, rollout 3 end %v", rs[0].End, rs[1].FailureReason, rs[1].OldReplicaSets, rs[2].End)
 	}
 }

@@ -313,22 +313,37 @@ func (ix *index) incarnation(w *inplaceInfo, op podOp) *podInfo {
 		return p
 	}
 	in := func(at int64) bool { return at >= op.at-int64(time.Second) && at < next }
+	uid, scheduled := "", false
 	for _, i := range all.events {
-		if e := podEventAt(ix.v, int(i)); in(e.at) {
-			ix.applyPodEvent(p, e)
+		e := podEventAt(ix.v, int(i))
+		if !in(e.at) {
+			continue
+		}
+		ix.applyPodEvent(p, e)
+		// The uid: of the pod's Scheduled event, else of its first event
+		// after the create that is not the previous incarnation's end.
+		if e.uid != "" && e.at >= op.at-int64(time.Second) && e.reason == "Scheduled" && !scheduled {
+			uid, scheduled = e.uid, true
+		} else if uid == "" && e.uid != "" && e.at >= op.at && e.reason != "Killing" {
+			uid = e.uid
 		}
 	}
-	// What the audit log says of this incarnation: its binding, its Ready
-	// transition and failure reasons of its status writes.
+	// What the audit log says of this incarnation: its create (uid), its
+	// binding, its Ready transition and failure reasons of its status
+	// writes.
 	for _, t := range all.auditTimes {
 		switch {
+		case t.what == 'c':
+			if d := t.at - op.at; d > -int64(5*time.Second) && d < int64(5*time.Second) {
+				uid = t.value
+			}
 		case !in(t.at):
-		case t.ready:
+		case t.what == 'r':
 			ix.setFirst(&p.Ready, t.at)
-		default:
+		case t.what == 'b':
 			ix.setFirst(&p.Scheduled, t.at)
-			if t.node != "" {
-				p.Node = t.node
+			if t.value != "" {
+				p.Node = t.value
 			}
 		}
 	}
@@ -337,9 +352,7 @@ func (ix *index) incarnation(w *inplaceInfo, op podOp) *podInfo {
 			p.auditFailure(f.at, f.signal, f.detail)
 		}
 	}
-	if p.UID == "" && all.UID != "" && len(all.revisions) <= 1 {
-		p.UID = all.UID
-	}
+	p.UID = uid
 	return p
 }
 

@@ -32,8 +32,9 @@ func (k objectKey) compare(o objectKey) int {
 
 // placeOldReplicaSetEvents returns, per rollout, the events of its old
 // ReplicaSets (those it names as old and those it scales that are not its
-// new one) and of their pods that have no pod span in any of the traces,
-// from the rollout's start until afterDelete past its end. Each such event
+// new one) and of their pods that have no pod span in any of the traces
+// and were there before it ended, from the rollout's start to its end, and
+// the deletions (SuccessfulDelete, Killing) until afterDelete past its end. Each such event
 // goes to one rollout, the one with the latest scale step of the
 // ReplicaSet at or before the event (else the latest start), and on that
 // step's span, else on the root span. Events a rollout already shows, as
@@ -78,14 +79,27 @@ func placeOldReplicaSetEvents(rollouts []correlate.Rollout, ix *eventIndex) [][]
 	for _, rsKey := range slices.SortedFunc(maps.Keys(oldIn), objectKey.compare) {
 		rs := rsKey.name
 		rows := slices.Clone(ix.lookup(rsKey.cluster, rsKey.namespace, "ReplicaSet", rs))
+		nrs := len(rows)
+		podFirst := map[string]int64{} // first event of each pod: a pod created after a rollout ended is not its
 		for _, i := range ix.pods[rsKey] {
-			if !withSpan[objectKey{rsKey.cluster, rsKey.namespace, v.Str(load.ColObjectName, i)}] {
+			name := v.Str(load.ColObjectName, i)
+			if !withSpan[objectKey{rsKey.cluster, rsKey.namespace, name}] {
 				rows = append(rows, i)
+				if t, ok := podFirst[name]; !ok || v.Time(load.ColTime, i) < t {
+					podFirst[name] = v.Time(load.ColTime, i)
+				}
 			}
 		}
 	row:
-		for _, i := range rows {
+		for n, i := range rows {
 			at := time.Unix(0, v.Time(load.ColTime, i))
+			// After the rollout's end only what its deletions caused.
+			reason := v.Str(load.ColReason, i)
+			deletion := reason == "SuccessfulDelete" || reason == "Killing"
+			born := time.Time{}
+			if n >= nrs {
+				born = time.Unix(0, podFirst[v.Str(load.ColObjectName, i)])
+			}
 			for _, k := range newIn[rsKey] {
 				if r := &rollouts[k]; !at.Before(r.Start) && !at.After(ends[k]) {
 					continue row // on rollout k's root span already
@@ -94,7 +108,7 @@ func placeOldReplicaSetEvents(rollouts []correlate.Rollout, ix *eventIndex) [][]
 			best, bestStep, bestAt := -1, -1, time.Time{}
 			for _, k := range oldIn[rsKey] {
 				r := &rollouts[k]
-				if at.Before(r.Start) || at.After(ends[k].Add(afterDelete)) {
+				if at.Before(r.Start) || at.After(ends[k].Add(afterDelete)) || born.After(ends[k]) || at.After(ends[k]) && !deletion {
 					continue
 				}
 				step, stepAt := -1, r.Start

@@ -89,7 +89,7 @@ func TestSendHTTPRetries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Requests != len(reqs) || st.Retries != 4 || st.Throttled != 1 || st.Failed != 0 || rc.got != len(reqs) || rc.spans != 107 || rc.header != "secret" {
+	if st.Requests != len(reqs) || st.Retries != 4 || st.Throttled != 1 || st.Failed != 0 || rc.got != len(reqs) || rc.spans != 97 || rc.header != "secret" {
 		t.Errorf("stats %+v, receiver got %d requests, %d spans, header %q", st, rc.got, rc.spans, rc.header)
 	}
 }
@@ -169,7 +169,7 @@ func TestSendGRPC(t *testing.T) {
 	defer srv.Stop()
 	st, err := otlp.Send(context.Background(), requests(t), fast(otlp.SendOptions{
 		Endpoint: lis.Addr().String(), Protocol: "grpc", Insecure: true, Headers: map[string]string{"x-api-key": "k"}}))
-	if err != nil || st.Retries != 2 || g.spans.Load() != 107 || g.key.Load() != "k" {
+	if err != nil || st.Retries != 2 || g.spans.Load() != 97 || g.key.Load() != "k" {
 		t.Fatalf("%+v, %v, spans %d, key %v", st, err, g.spans.Load(), g.key.Load())
 	}
 }
