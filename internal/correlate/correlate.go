@@ -21,6 +21,13 @@ type objKey struct {
 	name string
 }
 
+// podKey names a pod: its namespace (an index into index.nsList) and name.
+// Hashing one string instead of three matters: most events are about pods.
+type podKey struct {
+	ns   int32
+	name string
+}
+
 // podInfo collects what events and audit records say about one pod.
 type podInfo struct {
 	Pod
@@ -73,7 +80,9 @@ type specWrite struct {
 // index is everything correlation reads, grouped by object.
 type index struct {
 	deps       map[objKey]*depInfo
-	pods       map[objKey]*podInfo
+	pods       map[podKey]*podInfo
+	nsIDs      map[nsKey]int32     // namespace -> its podKey.ns
+	nsList     []nsKey             // podKey.ns -> namespace
 	rsPods     map[objKey][]string // pods a ReplicaSet created, in order
 	rsOwner    map[objKey]string   // ReplicaSet -> Deployment name (audit)
 	rsRev      map[objKey][]revAt  // ReplicaSet revision annotations over time
@@ -100,7 +109,7 @@ type revAt struct {
 
 func newIndex() *index {
 	return &index{
-		deps: map[objKey]*depInfo{}, pods: map[objKey]*podInfo{}, rsPods: map[objKey][]string{},
+		deps: map[objKey]*depInfo{}, pods: map[podKey]*podInfo{}, nsIDs: map[nsKey]int32{}, rsPods: map[objKey][]string{},
 		rsOwner: map[objKey]string{}, rsRev: map[objKey][]revAt{}, writes: map[objKey][]specWrite{},
 		deadlines: map[objKey][]int64{}, jobs: map[objKey]*jobInfo{},
 		inplaces: map[objKey]*inplaceInfo{},
@@ -127,12 +136,38 @@ func (p *podInfo) out() Pod {
 }
 
 func (ix *index) pod(k objKey) *podInfo {
-	p := ix.pods[k]
+	return ix.podIn(ix.nsID(k.nsKey), k.name)
+}
+
+// podIn is pod for a namespace number.
+func (ix *index) podIn(ns int32, name string) *podInfo {
+	pk := podKey{ns, name}
+	p := ix.pods[pk]
 	if p == nil {
-		p = ix.newPod(k.name)
-		ix.pods[k] = p
+		p = ix.newPod(name)
+		ix.pods[pk] = p
 	}
 	return p
+}
+
+// nsID returns the number of a namespace for podKey.
+func (ix *index) nsID(ns nsKey) int32 {
+	id, ok := ix.nsIDs[ns]
+	if !ok {
+		id = int32(len(ix.nsList))
+		ix.nsIDs[ns] = id
+		ix.nsList = append(ix.nsList, ns)
+	}
+	return id
+}
+
+// lookupPod returns the pod named k, nil when nothing was said of it.
+func (ix *index) lookupPod(k objKey) *podInfo {
+	id, ok := ix.nsIDs[k.nsKey]
+	if !ok {
+		return nil
+	}
+	return ix.pods[podKey{id, k.name}]
 }
 
 // Correlate reconstructs the rollouts of Deployments from the event table
@@ -209,13 +244,23 @@ func (ix *index) readEvents(v *load.View) {
 			podEvents++
 		}
 	}
-	ix.pods = make(map[objKey]*podInfo, podEvents/8)
+	ix.pods = make(map[podKey]*podInfo, podEvents/8)
 	podRows := make([]podRow, 0, podEvents)
+	// Rows are sorted by cluster and namespace: the namespace of a row is
+	// most often the previous row's, told by the dictionary indices.
+	var (
+		ns     nsKey
+		nsid   int32 = -1
+		lastNS       = [3]int{-3, -3, -3}
+	)
 	for i := 0; i < v.Len(); i++ {
 		at := v.Time(load.ColTime, i)
-		ns := nsKey{v.Str(load.ColCluster, i), v.Str(load.ColObjectNamespace, i)}
-		if ns.namespace == "" {
-			ns.namespace = v.Str(load.ColNamespace, i)
+		if d := [3]int{v.DictIndex(load.ColCluster, i), v.DictIndex(load.ColObjectNamespace, i), v.DictIndex(load.ColNamespace, i)}; d != lastNS || d[0] == -2 {
+			ns = nsKey{v.Str(load.ColCluster, i), v.Str(load.ColObjectNamespace, i)}
+			if ns.namespace == "" {
+				ns.namespace = v.Str(load.ColNamespace, i)
+			}
+			nsid, lastNS = ix.nsID(ns), d
 		}
 		kind, name := v.Str(load.ColObjectKind, i), v.Str(load.ColObjectName, i)
 		reason, msg := v.Str(load.ColReason, i), v.Str(load.ColMessage, i)
@@ -250,7 +295,7 @@ func (ix *index) readEvents(v *load.View) {
 			if !ok || reason != "SuccessfulCreate" && reason != "SuccessfulDelete" {
 				continue
 			}
-			p := ix.pod(objKey{ns, pod})
+			p := ix.podIn(nsid, pod)
 			p.rs, p.ReplicaSet = name, name
 			if uid := v.Str(load.ColObjectUID, i); uid != "" {
 				p.rsUID = uid
@@ -267,7 +312,7 @@ func (ix *index) readEvents(v *load.View) {
 				ix.setFirst(&p.Deleted, at)
 			}
 		case "Pod":
-			p := ix.pod(k)
+			p := ix.podIn(nsid, name)
 			p.nEvents++
 			podRows = append(podRows, podRow{p, int32(i)})
 			ix.applyPodEvent(p, podEventAt(v, i))
@@ -328,7 +373,7 @@ func (ix *index) inferSteps() {
 		}
 		var first int64
 		for _, name := range pods {
-			if p := ix.pods[objKey{rk.nsKey, name}]; p != nil && p.created != 0 && (first == 0 || p.created < first) {
+			if p := ix.lookupPod(objKey{rk.nsKey, name}); p != nil && p.created != 0 && (first == 0 || p.created < first) {
 				first = p.created
 			}
 		}
@@ -1044,7 +1089,7 @@ func (ix *index) finish(d *depInfo, r *Rollout, next *Rollout, scaledAt int64) {
 	// created again): keep the pods of the one that created the first pod.
 	candidates := ix.candidates[:0]
 	for _, name := range ix.rsPods[rsKey] {
-		p := ix.pods[objKey{d.key.nsKey, name}]
+		p := ix.lookupPod(objKey{d.key.nsKey, name})
 		if p == nil || p.created < startNS-int64(time.Second) || p.created >= endLimit || scaledAt != 0 && p.created >= scaledAt {
 			continue
 		}

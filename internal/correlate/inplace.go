@@ -280,7 +280,7 @@ func (ix *index) finishInplace(w *inplaceInfo, r *Rollout, created []podOp) {
 // revisionOf is the controller-revision-hash of the audit pod create
 // closest to op (within a few seconds).
 func (ix *index) revisionOf(w *inplaceInfo, op podOp) string {
-	p := ix.pods[objKey{w.key.nsKey, op.pod}]
+	p := ix.lookupPod(objKey{w.key.nsKey, op.pod})
 	if p == nil {
 		return ""
 	}
@@ -308,7 +308,7 @@ func (ix *index) incarnation(w *inplaceInfo, op podOp) *podInfo {
 	}
 	p := ix.newPod(op.pod)
 	p.Created, p.created = ix.tp(op.at), op.at
-	all := ix.pods[objKey{w.key.nsKey, op.pod}]
+	all := ix.lookupPod(objKey{w.key.nsKey, op.pod})
 	if all == nil {
 		return p
 	}
@@ -369,10 +369,11 @@ func (ix *index) podsFirstSeen() map[objKey]int64 {
 			ix.firstSeen[k] = at
 		}
 	}
-	for k, p := range ix.pods {
+	for pk, p := range ix.pods {
 		if len(p.events) == 0 {
 			continue
 		}
+		k := objKey{ix.nsList[pk.ns], pk.name}
 		at := ix.v.Time(load.ColTime, int(p.events[0]))
 		for _, r := range p.events[1:] {
 			at = min(at, ix.v.Time(load.ColTime, int(r)))

@@ -124,7 +124,7 @@ func (ix *index) jobRuns() []Rollout {
 		start := j.created
 		var failures []failure
 		for _, name := range j.pods {
-			p := ix.pods[objKey{k.nsKey, name}]
+			p := ix.lookupPod(objKey{k.nsKey, name})
 			if p == nil {
 				continue
 			}

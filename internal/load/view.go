@@ -17,6 +17,7 @@ type View struct {
 
 type column struct {
 	dict    *array.Dictionary
+	dictIdx []int32 // dict's indices (EventSchema's are int32), nil otherwise
 	dictStr *array.String
 	str     *array.String
 	i32     *array.Int32
@@ -34,6 +35,9 @@ func NewView(rec arrow.Record) *View {
 		case *array.Dictionary:
 			c.dict = a
 			c.dictStr = a.Dictionary().(*array.String)
+			if idx, ok := a.Indices().(*array.Int32); ok {
+				c.dictIdx = idx.Int32Values()
+			}
 		case *array.String:
 			c.str = a
 		case *array.Int32:
@@ -52,12 +56,32 @@ func NewView(rec arrow.Record) *View {
 // Len is the number of rows.
 func (v *View) Len() int { return int(v.Rec.NumRows()) }
 
+// DictIndex returns the dictionary index of a dictionary-encoded column's
+// value at row i: equal indices are equal strings. It is -1 for null and
+// -2 when the column is not dictionary-encoded (DecodeSchema).
+func (v *View) DictIndex(col, i int) int {
+	c := &v.cols[col]
+	if c.dict == nil {
+		return -2
+	}
+	if c.dict.IsNull(i) {
+		return -1
+	}
+	if c.dictIdx != nil {
+		return int(c.dictIdx[i])
+	}
+	return c.dict.GetValueIndex(i)
+}
+
 // Str returns a string column's value; "" for null.
 func (v *View) Str(col, i int) string {
 	c := &v.cols[col]
 	if c.dict != nil {
 		if c.dict.IsNull(i) {
 			return ""
+		}
+		if c.dictIdx != nil {
+			return c.dictStr.Value(int(c.dictIdx[i]))
 		}
 		return c.dictStr.Value(c.dict.GetValueIndex(i))
 	}
