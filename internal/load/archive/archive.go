@@ -441,13 +441,11 @@ func readParquet(src load.Source, comp load.Compression, r io.Reader, opts Optio
 		chg, err := pqfile.ReadChanges(ra, src.Cluster)
 		return nil, chg, len(chg), err
 	}
-	batch := load.NewDecodeBatch(opts.Mem)
-	defer batch.Release()
-	n, err := pqfile.ReadEvents(ra, size, src.Cluster, batch)
+	rec, err := pqfile.ReadEvents(ra, size, pqfile.ReadOptions{Cluster: src.Cluster, Mem: opts.Mem})
 	if err != nil {
-		return nil, nil, n, err
+		return nil, nil, 0, err
 	}
-	return batch.NewRecord(), nil, n, nil
+	return rec, nil, int(rec.NumRows()), nil
 }
 
 func isYAMLName(path string) bool {

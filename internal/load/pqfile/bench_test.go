@@ -9,7 +9,6 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
-	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
 	"github.com/evanalyze/evanalyze/internal/load/benchutil"
 	"github.com/evanalyze/evanalyze/internal/load/pqfile"
@@ -51,18 +50,16 @@ func BenchmarkReadEvents(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	rows := 0
-	b.ResetTimer()
+	cpu := benchutil.StartCPU(b)
 	for i := 0; i < b.N; i++ {
-		batch := load.NewDecodeBatch(memory.DefaultAllocator)
-		n, err := pqfile.ReadEvents(bytes.NewReader(data), int64(len(data)), "", batch)
+		rec, err := pqfile.ReadEvents(bytes.NewReader(data), int64(len(data)), pqfile.ReadOptions{Mem: memory.DefaultAllocator})
 		if err != nil {
 			b.Fatal(err)
 		}
-		rows += n
-		batch.NewRecord().Release()
-		batch.Release()
+		rows += int(rec.NumRows())
+		rec.Release()
 	}
-	benchutil.ReportEvents(b, rows)
+	cpu.ReportEvents(rows)
 }
 
 func fileExists(p string) bool {

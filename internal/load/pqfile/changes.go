@@ -210,9 +210,9 @@ func WriteChanges(dir string, changes arrow.Record) ([]string, error) {
 // Kind says which table a Parquet file holds: "events", "changes", or an
 // error for files evanalyze did not write.
 func Kind(r io.ReaderAt, size int64) (string, error) {
-	pf, err := parquet.OpenFile(r, size)
+	pf, err := openFile(r, size)
 	if err != nil {
-		return "", fmt.Errorf("open Parquet: %w", err)
+		return "", err
 	}
 	if _, ok := pf.Lookup("evanalyze.events.version"); ok {
 		return "events", nil
