@@ -188,6 +188,7 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 	var (
 		mu      sync.Mutex
 		batches []arrow.Record
+		origins []int // per batch: the file all its rows were read from (Parquet), else -1
 		changes []load.ChangeRow
 		reads   []readRef
 		patches []eventPatch
@@ -237,6 +238,7 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 					files[j.file].Read += j.rows
 					if j.rec != nil {
 						batches = append(batches, j.rec)
+						origins = append(origins, j.file)
 						files[j.file].Records += j.rows
 					} else {
 						changes = append(changes, j.chg...)
@@ -257,12 +259,14 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 					rec := dw.batch.NewRecord()
 					mu.Lock()
 					batches = append(batches, rec)
+					origins = append(origins, -1)
 					mu.Unlock()
 				}
 			}
 			mu.Lock()
 			if dw.batch.Len() > 0 {
 				batches = append(batches, dw.batch.NewRecord())
+				origins = append(origins, -1)
 			}
 			changes = append(changes, dw.changes...)
 			reads = append(reads, dw.reads...)
@@ -295,8 +299,9 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 	}
 	if len(patches) > 0 {
 		batches = append(batches, applyPatches(opts.Mem, batches, patches))
+		origins = append(origins, -1)
 	}
-	table, err := merge(opts.Mem, batches, files, opts.Summaries)
+	table, err := merge(opts.Mem, batches, origins, files, opts.Summaries)
 	if err != nil {
 		return nil, err
 	}
