@@ -52,6 +52,14 @@ cluster=NAME segment, as for every command).`,
 			// --cluster names inputs without a cluster= segment and
 			// limits the timeline to that cluster.
 			o.o.Cluster = o.load.cluster
+			if !o.relative() {
+				// Only the archive's first and last times (start, end)
+				// depend on what is outside the cluster and namespace.
+				o.load.scope = load.Scope{Namespaces: namespaces(o.o.Namespace)}
+				if o.o.Cluster != "" {
+					o.load.scope.Clusters = []string{o.o.Cluster}
+				}
+			}
 			a, err := o.load.load(cmd.Context(), args, s, false)
 			if err != nil {
 				return err
@@ -157,6 +165,12 @@ func (o *timelineOptions) resolve() error {
 		return usagef("--around goes without --since and --until")
 	}
 	return nil
+}
+
+// relative reports whether a time flag is relative to the archive's first
+// or last time.
+func (o *timelineOptions) relative() bool {
+	return o.sinceTS.anchor != "" || o.untilTS.anchor != "" || o.aroundTS.anchor != ""
 }
 
 // window sets the window from the flags and the archive's first and last

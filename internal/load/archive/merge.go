@@ -33,7 +33,7 @@ type rowRef struct {
 	obs, ob2 uint64 // observation hash, 128 bits
 	file     int32  // rank of the source file name
 	off      int64
-	counts   int32  // rank of the file whose counts the row adds to
+	counts   int32 // rank of the file whose counts the row adds to
 }
 
 // Two independent 64-bit hashes make a 128-bit key: two different

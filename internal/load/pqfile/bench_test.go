@@ -52,7 +52,7 @@ func BenchmarkReadEvents(b *testing.B) {
 	rows := 0
 	cpu := benchutil.StartCPU(b)
 	for i := 0; i < b.N; i++ {
-		rec, err := pqfile.ReadEvents(bytes.NewReader(data), int64(len(data)), pqfile.ReadOptions{Mem: memory.DefaultAllocator})
+		rec, _, err := pqfile.ReadEvents(bytes.NewReader(data), int64(len(data)), pqfile.ReadOptions{Mem: memory.DefaultAllocator})
 		if err != nil {
 			b.Fatal(err)
 		}

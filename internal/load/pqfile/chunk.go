@@ -95,7 +95,7 @@ type pageHeader struct {
 // size the page, skipping the others. It returns the header's length.
 func readPageHeader(b []byte) (pageHeader, int, error) {
 	var h pageHeader
-	d := compact{b: b}
+	d := thriftReader{b: b}
 	err := d.structFields(func(id int16, typ byte) error {
 		switch {
 		case id == 1 && typ == tI32:
@@ -143,9 +143,9 @@ const (
 	tStruct = 12
 )
 
-// compact reads the Thrift compact protocol, enough to skip what it does
+// thriftReader reads the Thrift compact protocol, enough to skip what it does
 // not need.
-type compact struct {
+type thriftReader struct {
 	b   []byte
 	off int
 	err error
@@ -153,7 +153,7 @@ type compact struct {
 
 var errShort = errors.New("truncated")
 
-func (d *compact) byte() byte {
+func (d *thriftReader) byte() byte {
 	if d.off >= len(d.b) {
 		d.err = errShort
 		return 0
@@ -163,7 +163,7 @@ func (d *compact) byte() byte {
 	return c
 }
 
-func (d *compact) uvarint() uint64 {
+func (d *thriftReader) uvarint() uint64 {
 	v, n := binary.Uvarint(d.b[min(d.off, len(d.b)):])
 	if n <= 0 {
 		d.err = errShort
@@ -175,14 +175,14 @@ func (d *compact) uvarint() uint64 {
 }
 
 // varint reads a zigzag varint (i16, i32 and i64 alike).
-func (d *compact) varint() int64 {
+func (d *thriftReader) varint() int64 {
 	u := d.uvarint()
 	return int64(u>>1) ^ -int64(u&1)
 }
 
 // structFields calls field for each field of a struct until its stop byte;
 // field must consume the value.
-func (d *compact) structFields(field func(id int16, typ byte) error) error {
+func (d *thriftReader) structFields(field func(id int16, typ byte) error) error {
 	var id int16
 	for d.err == nil {
 		h := d.byte()
@@ -201,7 +201,7 @@ func (d *compact) structFields(field func(id int16, typ byte) error) error {
 	return d.err
 }
 
-func (d *compact) skip(typ byte, depth int) error {
+func (d *thriftReader) skip(typ byte, depth int) error {
 	if depth > 32 {
 		return errors.New("nested too deeply")
 	}

@@ -276,3 +276,84 @@ func (c *dictCol) release() {
 	c.idx.buf.Release()
 	c.dict.release()
 }
+
+// Compaction: rows [from, len) are cut to those with keep[i-from] set,
+// when the scope drops some rows of a row group just read.
+
+// truncate keeps the first n values.
+func (v *vec[T]) truncate(n int) {
+	var zero T
+	v.n = n
+	v.buf.ResizeNoShrink(n * int(unsafe.Sizeof(zero)))
+}
+
+func (m *bitmap) keep(from int, keep []bool) {
+	bits := m.bits.all()
+	w := from
+	for i, k := range keep {
+		if k {
+			bitutil.SetBitTo(bits, w, bitutil.BitIsSet(bits, from+i))
+			w++
+		}
+	}
+	m.n = w
+	m.bits.truncate(int(bitutil.BytesForBits(int64(w))))
+	if w%8 != 0 {
+		b := m.bits.all()
+		b[len(b)-1] &= byte(1)<<(w%8) - 1
+	}
+	m.nulls = w - bitutil.CountSetBits(m.bits.all(), 0, w)
+}
+
+func compact[T any](v []T, from int, keep []bool) int {
+	w := from
+	for i, k := range keep {
+		if k {
+			v[w] = v[from+i]
+			w++
+		}
+	}
+	return w
+}
+
+func (c *fixedCol[T]) keep(from int, keep []bool) {
+	c.vals.truncate(compact(c.vals.all(), from, keep))
+	c.valid.keep(from, keep)
+}
+
+func (c *dictCol) keep(from int, keep []bool) {
+	c.idx.truncate(compact(c.idx.all(), from, keep))
+	c.valid.keep(from, keep)
+}
+
+func (c *strCol) keep(from int, keep []bool) {
+	offs, data := c.offs.all(), c.data.all()
+	w, end := from, offs[from]
+	for i, k := range keep {
+		if !k {
+			continue
+		}
+		lo, hi := offs[from+i], offs[from+i+1]
+		copy(data[end:], data[lo:hi])
+		end += hi - lo
+		w++
+		offs[w] = end // unchanged while no row was dropped, else not read again
+	}
+	c.offs.truncate(w + 1)
+	c.data.truncate(int(end))
+	c.valid.keep(from, keep)
+}
+
+// ids returns a column's dictionary indexes of values (-1 for those it has
+// not seen).
+func (c *dictCol) ids(values []string) []int32 {
+	out := make([]int32, len(values))
+	for i, v := range values {
+		id, ok := c.memo[v]
+		if !ok {
+			id = -1
+		}
+		out[i] = id
+	}
+	return out
+}

@@ -29,6 +29,9 @@ type ReadOptions struct {
 	// Workers is how many goroutines decode the columns of a row group
 	// (one column each at a time); 0 means GOMAXPROCS.
 	Workers int
+	// Scope leaves out the rows outside it, skipping the row groups whose
+	// statistics show none in it.
+	Scope load.Scope
 }
 
 // ReadEvents reads an events Parquet file into an event table record
@@ -36,7 +39,7 @@ type ReadOptions struct {
 // (the original file and line); latest is false and duplicates 0 until
 // the archive merges the table. The caller releases the record. Errors
 // name the column they concern.
-func ReadEvents(r io.ReaderAt, size int64, opts ReadOptions) (rec arrow.Record, err error) {
+func ReadEvents(r io.ReaderAt, size int64, opts ReadOptions) (rec arrow.Record, stats ReadStats, err error) {
 	defer recoverCorrupt(&err)
 	if opts.Mem == nil {
 		opts.Mem = memory.DefaultAllocator
@@ -46,16 +49,16 @@ func ReadEvents(r io.ReaderAt, size int64, opts ReadOptions) (rec arrow.Record, 
 	}
 	pf, err := openFile(r, size)
 	if err != nil {
-		return nil, err
+		return nil, stats, err
 	}
 	if v, ok := pf.Lookup("evanalyze.events.version"); !ok {
-		return nil, errors.New("not an evanalyze events file (no evanalyze.events.version in its metadata)")
+		return nil, stats, errors.New("not an evanalyze events file (no evanalyze.events.version in its metadata)")
 	} else if v != load.SchemaVersion {
-		return nil, fmt.Errorf("events schema version %s, this evanalyze reads %s", v, load.SchemaVersion)
+		return nil, stats, fmt.Errorf("events schema version %s, this evanalyze reads %s", v, load.SchemaVersion)
 	}
 	binds, err := nativeBindings(pf.Schema(), opts.Cluster != "")
 	if err != nil {
-		return nil, err
+		return nil, stats, err
 	}
 	bySize(pf, binds)
 	// Room for the rows the file claims, up to a bound: a corrupt footer
@@ -67,18 +70,34 @@ func ReadEvents(r io.ReaderAt, size int64, opts ReadOptions) (rec arrow.Record, 
 		t.dict[load.ColCluster].empty = []byte(load.DefaultCluster)
 	}
 	readers := make([]chunkReader, max(1, min(opts.Workers, len(binds))))
+	scoped := !opts.Scope.IsZero()
+	check := newGroupCheck(&opts.Scope, binds, opts.Cluster != "")
+	// An overridden cluster is the cluster of every row.
+	none := opts.Cluster != "" && !opts.Scope.Cluster(opts.Cluster)
 	for i, rg := range pf.RowGroups() {
 		n := int(rg.NumRows())
-		g := &group{r: r, size: size, meta: &pf.Metadata().RowGroups[i], chunks: rg.ColumnChunks()}
+		md := &pf.Metadata().RowGroups[i]
+		stats.RowGroups++
+		if scoped && (none || !check.mayHold(rg, md)) {
+			stats.RowGroupsSkipped++
+			stats.Unread += int64(n)
+			continue
+		}
+		g := &group{r: r, size: size, meta: md, chunks: rg.ColumnChunks()}
 		if err := t.readGroup(g, binds, readers); err != nil {
-			return nil, err
+			return nil, stats, err
 		}
 		if opts.Cluster != "" {
 			t.dict[load.ColCluster].fill(n, []byte(opts.Cluster))
 		}
-		t.n += n
+		kept := n
+		if scoped {
+			kept = t.filter(t.n, n, &opts.Scope, opts.Cluster != "")
+			stats.Filtered += int64(n - kept)
+		}
+		t.n += kept
 	}
-	return t.record(), nil
+	return t.record(), stats, nil
 }
 
 // group is a row group being read.
@@ -211,6 +230,8 @@ type table struct {
 	i32  [load.NumColumns]*fixedCol[int32]
 	i64  [load.NumColumns]*fixedCol[int64] // int64 and timestamp columns
 	n    int                               // complete rows
+
+	keepBuf []bool
 }
 
 // newTable returns an empty table with room for about rows rows.

@@ -97,7 +97,7 @@ func TestReadEventsMatchesRowReader(t *testing.T) {
 				}
 				want := batch.NewRecord()
 				defer want.Release()
-				got, err := pqfile.ReadEvents(bytes.NewReader(data), int64(len(data)), pqfile.ReadOptions{Cluster: cluster, Mem: mem})
+				got, _, err := pqfile.ReadEvents(bytes.NewReader(data), int64(len(data)), pqfile.ReadOptions{Cluster: cluster, Mem: mem})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -132,7 +132,7 @@ func TestReadEventsEmptyCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Close()
-	rec, err := pqfile.ReadEvents(bytes.NewReader(buf.Bytes()), int64(buf.Len()), pqfile.ReadOptions{})
+	rec, _, err := pqfile.ReadEvents(bytes.NewReader(buf.Bytes()), int64(buf.Len()), pqfile.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func FuzzReadEvents(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
 		defer mem.AssertSize(t, 0)
-		rec, err := pqfile.ReadEvents(bytes.NewReader(data), int64(len(data)), pqfile.ReadOptions{Mem: mem, Workers: 1})
+		rec, _, err := pqfile.ReadEvents(bytes.NewReader(data), int64(len(data)), pqfile.ReadOptions{Mem: mem, Workers: 1})
 		if err != nil {
 			return
 		}
