@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -324,5 +325,38 @@ func TestPushDownReports(t *testing.T) {
 	out, _, _ = runCmd(t, "", "inspect", "--since", "2026-11-25T16:00:00Z", "--until", "2026-11-25T16:50:00Z", archive)
 	if !strings.Contains(out, "scope:      ") {
 		t.Errorf("inspect --since: no scope line:\n%s", out)
+	}
+}
+
+// Parquet other pipelines wrote: nested Kubernetes field names read as
+// they are, flat columns through --columns; a bad mapping is a usage
+// error, a file without the columns a rejected file.
+func TestForeignParquet(t *testing.T) {
+	want, _, _ := runCmd(t, "", "rollouts", "-o", "csv", "-q", lab+"/events-list.json")
+	got, _, code := runCmd(t, "", "rollouts", "-o", "csv", "-q", "../../testdata/parquet-foreign/lab-basic-events-duckdb.parquet")
+	if code != exitOK || got != want {
+		t.Errorf("DuckDB export: exit %d, rollouts differ from the JSON's:\n%s\nwant\n%s", code, got, want)
+	}
+	type flat struct {
+		TS     time.Time `parquet:"ts,timestamp(millisecond)"`
+		Reason string    `parquet:"evt_reason"`
+		Kind   string    `parquet:"kind"`
+		Object string    `parquet:"obj"`
+	}
+	path := filepath.Join(t.TempDir(), "flat.parquet")
+	if err := parquet.WriteFile(path, []flat{{TS: time.Unix(1764041400, 0), Reason: "BackOff", Kind: "Pod", Object: "web-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runCmd(t, "", "inspect", "-o", "json", "--columns", "time=ts, reason=evt_reason,object_kind=kind,object_name=obj", path)
+	if code != exitOK || !strings.Contains(out, `"observations": 1`) || !strings.Contains(out, `"name": "BackOff"`) {
+		t.Errorf("--columns: exit %d %s\n%s", code, errOut, out)
+	}
+	_, errOut, code = runCmd(t, "", "inspect", path)
+	if code != exitOK || !strings.Contains(errOut, "flat.parquet: column reason missing: none of reason (map one with --columns reason=COLUMN)") {
+		t.Errorf("no mapping: exit %d, %q", code, errOut)
+	}
+	_, errOut, code = runCmd(t, "", "inspect", "--columns", "reasons=evt_reason", path)
+	if code != exitUsage || !strings.Contains(errOut, `Error: --columns: "reasons=evt_reason": no field reasons in the event table`) {
+		t.Errorf("bad mapping: exit %d, %q", code, errOut)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/evanalyze/evanalyze/internal/correlate"
 	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
+	"github.com/evanalyze/evanalyze/internal/load/pqfile"
 )
 
 // version is set at build time (-ldflags "-X main.version=...").
@@ -63,6 +64,7 @@ type loadFlags struct {
 	strict  bool
 	workers int
 	quiet   bool
+	columns string
 
 	// scope is what the command's own flags select, when loading only
 	// that gives the same output as loading everything (docs/schema.md,
@@ -77,6 +79,8 @@ func (f *loadFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.strict, "strict", false, "stop at the first rejected record (exit code 1)")
 	fs.IntVar(&f.workers, "workers", 0, "decode workers (default: number of CPUs)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "do not report rejected records on stderr")
+	fs.StringVar(&f.columns, "columns", "", "Parquet written by other tools: the columns of these fields of the event table, as field=column,... "+
+		"(e.g. reason=evt_reason,time=ts; nested columns as a.b; fields: docs/schema.md)")
 	fs.BoolVar(&f.noPushDown, "no-pushdown", false, "load everything, also what the selection flags leave out (for checking that the output is the same)")
 	_ = fs.MarkHidden("no-pushdown")
 }
@@ -102,6 +106,13 @@ func namespaces(ns string) []string {
 func (f *loadFlags) load(ctx context.Context, args []string, s streams, summaries bool) (*archive.Archive, error) {
 	opts := f.options(s)
 	opts.Summaries = summaries
+	if f.columns != "" {
+		cols, err := pqfile.ParseColumns(f.columns)
+		if err != nil {
+			return nil, usagef("--columns: %v", err)
+		}
+		opts.Columns = cols
+	}
 	a, err := archive.Load(ctx, args, opts)
 	if err != nil {
 		return nil, err

@@ -48,6 +48,9 @@ type Options struct {
 	// Parquet archives skip the partitions (by path) and row groups (by
 	// statistics) that hold none. The changes table is not scoped.
 	Scope load.Scope
+	// Columns maps fields of the event table to the columns of Parquet
+	// files other pipelines wrote (pqfile.ParseColumns).
+	Columns map[string]string
 }
 
 // FileStats describes one input file.
@@ -264,6 +267,10 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 						fs.RowGroups += j.pq.RowGroups
 						fs.RowGroupsSkipped += j.pq.RowGroupsSkipped
 						fs.Unread += j.pq.Unread
+						fs.Warnings += j.pq.Warnings
+						if j.pq.Warning != nil {
+							fs.WarningList = append(fs.WarningList, &load.InputError{File: fs.File, Offset: -1, Err: j.pq.Warning})
+						}
 					} else {
 						changes = append(changes, j.chg...)
 						files[j.file].Audit.Records += j.rows
@@ -476,7 +483,8 @@ func readParquet(src load.Source, comp load.Compression, r io.Reader, opts Optio
 		chg, err := pqfile.ReadChanges(ra, src.Cluster)
 		return nil, chg, len(chg), st, err
 	}
-	rec, st, err := pqfile.ReadEvents(ra, size, pqfile.ReadOptions{Cluster: src.Cluster, Mem: opts.Mem, Scope: opts.Scope})
+	rec, st, err := pqfile.ReadEvents(ra, size, pqfile.ReadOptions{Cluster: src.Cluster, Mem: opts.Mem, Scope: opts.Scope,
+		Columns: opts.Columns, File: displayName(src.Path)})
 	if err != nil {
 		return nil, nil, 0, st, err
 	}

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
+	"github.com/pierrec/lz4/v4"
 )
 
 // parquet-go allocates what a page header claims (the page's compressed
@@ -24,8 +26,9 @@ const maxPageBytes = 256 << 20
 // chunkBytes serves a column chunk read into memory to parquet-go, at its
 // offsets in the file.
 type chunkBytes struct {
-	base int64
-	data []byte
+	base    int64
+	data    []byte
+	scratch []byte // LZ4 pages decoded to check them
 }
 
 func (c *chunkBytes) ReadAt(p []byte, off int64) (int, error) {
@@ -55,14 +58,18 @@ func (c *chunkBytes) load(r io.ReaderAt, size int64, md *format.ColumnMetaData, 
 	if _, err := r.ReadAt(c.data, start); err != nil && !(err == io.EOF && len(c.data) > 0) {
 		return err
 	}
-	return checkPages(c.data, rows)
+	return c.checkPages(rows, md.Codec)
 }
 
 // checkPages walks the page headers of a column chunk: each page must fit
 // in the chunk and be at most maxPageBytes uncompressed; a data page holds
 // at most rows values (the chunk's column is not repeated), a dictionary
-// at most one entry per byte.
-func checkPages(data []byte, rows int64) error {
+// at most one entry per byte. The compressed data must not claim more
+// than the page: parquet-go's LZ4 decoder doubles its buffer for as long
+// as a block does not decode, so LZ4 pages are decoded here first, and a
+// zstd frame must not declare more content than the page.
+func (c *chunkBytes) checkPages(rows int64, codec format.CompressionCodec) error {
+	data := c.data
 	for off := 0; off < len(data); {
 		h, n, err := readPageHeader(data[off:])
 		if err != nil {
@@ -76,8 +83,23 @@ func checkPages(data []byte, rows int64) error {
 			return fmt.Errorf("%w: page of %d bytes uncompressed", parquet.ErrCorrupted, h.uncompressed)
 		case h.values < 0 || h.typ != format.DictionaryPage && h.values > rows || h.typ == format.DictionaryPage && h.values > int64(h.uncompressed):
 			return fmt.Errorf("%w: page of %d values in a row group of %d rows", parquet.ErrCorrupted, h.values, rows)
-		case h.levels < 0 || h.levels > int64(h.compressed):
+		case h.levels < 0 || h.levels > int64(h.compressed) || h.levels > int64(h.uncompressed):
 			return fmt.Errorf("%w: page levels of %d bytes in a page of %d", parquet.ErrCorrupted, h.levels, h.compressed)
+		}
+		if !h.uncompressedV2 {
+			body, size := data[off+int(h.levels):off+h.compressed], h.uncompressed-int(h.levels)
+			switch codec {
+			case format.Lz4Raw:
+				c.scratch = grow(c.scratch, size)
+				if n, err := lz4.UncompressBlock(body, c.scratch); err != nil || n != size {
+					return fmt.Errorf("%w: LZ4 page at chunk byte %d does not decode to its %d bytes", parquet.ErrCorrupted, off, size)
+				}
+			case format.Zstd:
+				var zh zstd.Header
+				if zh.Decode(body) == nil && zh.HasFCS && zh.FrameContentSize > uint64(size) {
+					return fmt.Errorf("%w: zstd frame of %d bytes in a page of %d", parquet.ErrCorrupted, zh.FrameContentSize, size)
+				}
+			}
 		}
 		off += h.compressed
 	}
@@ -89,6 +111,7 @@ type pageHeader struct {
 	uncompressed, compressed int
 	values                   int64 // values of a data page, entries of a dictionary page
 	levels                   int64 // v2 data pages: bytes of repetition and definition levels
+	uncompressedV2           bool  // a v2 data page stored without compression
 }
 
 // readPageHeader decodes the fields of a Thrift compact PageHeader that
@@ -111,6 +134,8 @@ func readPageHeader(b []byte) (pageHeader, int, error) {
 					h.values = d.varint()
 				case id == 8 && (id2 == 5 || id2 == 6) && typ2 == tI32:
 					h.levels += d.varint()
+				case id == 8 && id2 == 7 && (typ2 == tTrue || typ2 == tFalse):
+					h.uncompressedV2 = typ2 == tFalse
 				default:
 					return d.skip(typ2, 0)
 				}

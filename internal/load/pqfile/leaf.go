@@ -56,16 +56,23 @@ type leaf struct {
 	kind   parquet.Kind
 	unit   int64 // INT64/INT32 timestamps: nanoseconds per stored unit
 	text   bool  // BYTE_ARRAY timestamps: RFC 3339 text
+	uuid   bool  // FIXED_LEN_BYTE_ARRAY(16) UUIDs, read as text
 }
 
 // bindLeaf checks that the leaf at path can fill a column of kind t and
 // says how to read it. The error names the column.
 func bindLeaf(schema *parquet.Schema, path string, t target) (*leaf, error) {
-	lc, ok := schema.Lookup(strings.Split(path, ".")...)
-	if !ok || lc.Node == nil || !lc.Node.Leaf() {
+	node, repeated, found := findNode(schema, path)
+	switch {
+	case !found:
 		return nil, fmt.Errorf("column %s: missing", path)
+	case repeated:
+		return nil, fmt.Errorf("column %s: repeated, want one value per row", path)
+	case !node.Leaf():
+		return nil, fmt.Errorf("column %s: a group of %d fields, want one value", path, len(node.Fields()))
 	}
-	if lc.MaxRepetitionLevel > 0 {
+	lc, ok := schema.Lookup(strings.Split(path, ".")...)
+	if !ok || lc.Node == nil || lc.MaxRepetitionLevel > 0 {
 		return nil, fmt.Errorf("column %s: repeated, want one value per row", path)
 	}
 	typ := lc.Node.Type()
@@ -73,7 +80,10 @@ func bindLeaf(schema *parquet.Schema, path string, t target) (*leaf, error) {
 	want := ""
 	switch t {
 	case tDict, tStr:
-		if l.kind != parquet.ByteArray {
+		if lt := typ.LogicalType(); l.kind == parquet.FixedLenByteArray && lt != nil && lt.Value != nil {
+			_, l.uuid = lt.Value.(*format.UUIDType)
+		}
+		if l.kind != parquet.ByteArray && !l.uuid {
 			want = "a string"
 		}
 	case tCount, tInt64:
@@ -101,6 +111,33 @@ func bindLeaf(schema *parquet.Schema, path string, t target) (*leaf, error) {
 		return nil, fmt.Errorf("column %s: %s, want %s", path, typeName(typ), want)
 	}
 	return l, nil
+}
+
+// findNode finds the node at a dotted path, and whether it or a group
+// above it repeats (a LIST's element repeats).
+func findNode(schema *parquet.Schema, path string) (node parquet.Node, repeated, found bool) {
+	node = schema
+	for _, name := range strings.Split(path, ".") {
+		var next parquet.Node
+		for _, f := range node.Fields() {
+			if f.Name() == name {
+				next = f
+				break
+			}
+		}
+		if next == nil {
+			return nil, false, false
+		}
+		node = next
+		repeated = repeated || node.Repeated()
+	}
+	if !node.Leaf() {
+		// A LIST or MAP: a group of a repeated group.
+		for _, f := range node.Fields() {
+			repeated = repeated || f.Repeated()
+		}
+	}
+	return node, repeated, true
 }
 
 // timeUnit returns the nanoseconds per unit of a timestamp column, 0 when
@@ -137,20 +174,24 @@ type chunkReader struct {
 
 	ints []int64
 	ok   []bool
+	text []byte   // UUIDs as text
+	offs []uint32 // of text
 
 	// Dictionary values of the last numeric or text-timestamp dictionary.
 	seen     parquet.Dictionary
 	dictInts []int64
 	dictOK   []bool
 
-	warnings int64 // values that could not be read (kept as null)
-	warning  error // the first
+	// Values that could not be read (kept as null) are counted in warnTo,
+	// under the column being read.
+	warnTo *table
+	col    int
 }
 
 // read reads the column chunk of l in g into column col of t.
 func (r *chunkReader) read(t *table, col int, l *leaf, g *group) (err error) {
 	defer recoverCorrupt(&err)
-	r.seen = nil
+	r.seen, r.col = nil, col
 	if targets[col] == tDict {
 		t.dict[col].seen = nil
 	}
@@ -220,7 +261,7 @@ func (r *chunkReader) dictPage(c *dictCol, l *leaf, p parquet.Page) error {
 		set++
 	}
 	if d := p.Dictionary(); d != nil {
-		remap, err := c.remapOf(d)
+		remap, err := c.remapOf(d, r, l)
 		if err != nil {
 			return err
 		}
@@ -272,7 +313,7 @@ func (r *chunkReader) dictPage(c *dictCol, l *leaf, p parquet.Page) error {
 			}
 		}
 	} else {
-		data, offs, err := byteArrays(p)
+		data, offs, err := r.byteArrays(l, p.Data())
 		if err != nil {
 			return err
 		}
@@ -298,11 +339,11 @@ func errIndex(x int32) error {
 }
 
 // remapOf maps the indexes of a Parquet dictionary to c's.
-func (c *dictCol) remapOf(d parquet.Dictionary) ([]int32, error) {
+func (c *dictCol) remapOf(d parquet.Dictionary, r *chunkReader, l *leaf) ([]int32, error) {
 	if c.seen == d {
 		return c.remap, nil
 	}
-	data, offs, err := byteArrays(d.Page())
+	data, offs, err := r.byteArrays(l, d.Page().Data())
 	if err != nil {
 		return nil, err
 	}
@@ -323,13 +364,44 @@ func (c *dictCol) remapOf(d parquet.Dictionary) ([]int32, error) {
 	return c.remap, nil
 }
 
-func byteArrays(p parquet.Page) ([]byte, []uint32, error) {
-	v := p.Data()
-	if v.Kind() != encoding.ByteArray {
-		return nil, nil, fmt.Errorf("%w: %v page in a BYTE_ARRAY column", parquet.ErrCorrupted, v.Kind())
+// byteArrays returns string values back to back with their offsets:
+// BYTE_ARRAY values as they are, 16-byte UUIDs (FIXED_LEN_BYTE_ARRAY) in
+// their canonical text form.
+func (r *chunkReader) byteArrays(l *leaf, v encoding.Values) ([]byte, []uint32, error) {
+	switch {
+	case v.Kind() == encoding.ByteArray && l.kind == parquet.ByteArray:
+		data, offs := v.ByteArray()
+		return data, offs, nil
+	case v.Kind() == encoding.FixedLenByteArray && l.uuid:
+		raw, size := v.FixedLenByteArray()
+		if size != 16 {
+			return nil, nil, fmt.Errorf("%w: UUID of %d bytes", parquet.ErrCorrupted, size)
+		}
+		k := len(raw) / 16
+		r.text = grow(r.text, 36*k)
+		r.offs = grow(r.offs, k+1)
+		for i := 0; i < k; i++ {
+			formatUUID(r.text[36*i:36*i+36], raw[16*i:16*i+16])
+			r.offs[i] = uint32(36 * i)
+		}
+		r.offs[k] = uint32(36 * k)
+		return r.text, r.offs, nil
 	}
-	data, offs := v.ByteArray()
-	return data, offs, nil
+	return nil, nil, fmt.Errorf("%w: %v page in a %v column", parquet.ErrCorrupted, v.Kind(), l.kind)
+}
+
+// formatUUID writes u as xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx into dst.
+func formatUUID(dst, u []byte) {
+	const hex = "0123456789abcdef"
+	j := 0
+	for i, b := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			dst[j] = '-'
+			j++
+		}
+		dst[j], dst[j+1] = hex[b>>4], hex[b&15]
+		j += 2
+	}
 }
 
 // strPage appends a string page to a utf8 column.
@@ -340,7 +412,7 @@ func (r *chunkReader) strPage(c *strCol, l *leaf, p parquet.Page) error {
 		return errCorrupt
 	}
 	if d := p.Dictionary(); d != nil {
-		data, offs, err := byteArrays(d.Page())
+		data, offs, err := r.byteArrays(l, d.Page().Data())
 		if err != nil {
 			return err
 		}
@@ -381,7 +453,7 @@ func (r *chunkReader) strPage(c *strCol, l *leaf, p parquet.Page) error {
 		c.valid.nulls -= set
 		return nil
 	}
-	data, offs, err := byteArrays(p)
+	data, offs, err := r.byteArrays(l, p.Data())
 	if err != nil {
 		return err
 	}
@@ -499,10 +571,13 @@ func (r *chunkReader) intPage(t *table, col int, l *leaf, p parquet.Page) error 
 }
 
 func (r *chunkReader) warn(err error) {
-	if r.warnings == 0 {
-		r.warning = err
+	if r.warnTo == nil {
+		return
 	}
-	r.warnings++
+	if r.warnTo.warnings[r.col] == 0 {
+		r.warnTo.warning[r.col] = err
+	}
+	r.warnTo.warnings[r.col]++
 }
 
 // values returns the present values of a numeric (or text timestamp) page

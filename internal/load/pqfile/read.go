@@ -2,10 +2,10 @@ package pqfile
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -32,13 +32,19 @@ type ReadOptions struct {
 	// Scope leaves out the rows outside it, skipping the row groups whose
 	// statistics show none in it.
 	Scope load.Scope
+	// Columns maps fields of the event table to the columns of files that
+	// other pipelines wrote (see ParseColumns); File names such a file in
+	// its rows' provenance.
+	Columns map[string]string
+	File    string
 }
 
 // ReadEvents reads an events Parquet file into an event table record
-// (load.EventSchema), column by column. Rows keep their stored provenance
-// (the original file and line); latest is false and duplicates 0 until
-// the archive merges the table. The caller releases the record. Errors
-// name the column they concern.
+// (load.EventSchema), column by column. Rows of an evanalyze file keep
+// their stored provenance (the original file and line); the rows of a file
+// other pipelines wrote (foreign.go) have the file's. latest is false and
+// duplicates 0 until the archive merges the table. The caller releases
+// the record. Errors name the column they concern.
 func ReadEvents(r io.ReaderAt, size int64, opts ReadOptions) (rec arrow.Record, stats ReadStats, err error) {
 	defer recoverCorrupt(&err)
 	if opts.Mem == nil {
@@ -51,15 +57,19 @@ func ReadEvents(r io.ReaderAt, size int64, opts ReadOptions) (rec arrow.Record, 
 	if err != nil {
 		return nil, stats, err
 	}
+	var binds []binding
+	var f *foreign
 	if v, ok := pf.Lookup("evanalyze.events.version"); !ok {
-		return nil, stats, errors.New("not an evanalyze events file (no evanalyze.events.version in its metadata)")
+		binds, f, err = foreignBindings(pf.Schema(), opts.Columns, opts.File)
 	} else if v != load.SchemaVersion {
 		return nil, stats, fmt.Errorf("events schema version %s, this evanalyze reads %s", v, load.SchemaVersion)
+	} else {
+		binds, err = nativeBindings(pf.Schema(), opts.Cluster != "")
 	}
-	binds, err := nativeBindings(pf.Schema(), opts.Cluster != "")
 	if err != nil {
 		return nil, stats, err
 	}
+	clusterBound := slices.ContainsFunc(binds, func(b binding) bool { return b.col == load.ColCluster })
 	bySize(pf, binds)
 	// Room for the rows the file claims, up to a bound: a corrupt footer
 	// may claim any number.
@@ -69,6 +79,7 @@ func ReadEvents(r io.ReaderAt, size int64, opts ReadOptions) (rec arrow.Record, 
 	if opts.Cluster == "" {
 		t.dict[load.ColCluster].empty = []byte(load.DefaultCluster)
 	}
+	var row int64 // in the file, of the row group's first row
 	readers := make([]chunkReader, max(1, min(opts.Workers, len(binds))))
 	scoped := !opts.Scope.IsZero()
 	check := newGroupCheck(&opts.Scope, binds, opts.Cluster != "")
@@ -78,6 +89,7 @@ func ReadEvents(r io.ReaderAt, size int64, opts ReadOptions) (rec arrow.Record, 
 		n := int(rg.NumRows())
 		md := &pf.Metadata().RowGroups[i]
 		stats.RowGroups++
+		row += int64(n)
 		if scoped && (none || !check.mayHold(rg, md)) {
 			stats.RowGroupsSkipped++
 			stats.Unread += int64(n)
@@ -87,8 +99,11 @@ func ReadEvents(r io.ReaderAt, size int64, opts ReadOptions) (rec arrow.Record, 
 		if err := t.readGroup(g, binds, readers); err != nil {
 			return nil, stats, err
 		}
-		if opts.Cluster != "" {
-			t.dict[load.ColCluster].fill(n, []byte(opts.Cluster))
+		if opts.Cluster != "" || !clusterBound {
+			t.dict[load.ColCluster].fill(n, []byte(load.ClusterOrDefault(opts.Cluster)))
+		}
+		if f != nil {
+			t.derive(f, t.n, n, row-int64(n))
 		}
 		kept := n
 		if scoped {
@@ -96,6 +111,12 @@ func ReadEvents(r io.ReaderAt, size int64, opts ReadOptions) (rec arrow.Record, 
 			stats.Filtered += int64(n - kept)
 		}
 		t.n += kept
+	}
+	for col, n := range t.warnings {
+		if n > 0 && stats.Warnings == 0 {
+			stats.Warning = t.warning[col]
+		}
+		stats.Warnings += n
 	}
 	return t.record(), stats, nil
 }
@@ -113,11 +134,28 @@ type group struct {
 func (t *table) readGroup(g *group, binds []binding, readers []chunkReader) error {
 	n := int(g.meta.NumRows)
 	read := func(cr *chunkReader, b binding) error {
+		cr.warnTo = t
 		if err := cr.read(t, b.col, b.leaf, g); err != nil {
 			return fmt.Errorf("column %s: %w", b.leaf.path, err)
 		}
 		if got := t.len(b.col); got != t.n+n {
 			return fmt.Errorf("column %s: %w: %d values in a row group of %d rows", b.leaf.path, parquet.ErrCorrupted, got-t.n, n)
+		}
+		for _, l := range b.more {
+			// Another column for the same field: it fills the rows the
+			// first ones left empty.
+			other := newColumn(t.mem, b.col, n)
+			err := cr.read(other, b.col, l, g)
+			if err == nil && other.len(b.col) != n {
+				err = fmt.Errorf("%w: %d values in a row group of %d rows", parquet.ErrCorrupted, other.len(b.col), n)
+			}
+			if err == nil {
+				t.coalesce(b.col, t.n, other)
+			}
+			other.release()
+			if err != nil {
+				return fmt.Errorf("column %s: %w", l.path, err)
+			}
 		}
 		return nil
 	}
@@ -184,10 +222,12 @@ func recoverCorrupt(err *error) {
 	}
 }
 
-// binding reads a leaf column into a column of the event table.
+// binding reads a leaf column into a column of the event table, and the
+// more columns into its rows that the leaf leaves empty.
 type binding struct {
 	col  int
 	leaf *leaf
+	more []*leaf
 }
 
 // nativeBindings reads every column of an evanalyze events file by its
@@ -203,7 +243,7 @@ func nativeBindings(schema *parquet.Schema, clusterOverridden bool) ([]binding, 
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, binding{col, l})
+		out = append(out, binding{col: col, leaf: l})
 	}
 	return out, nil
 }
@@ -232,30 +272,47 @@ type table struct {
 	n    int                               // complete rows
 
 	keepBuf []bool
+
+	// Values that could not be read, per column, and the first of each.
+	warnings [load.NumColumns]int64
+	warning  [load.NumColumns]error
 }
 
 // newTable returns an empty table with room for about rows rows.
 func newTable(mem memory.Allocator, rows int) *table {
 	t := &table{mem: mem}
 	for col := range targets {
-		switch targets[col] {
-		case tDict:
-			t.dict[col] = newDictCol(mem)
-			t.dict[col].idx.buf.Reserve(4 * rows)
-			t.dict[col].valid.bits.buf.Reserve(rows/8 + 1)
-		case tStr:
-			t.str[col] = newStrCol(mem)
-			t.str[col].offs.buf.Reserve(4 * (rows + 1))
-			t.str[col].valid.bits.buf.Reserve(rows/8 + 1)
-		case tCount:
-			t.i32[col] = newFixedCol[int32](mem)
-			t.i32[col].vals.buf.Reserve(4 * rows)
-		case tTime, tInt64:
-			t.i64[col] = newFixedCol[int64](mem)
-			t.i64[col].vals.buf.Reserve(8 * rows)
-		}
+		t.add(col, rows)
 	}
 	return t
+}
+
+// newColumn returns a table of one column, col.
+func newColumn(mem memory.Allocator, col, rows int) *table {
+	t := &table{mem: mem}
+	t.add(col, rows)
+	return t
+}
+
+// add adds column col, with room for about rows rows.
+func (t *table) add(col, rows int) {
+	mem := t.mem
+	switch targets[col] {
+	case tDict:
+		t.dict[col] = newDictCol(mem)
+		t.dict[col].idx.buf.Reserve(4 * rows)
+		t.dict[col].valid.bits.buf.Reserve(rows/8 + 1)
+	case tStr:
+		t.str[col] = newStrCol(mem)
+		t.str[col].offs.buf.Reserve(4 * (rows + 1))
+		t.str[col].valid.bits.buf.Reserve(rows/8 + 1)
+	case tCount:
+		t.i32[col] = newFixedCol[int32](mem)
+		t.i32[col].vals.buf.Reserve(4 * rows)
+	case tTime, tInt64:
+		t.i64[col] = newFixedCol[int64](mem)
+		t.i64[col].vals.buf.Reserve(8 * rows)
+	}
 }
 
 // reserve makes room for the string data of the bound columns, as much as
@@ -276,24 +333,98 @@ func (t *table) reserve(pf *parquet.File, binds []binding) {
 	}
 }
 
-// len returns the rows in column col.
+// len returns the rows in column col (0 for a column the table lacks).
 func (t *table) len(col int) int {
+	switch {
+	case t.dict[col] != nil:
+		return t.dict[col].len()
+	case t.str[col] != nil:
+		return t.str[col].len()
+	case t.i32[col] != nil:
+		return t.i32[col].len()
+	case t.i64[col] != nil:
+		return t.i64[col].len()
+	case targets[col] == tBool:
+		return t.n
+	}
+	return 0
+}
+
+// nulls appends k nulls to column col.
+func (t *table) nulls(col, k int) {
 	switch targets[col] {
 	case tDict:
-		return t.dict[col].len()
+		t.dict[col].fill(k, nil)
 	case tStr:
-		return t.str[col].len()
+		t.str[col].addNulls(k)
 	case tCount:
-		return t.i32[col].len()
+		clear(t.i32[col].extend(k))
 	case tTime, tInt64:
-		return t.i64[col].len()
+		clear(t.i64[col].extend(k))
 	}
-	return t.n
+}
+
+// coalesce fills the null rows from from on of column col with other's
+// values (other's rows start at from).
+func (t *table) coalesce(col, from int, other *table) {
+	n := other.len(col)
+	switch targets[col] {
+	case tDict:
+		c, o := t.dict[col], other.dict[col]
+		for i := 0; i < n; i++ {
+			r := from + i
+			if isSet(c.valid.bits.all(), r) || !isSet(o.valid.bits.all(), i) {
+				continue
+			}
+			id := o.idx.all()[i]
+			offs := o.dict.offs.all()
+			if v := c.id(o.dict.data.all()[offs[id]:offs[id+1]]); v >= 0 {
+				c.idx.all()[r] = v
+				c.valid.set(r)
+			}
+		}
+	case tStr:
+		c, o := t.str[col], other.str[col]
+		merged := newStrCol(t.mem)
+		defer merged.release()
+		for i := 0; i < n; i++ {
+			src, r := c, from+i
+			if !isSet(c.valid.bits.all(), r) {
+				src, r = o, i
+			}
+			offs := src.offs.all()
+			merged.add(src.data.all()[offs[r]:offs[r+1]])
+		}
+		c.keep(from, make([]bool, c.len()-from)) // cut the rows, then add them back
+		offs := merged.offs.all()
+		for i := 0; i < n; i++ {
+			c.add(merged.data.all()[offs[i]:offs[i+1]])
+		}
+	case tCount:
+		patch(t.i32[col], other.i32[col], from, n)
+	case tTime, tInt64:
+		patch(t.i64[col], other.i64[col], from, n)
+	}
+}
+
+func patch[T int32 | int64](c, o *fixedCol[T], from, n int) {
+	for i := 0; i < n; i++ {
+		r := from + i
+		if !isSet(c.valid.bits.all(), r) && isSet(o.valid.bits.all(), i) {
+			c.vals.all()[r] = o.vals.all()[i]
+			c.valid.set(r)
+		}
+	}
 }
 
 // record returns the table as a record: latest false, duplicates 0.
 func (t *table) record() arrow.Record {
 	t.i32[load.ColDuplicates].fill(t.n-t.i32[load.ColDuplicates].len(), 0)
+	for col := range targets {
+		if k := t.n - t.len(col); k > 0 {
+			t.nulls(col, k) // a field the file does not have
+		}
+	}
 	cols := make([]arrow.Array, load.NumColumns)
 	for col, f := range load.EventSchema.Fields() {
 		switch targets[col] {
@@ -324,14 +455,14 @@ func (t *table) record() arrow.Record {
 
 func (t *table) release() {
 	for col := range targets {
-		switch targets[col] {
-		case tDict:
+		switch {
+		case t.dict[col] != nil:
 			t.dict[col].release()
-		case tStr:
+		case t.str[col] != nil:
 			t.str[col].release()
-		case tCount:
+		case t.i32[col] != nil:
 			t.i32[col].release()
-		case tTime, tInt64:
+		case t.i64[col] != nil:
 			t.i64[col].release()
 		}
 	}

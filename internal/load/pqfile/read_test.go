@@ -157,6 +157,9 @@ func FuzzReadEvents(f *testing.F) {
 	}
 	f.Add(data)
 	f.Add(data[:len(data)/2])
+	if foreign, err := os.ReadFile("../../../testdata/parquet-foreign/lab-basic-eventsv1-duckdb.parquet"); err == nil {
+		f.Add(foreign)
+	}
 	f.Add(append(append([]byte{}, data[:4]...), data[len(data)-200:]...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		mem := memory.NewCheckedAllocator(memory.DefaultAllocator)

@@ -16,6 +16,8 @@ type ReadStats struct {
 	RowGroupsSkipped int   // not read: their statistics show no row in the scope
 	Unread           int64 // rows in the row groups not read
 	Filtered         int64 // rows read and left out by the scope
+	Warnings         int64 // values that could not be read (out of range, bad time text): null
+	Warning          error // the first of them
 }
 
 // groupCheck decides from a row group's column statistics whether it may
@@ -69,10 +71,11 @@ func (g *groupCheck) mayHold(rg parquet.RowGroup, md *format.RowGroup) bool {
 	}
 	if len(s.Clusters) > 0 && !g.override {
 		if lo, hi, _, ok := bounds(g.cluster); ok && g.cluster.kind == parquet.ByteArray {
+			nulls := md.Columns[g.cluster.index].MetaData.Statistics.NullCount > 0
 			any := false
 			for _, c := range s.Clusters {
-				// An empty stored cluster reads as the default one.
-				any = any || within([]byte(c), lo, hi) || c == load.DefaultCluster && len(lo.ByteArray()) == 0
+				// An empty or null stored cluster reads as the default one.
+				any = any || within([]byte(c), lo, hi) || c == load.DefaultCluster && (len(lo.ByteArray()) == 0 || nulls)
 			}
 			if !any {
 				return false
