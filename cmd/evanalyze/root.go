@@ -45,7 +45,10 @@ clusters at once, and tells what happened.
 
 Inputs are files, directories (read recursively) or - for standard input;
 gzip and zstd are decompressed transparently. A path segment cluster=NAME
-names the cluster of everything below it.`,
+names the cluster of everything below it. Parquet inputs are evanalyze's
+archives (convert) and event tables other pipelines wrote: nested with the
+Kubernetes field names, or flat with --columns field=column,... naming
+their columns (docs/schema.md).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -130,7 +133,7 @@ type rolloutFilter struct {
 }
 
 func (f *rolloutFilter) register(fs *pflag.FlagSet) {
-	fs.StringVarP(&f.namespace, "namespace", "n", "", "only this namespace")
+	fs.StringVarP(&f.namespace, "namespace", "n", "", "only this namespace (Parquet archives are read without the row groups of others)")
 	fs.StringVar(&f.kind, "kind", "", "only this workload kind (Deployment, StatefulSet, DaemonSet, Job)")
 	fs.StringVar(&f.name, "name", "", "only workloads with this name")
 	fs.StringVar(&f.outcome, "outcome", "", "only this outcome: complete, failed, superseded or in-progress")

@@ -41,7 +41,9 @@ Times are RFC 3339, or relative to the archive's first and last records:
 start, end, start+5m, end-10m. --around T --window 30m selects T-15m to
 T+15m.
 --cluster limits the timeline to one cluster (and names inputs without a
-cluster=NAME segment, as for every command).`,
+cluster=NAME segment, as for every command). With absolute times, Parquet
+archives are read without the partitions and row groups of other clusters
+and namespaces (with start/end times the whole archive is needed).`,
 		Example: `  evanalyze timeline testdata/lab-basic --since 2026-11-25T03:29:00Z --until 2026-11-25T03:31:00Z
   evanalyze timeline archive/ --around 2026-11-25T14:16:00Z --window 30m --namespace shop -o md`,
 		Args: cobra.MinimumNArgs(1),
@@ -92,7 +94,7 @@ cluster=NAME segment, as for every command).`,
 	f.StringVar(&o.until, "until", "", "window end (RFC 3339, or start|end[±duration])")
 	f.StringVar(&o.around, "around", "", "window centre (RFC 3339, or start|end[±duration]), with --window")
 	f.DurationVar(&o.windowLen, "window", 30*time.Minute, "window length around --around")
-	f.StringVarP(&o.o.Namespace, "namespace", "n", "", "only this namespace")
+	f.StringVarP(&o.o.Namespace, "namespace", "n", "", "only this namespace (Parquet archives are read without the row groups of others, unless times are relative)")
 	f.StringVar(&o.o.Workload, "workload", "", "only this workload (kind/name, e.g. deployment/web) and its pods")
 	f.StringVar(&o.o.Node, "node", "", "only what concerns this node")
 	f.BoolVarP(&o.o.Verbose, "verbose", "v", false, "list every event instead of folding Normal ones into rollouts")
