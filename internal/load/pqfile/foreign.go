@@ -184,6 +184,33 @@ func timeNames() []string {
 	return out
 }
 
+// deriveTime fills the time column of rows [from, from+n) from the other
+// times, as Batch.Append does (load.ObservedTime).
+func (t *table) deriveTime(from, n int) {
+	first, last := t.i64[load.ColFirstTime], t.i64[load.ColLastTime]
+	ev, sl, cr := t.i64[load.ColEventTime], t.i64[load.ColSeriesLastTime], t.i64[load.ColCreatedTime]
+	val := func(c *fixedCol[int64], r int) int64 {
+		if isSet(c.valid.bits.all(), r) {
+			return c.vals.all()[r]
+		}
+		return 0
+	}
+	tm := t.i64[load.ColTime]
+	out := tm.extend(from + n - tm.len())
+	base := tm.len() - len(out)
+	bits := tm.valid.bits.all()
+	set := 0
+	for i := range out {
+		r := base + i
+		out[i] = load.ObservedTime(val(first, r), val(last, r), val(ev, r), val(sl, r), val(cr, r))
+		if out[i] != 0 {
+			bits[r>>3] |= 1 << (r & 7)
+			set++
+		}
+	}
+	tm.valid.nulls -= set
+}
+
 // derive fills the columns of rows [from, from+n) that a foreign file
 // does not hold as such, as Batch.Append does for JSON inputs: the
 // refined first time, the observation time, the API, and the provenance
@@ -217,16 +244,7 @@ func (t *table) derive(f *foreign, from, n int, row int64) {
 		}
 	}
 	if !f.timeBound {
-		tm := t.i64[load.ColTime]
-		out := tm.extend(from + n - tm.len())
-		base := tm.len() - len(out)
-		for i := range out {
-			r := base + i
-			out[i] = load.ObservedTime(val(first, r), val(last, r), val(ev, r), val(sl, r), val(cr, r))
-			if out[i] != 0 {
-				tm.valid.set(r)
-			}
-		}
+		t.deriveTime(from, n)
 	}
 	api := t.dict[load.ColAPI]
 	if api.len() < from+n {

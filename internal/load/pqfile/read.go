@@ -83,6 +83,10 @@ func ReadEvents(r io.ReaderAt, size int64, opts ReadOptions) (rec arrow.Record, 
 	readers := make([]chunkReader, max(1, min(opts.Workers, len(binds))))
 	scoped := !opts.Scope.IsZero()
 	check := newGroupCheck(&opts.Scope, binds, opts.Cluster != "")
+	if f == nil {
+		// The stored time is not read, but its statistics are good.
+		check.time, _ = bindLeaf(pf.Schema(), "time", tTime)
+	}
 	// An overridden cluster is the cluster of every row.
 	none := opts.Cluster != "" && !opts.Scope.Cluster(opts.Cluster)
 	for i, rg := range pf.RowGroups() {
@@ -104,6 +108,8 @@ func ReadEvents(r io.ReaderAt, size int64, opts ReadOptions) (rec arrow.Record, 
 		}
 		if f != nil {
 			t.derive(f, t.n, n, row-int64(n))
+		} else {
+			t.deriveTime(t.n, n)
 		}
 		kept := n
 		if scoped {
@@ -231,12 +237,14 @@ type binding struct {
 }
 
 // nativeBindings reads every column of an evanalyze events file by its
-// name, except latest and duplicates (recomputed by the archive) and the
-// cluster when it is overridden.
+// name, except latest and duplicates (recomputed by the archive), the
+// cluster when it is overridden, and time: it is derived from the other
+// times (load.ObservedTime) faster than it is decompressed, and the
+// writer stored the value it derives.
 func nativeBindings(schema *parquet.Schema, clusterOverridden bool) ([]binding, error) {
 	var out []binding
 	for col, f := range load.EventSchema.Fields() {
-		if col == load.ColLatest || col == load.ColDuplicates || col == load.ColCluster && clusterOverridden {
+		if col == load.ColLatest || col == load.ColDuplicates || col == load.ColTime || col == load.ColCluster && clusterOverridden {
 			continue
 		}
 		l, err := bindLeaf(schema, f.Name, targets[col])
