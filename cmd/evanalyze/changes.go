@@ -45,6 +45,9 @@ deploy is a clue), status updates and writes to other resources.`,
 			default:
 				return usagef("--output must be text, json or csv, not %q", o.output)
 			}
+			// Rollouts and changes are per namespace: those of other
+			// namespaces need not be loaded.
+			o.load.scope.Namespaces = namespaces(o.namespace)
 			a, err := o.load.load(cmd.Context(), args, s, false)
 			if err != nil {
 				return err

@@ -79,6 +79,9 @@ are derived from content, so a resend would not duplicate either).`,
 			if err != nil {
 				return err
 			}
+			// Rollouts and changes are per namespace: those of other
+			// namespaces need not be loaded.
+			o.load.scope.Namespaces = namespaces(o.filter.namespace)
 			a, err := o.load.load(cmd.Context(), args, s, false)
 			if err != nil {
 				return err

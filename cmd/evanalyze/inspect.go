@@ -11,13 +11,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
 )
 
 type inspectOptions struct {
-	load   loadFlags
-	output string
-	top    int
+	load                    loadFlags
+	output                  string
+	top                     int
+	namespace, since, until string
 }
 
 func newInspectCmd(s streams) *cobra.Command {
@@ -32,15 +34,28 @@ the reason), the time span, clusters, namespaces, top reasons and involved
 kinds.
 
 Counts add up: read = audit records + event records outside audit logs +
-skipped + rejected, and records = observations + duplicates.`,
+skipped + rejected, and records = observations + duplicates (+ out of
+scope).
+
+--namespace, --since and --until inspect only the event observations of a
+namespace and of a time range (by observation time, the latest observation
+of an event being the latest in the range): Parquet archives are read
+without the partitions and row groups that hold none of them, and the
+counts say how many were left out.`,
 		Example: `  evanalyze inspect testdata/lab-basic
   evanalyze inspect -o json 'archive/cluster=prod/' | jq .totals
-  kubectl get events -A -o json | evanalyze inspect -`,
+  kubectl get events -A -o json | evanalyze inspect -
+  evanalyze inspect archive/ --namespace shop --since 2026-11-25T00:00:00Z --until 2026-11-26T00:00:00Z`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.validate(); err != nil {
 				return err
 			}
+			scope, err := scopeOf(o.namespace, o.since, o.until)
+			if err != nil {
+				return err
+			}
+			o.load.scope = scope
 			a, err := o.load.load(cmd.Context(), args, s, true)
 			if err != nil {
 				return err
@@ -57,7 +72,32 @@ skipped + rejected, and records = observations + duplicates.`,
 	o.load.register(cmd.Flags())
 	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text or json")
 	cmd.Flags().IntVar(&o.top, "top", 5, "how many reasons, namespaces and kinds to list")
+	cmd.Flags().StringVarP(&o.namespace, "namespace", "n", "", "only event observations in this namespace (the involved object's)")
+	cmd.Flags().StringVar(&o.since, "since", "", "only event observations at or after this time (RFC 3339)")
+	cmd.Flags().StringVar(&o.until, "until", "", "only event observations before this time (RFC 3339)")
 	return cmd
+}
+
+// scopeOf is the scope of --namespace, --since and --until.
+func scopeOf(namespace, since, until string) (load.Scope, error) {
+	s := load.Scope{Namespaces: namespaces(namespace)}
+	for _, f := range []struct {
+		name, v string
+		dst     *int64
+	}{{"since", since, &s.Since}, {"until", until, &s.Until}} {
+		if f.v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, f.v)
+		if err != nil {
+			return s, usagef("--%s: %v", f.name, err)
+		}
+		*f.dst = t.UnixNano()
+	}
+	if s.Since != 0 && s.Until != 0 && s.Until <= s.Since {
+		return s, usagef("--until must be after --since")
+	}
+	return s, nil
 }
 
 func (o *inspectOptions) validate() error {
@@ -78,17 +118,19 @@ type inspectJSON struct {
 }
 
 type totalsJSON struct {
-	Files        int         `json:"files"`
-	Read         int64       `json:"read"`
-	Events       int64       `json:"events"`
-	Observations int64       `json:"observations"`
-	Duplicates   int64       `json:"duplicates"`
-	Rejected     int64       `json:"rejected"`
-	Skipped      int64       `json:"skipped"`
-	Warnings     int64       `json:"warnings"`
-	Records      int64       `json:"records"`
-	Audit        *auditJSON  `json:"audit,omitempty"`
-	Summary      summaryJSON `json:"summary"`
+	Files        int   `json:"files"`
+	Read         int64 `json:"read"`
+	Events       int64 `json:"events"`
+	Observations int64 `json:"observations"`
+	Duplicates   int64 `json:"duplicates"`
+	Rejected     int64 `json:"rejected"`
+	Skipped      int64 `json:"skipped"`
+	Warnings     int64 `json:"warnings"`
+	Records      int64 `json:"records"`
+	scopeJSON
+	PartitionsSkipped int         `json:"partitions_skipped,omitempty"`
+	Audit             *auditJSON  `json:"audit,omitempty"`
+	Summary           summaryJSON `json:"summary"`
 }
 
 type auditJSON struct {
@@ -113,6 +155,14 @@ func auditOf(a archive.AuditStats, top int) *auditJSON {
 		Resources: topCounts(a.ByResource, top), Users: topCounts(a.ByUser, top)}
 }
 
+// scopeJSON says what a scope left out and what Parquet files held.
+type scopeJSON struct {
+	OutOfScope       int64 `json:"out_of_scope,omitempty"`
+	RowGroups        int   `json:"row_groups,omitempty"`
+	RowGroupsSkipped int   `json:"row_groups_skipped,omitempty"`
+	Unread           int64 `json:"unread,omitempty"`
+}
+
 type fileJSON struct {
 	File         string           `json:"file"`
 	Cluster      string           `json:"cluster,omitempty"`
@@ -134,6 +184,7 @@ type fileJSON struct {
 	Errors       []string         `json:"errors,omitempty"`
 	WarningList  []string         `json:"warning_list,omitempty"`
 	Summary      summaryJSON      `json:"summary"`
+	scopeJSON
 }
 
 type summaryJSON struct {
@@ -198,6 +249,7 @@ func writeInspectJSON(w io.Writer, a *archive.Archive, top int) error {
 			Bytes: f.Bytes, Read: f.Read, Records: f.Records, Events: f.Events, Observations: f.Observations,
 			Duplicates: f.Duplicates, Rejected: f.Rejected, Skipped: f.Skipped, Warnings: f.Warnings,
 			SkipReasons: f.SkipReasons, Envelopes: f.Envelopes, Audit: auditOf(f.Audit, top), Summary: summaryOf(f.Summary, top),
+			scopeJSON: scopeJSON{OutOfScope: f.OutOfScope, RowGroups: f.RowGroups, RowGroupsSkipped: f.RowGroupsSkipped, Unread: f.Unread},
 		}
 		for _, e := range f.Errors {
 			fj.Errors = append(fj.Errors, e.Error())
@@ -213,7 +265,9 @@ func writeInspectJSON(w io.Writer, a *archive.Archive, top int) error {
 	t := a.Totals
 	out.Totals = totalsJSON{Files: t.Files, Read: t.Read, Records: t.Records, Audit: auditOf(t.Audit, top), Events: t.Events, Observations: t.Observations,
 		Duplicates: t.Duplicates, Rejected: t.Rejected, Skipped: t.Skipped, Warnings: t.Warnings,
-		Summary: summaryOf(a.Summary, top)}
+		Summary:           summaryOf(a.Summary, top),
+		scopeJSON:         scopeJSON{OutOfScope: t.OutOfScope, RowGroups: t.RowGroups, RowGroupsSkipped: t.RowGroupsSkipped, Unread: t.Unread},
+		PartitionsSkipped: t.PartitionsSkipped}
 	return writeJSON(w, out)
 }
 
@@ -261,6 +315,10 @@ func writeInspectText(w io.Writer, a *archive.Archive, top int) error {
 	}
 	if t.Warnings > 0 {
 		fmt.Fprintf(w, "warnings:   %d fields unreadable (events kept without them; see -o json)\n", t.Warnings)
+	}
+	if t.OutOfScope > 0 || t.RowGroupsSkipped > 0 || t.PartitionsSkipped > 0 {
+		fmt.Fprintf(w, "scope:      %d records read and left out; not read: %d of %d Parquet row groups (%d rows), %d partitions\n",
+			t.OutOfScope, t.RowGroupsSkipped, t.RowGroups, t.Unread, t.PartitionsSkipped)
 	}
 	envs := map[string]int64{}
 	for _, f := range a.Files {

@@ -12,6 +12,12 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/evanalyze/evanalyze/internal/load"
+	"github.com/evanalyze/evanalyze/internal/load/pqfile"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/golden")
@@ -225,5 +231,132 @@ func TestStatsFleetGolden(t *testing.T) {
 			t.Fatalf("%s: exit %d %s", tc.name, code, errOut)
 		}
 		golden(t, tc.name, out)
+	}
+}
+
+// fleetArchive converts the four labs, each as a cluster, into a Parquet
+// archive whose events files have row groups of 8 rows, so that scopes
+// skip some of them.
+func fleetArchive(t *testing.T) (fleet, archive string) {
+	t.Helper()
+	fleet, archive = t.TempDir(), t.TempDir()
+	for _, lab := range []string{"lab-basic", "lab-jobs", "lab-lifecycle", "lab-workloads"} {
+		dst := filepath.Join(fleet, "cluster="+lab)
+		if err := os.MkdirAll(dst, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"watch-eventsv1.jsonl", "audit.log.gz"} {
+			b, err := os.ReadFile(filepath.Join("../../testdata", lab, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(filepath.Join(dst, f), b, 0o644)
+		}
+	}
+	if _, errOut, code := runCmd(t, "", "convert", "-q", fleet, "--to", archive); code != exitOK {
+		t.Fatalf("convert: exit %d %s", code, errOut)
+	}
+	files, _ := filepath.Glob(filepath.Join(archive, "*", "*", "events.parquet"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := parquet.Read[pqfile.Event](bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		w := parquet.NewGenericWriter[pqfile.Event](&buf, parquet.Compression(&parquet.Zstd), parquet.MaxRowsPerRowGroup(8),
+			parquet.KeyValueMetadata("evanalyze.events.version", load.SchemaVersion))
+		if _, err := w.Write(rows); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(f, buf.Bytes(), 0o644)
+	}
+	return fleet, archive
+}
+
+// Selections pushed down into loading (--namespace, and the timeline's
+// --cluster) give the output of loading everything and filtering after,
+// from the Parquet archive and from the original files alike.
+func TestPushDownReports(t *testing.T) {
+	fleet, archive := fleetArchive(t)
+	for _, args := range [][]string{
+		{"rollouts", "-o", "json", "--namespace", "shop"},
+		{"stats", "-o", "json", "--namespace", "payments"},
+		{"export", "--otlp-file", "-", "--namespace", "infra"},
+		{"changes", "-o", "json", "--all", "--namespace", "shop"},
+		{"timeline", "-o", "json", "--cluster", "lab-basic", "--namespace", "shop", "--since", "2026-11-25T03:29:00Z", "--until", "2026-11-25T03:31:00Z"},
+		{"timeline", "-o", "json", "--cluster", "lab-workloads"},
+		{"timeline", "-o", "json", "--namespace", "batch-jobs", "--since", "end-2m"},
+	} {
+		all, _, code := runCmd(t, "", append(append([]string{}, args...), "-q", "--no-pushdown", fleet)...)
+		if code != exitOK || len(all) < 100 {
+			t.Fatalf("%v: exit %d, %d bytes", args, code, len(all))
+		}
+		for _, in := range []string{fleet, archive} {
+			got, _, code := runCmd(t, "", append(append([]string{}, args...), "-q", in)...)
+			if code != exitOK || got != all {
+				t.Errorf("%v %s: exit %d, output differs from loading everything (%d vs %d bytes)", args, in, code, len(got), len(all))
+			}
+		}
+	}
+	// Something was skipped, and it is counted.
+	out, _, code := runCmd(t, "", "inspect", "-o", "json", "--namespace", "shop", archive)
+	var got struct {
+		Totals struct {
+			OutOfScope        int64 `json:"out_of_scope"`
+			RowGroups         int   `json:"row_groups"`
+			RowGroupsSkipped  int   `json:"row_groups_skipped"`
+			Unread            int64 `json:"unread"`
+			PartitionsSkipped int   `json:"partitions_skipped"`
+		} `json:"totals"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); code != exitOK || err != nil {
+		t.Fatalf("exit %d, %v", code, err)
+	}
+	if tot := got.Totals; tot.RowGroupsSkipped == 0 || tot.RowGroupsSkipped >= tot.RowGroups || tot.Unread == 0 || tot.OutOfScope == 0 {
+		t.Errorf("inspect --namespace shop: %+v", tot)
+	}
+	out, _, _ = runCmd(t, "", "inspect", "--since", "2026-11-25T16:00:00Z", "--until", "2026-11-25T16:50:00Z", archive)
+	if !strings.Contains(out, "scope:      ") {
+		t.Errorf("inspect --since: no scope line:\n%s", out)
+	}
+}
+
+// Parquet other pipelines wrote: nested Kubernetes field names read as
+// they are, flat columns through --columns; a bad mapping is a usage
+// error, a file without the columns a rejected file.
+func TestForeignParquet(t *testing.T) {
+	want, _, _ := runCmd(t, "", "rollouts", "-o", "csv", "-q", lab+"/events-list.json")
+	got, _, code := runCmd(t, "", "rollouts", "-o", "csv", "-q", "../../testdata/parquet-foreign/lab-basic-events-duckdb.parquet")
+	if code != exitOK || got != want {
+		t.Errorf("DuckDB export: exit %d, rollouts differ from the JSON's:\n%s\nwant\n%s", code, got, want)
+	}
+	type flat struct {
+		TS     time.Time `parquet:"ts,timestamp(millisecond)"`
+		Reason string    `parquet:"evt_reason"`
+		Kind   string    `parquet:"kind"`
+		Object string    `parquet:"obj"`
+	}
+	path := filepath.Join(t.TempDir(), "flat.parquet")
+	if err := parquet.WriteFile(path, []flat{{TS: time.Unix(1764041400, 0), Reason: "BackOff", Kind: "Pod", Object: "web-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runCmd(t, "", "inspect", "-o", "json", "--columns", "time=ts, reason=evt_reason,object_kind=kind,object_name=obj", path)
+	if code != exitOK || !strings.Contains(out, `"observations": 1`) || !strings.Contains(out, `"name": "BackOff"`) {
+		t.Errorf("--columns: exit %d %s\n%s", code, errOut, out)
+	}
+	_, errOut, code = runCmd(t, "", "inspect", path)
+	if code != exitOK || !strings.Contains(errOut, "flat.parquet: column reason missing: none of reason (map one with --columns reason=COLUMN)") {
+		t.Errorf("no mapping: exit %d, %q", code, errOut)
+	}
+	_, errOut, code = runCmd(t, "", "inspect", "--columns", "reasons=evt_reason", path)
+	if code != exitUsage || !strings.Contains(errOut, `Error: --columns: "reasons=evt_reason": no field reasons in the event table`) {
+		t.Errorf("bad mapping: exit %d, %q", code, errOut)
 	}
 }

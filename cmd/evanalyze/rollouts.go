@@ -55,6 +55,9 @@ docs/rollouts.md gives the exact rules. Scale-only changes are not rollouts.`,
 			if err != nil {
 				return err
 			}
+			// Rollouts and changes are per namespace: those of other
+			// namespaces need not be loaded.
+			o.load.scope.Namespaces = namespaces(o.filter.namespace)
 			a, err := o.load.load(cmd.Context(), args, s, false)
 			if err != nil {
 				return err

@@ -12,7 +12,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/evanalyze/evanalyze/internal/correlate"
+	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
+	"github.com/evanalyze/evanalyze/internal/load/pqfile"
 )
 
 // version is set at build time (-ldflags "-X main.version=...").
@@ -43,7 +45,10 @@ clusters at once, and tells what happened.
 
 Inputs are files, directories (read recursively) or - for standard input;
 gzip and zstd are decompressed transparently. A path segment cluster=NAME
-names the cluster of everything below it.`,
+names the cluster of everything below it. Parquet inputs are evanalyze's
+archives (convert) and event tables other pipelines wrote: nested with the
+Kubernetes field names, or flat with --columns field=column,... naming
+their columns (docs/schema.md).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -62,6 +67,13 @@ type loadFlags struct {
 	strict  bool
 	workers int
 	quiet   bool
+	columns string
+
+	// scope is what the command's own flags select, when loading only
+	// that gives the same output as loading everything (docs/schema.md,
+	// "Scopes"); noPushDown loads everything anyway.
+	scope      load.Scope
+	noPushDown bool
 }
 
 func (f *loadFlags) register(fs *pflag.FlagSet) {
@@ -70,10 +82,26 @@ func (f *loadFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.strict, "strict", false, "stop at the first rejected record (exit code 1)")
 	fs.IntVar(&f.workers, "workers", 0, "decode workers (default: number of CPUs)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "do not report rejected records on stderr")
+	fs.StringVar(&f.columns, "columns", "", "Parquet written by other tools: the columns of these fields of the event table, as field=column,... "+
+		"(e.g. reason=evt_reason,time=ts; nested columns as a.b; fields: docs/schema.md)")
+	fs.BoolVar(&f.noPushDown, "no-pushdown", false, "load everything, also what the selection flags leave out (for checking that the output is the same)")
+	_ = fs.MarkHidden("no-pushdown")
 }
 
 func (f *loadFlags) options(s streams) archive.Options {
-	return archive.Options{Cluster: f.cluster, Format: f.format, Strict: f.strict, Workers: f.workers, Stdin: s.In}
+	o := archive.Options{Cluster: f.cluster, Format: f.format, Strict: f.strict, Workers: f.workers, Stdin: s.In}
+	if !f.noPushDown {
+		o.Scope = f.scope
+	}
+	return o
+}
+
+// namespaces is the scope of a --namespace flag.
+func namespaces(ns string) []string {
+	if ns == "" {
+		return nil
+	}
+	return []string{ns}
 }
 
 // load reads the inputs and reports rejected records on stderr (unless
@@ -81,6 +109,13 @@ func (f *loadFlags) options(s streams) archive.Options {
 func (f *loadFlags) load(ctx context.Context, args []string, s streams, summaries bool) (*archive.Archive, error) {
 	opts := f.options(s)
 	opts.Summaries = summaries
+	if f.columns != "" {
+		cols, err := pqfile.ParseColumns(f.columns)
+		if err != nil {
+			return nil, usagef("--columns: %v", err)
+		}
+		opts.Columns = cols
+	}
 	a, err := archive.Load(ctx, args, opts)
 	if err != nil {
 		return nil, err
@@ -98,7 +133,7 @@ type rolloutFilter struct {
 }
 
 func (f *rolloutFilter) register(fs *pflag.FlagSet) {
-	fs.StringVarP(&f.namespace, "namespace", "n", "", "only this namespace")
+	fs.StringVarP(&f.namespace, "namespace", "n", "", "only this namespace (Parquet archives are read without the row groups of others)")
 	fs.StringVar(&f.kind, "kind", "", "only this workload kind (Deployment, StatefulSet, DaemonSet, Job)")
 	fs.StringVar(&f.name, "name", "", "only workloads with this name")
 	fs.StringVar(&f.outcome, "outcome", "", "only this outcome: complete, failed, superseded or in-progress")

@@ -59,6 +59,9 @@ docs/stats.md gives the exact rules.`,
 			if err != nil {
 				return err
 			}
+			// Rollouts and changes are per namespace: those of other
+			// namespaces need not be loaded.
+			o.load.scope.Namespaces = namespaces(o.filter.namespace)
 			a, err := o.load.load(cmd.Context(), args, s, false)
 			if err != nil {
 				return err

@@ -41,7 +41,9 @@ Times are RFC 3339, or relative to the archive's first and last records:
 start, end, start+5m, end-10m. --around T --window 30m selects T-15m to
 T+15m.
 --cluster limits the timeline to one cluster (and names inputs without a
-cluster=NAME segment, as for every command).`,
+cluster=NAME segment, as for every command). With absolute times, Parquet
+archives are read without the partitions and row groups of other clusters
+and namespaces (with start/end times the whole archive is needed).`,
 		Example: `  evanalyze timeline testdata/lab-basic --since 2026-11-25T03:29:00Z --until 2026-11-25T03:31:00Z
   evanalyze timeline archive/ --around 2026-11-25T14:16:00Z --window 30m --namespace shop -o md`,
 		Args: cobra.MinimumNArgs(1),
@@ -52,6 +54,14 @@ cluster=NAME segment, as for every command).`,
 			// --cluster names inputs without a cluster= segment and
 			// limits the timeline to that cluster.
 			o.o.Cluster = o.load.cluster
+			if !o.relative() {
+				// Only the archive's first and last times (start, end)
+				// depend on what is outside the cluster and namespace.
+				o.load.scope = load.Scope{Namespaces: namespaces(o.o.Namespace)}
+				if o.o.Cluster != "" {
+					o.load.scope.Clusters = []string{o.o.Cluster}
+				}
+			}
 			a, err := o.load.load(cmd.Context(), args, s, false)
 			if err != nil {
 				return err
@@ -84,7 +94,7 @@ cluster=NAME segment, as for every command).`,
 	f.StringVar(&o.until, "until", "", "window end (RFC 3339, or start|end[±duration])")
 	f.StringVar(&o.around, "around", "", "window centre (RFC 3339, or start|end[±duration]), with --window")
 	f.DurationVar(&o.windowLen, "window", 30*time.Minute, "window length around --around")
-	f.StringVarP(&o.o.Namespace, "namespace", "n", "", "only this namespace")
+	f.StringVarP(&o.o.Namespace, "namespace", "n", "", "only this namespace (Parquet archives are read without the row groups of others, unless times are relative)")
 	f.StringVar(&o.o.Workload, "workload", "", "only this workload (kind/name, e.g. deployment/web) and its pods")
 	f.StringVar(&o.o.Node, "node", "", "only what concerns this node")
 	f.BoolVarP(&o.o.Verbose, "verbose", "v", false, "list every event instead of folding Normal ones into rollouts")
@@ -157,6 +167,12 @@ func (o *timelineOptions) resolve() error {
 		return usagef("--around goes without --since and --until")
 	}
 	return nil
+}
+
+// relative reports whether a time flag is relative to the archive's first
+// or last time.
+func (o *timelineOptions) relative() bool {
+	return o.sinceTS.anchor != "" || o.untilTS.anchor != "" || o.aroundTS.anchor != ""
 }
 
 // window sets the window from the flags and the archive's first and last

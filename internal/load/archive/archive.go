@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -43,6 +44,13 @@ type Options struct {
 	BatchRows int              // rows per decoded batch; default 64Ki
 	BlockSize int              // bytes per framed block; default 1 MiB
 	Summaries bool             // fill FileStats.Summary and Archive.Summary (time span, namespaces, reasons, kinds)
+	// Scope leaves out the event observations outside it, in every input;
+	// Parquet archives skip the partitions (by path) and row groups (by
+	// statistics) that hold none. The changes table is not scoped.
+	Scope load.Scope
+	// Columns maps fields of the event table to the columns of Parquet
+	// files other pipelines wrote (pqfile.ParseColumns).
+	Columns map[string]string
 }
 
 // FileStats describes one input file.
@@ -62,6 +70,12 @@ type FileStats struct {
 	Rejected     int64
 	Skipped      int64
 	Warnings     int64
+	OutOfScope   int64 // records decoded but outside Options.Scope
+
+	// Parquet: row groups, and those skipped unread by Options.Scope with
+	// the rows they hold.
+	RowGroups, RowGroupsSkipped int
+	Unread                      int64
 
 	SkipReasons map[string]int64
 	Envelopes   map[string]int64   // records that were log shipper envelopes or cloud log entries, by kind (azure-diagnostics, log-wrapper, gcp-cloud-audit-logs)
@@ -121,7 +135,12 @@ type Totals struct {
 	Rejected     int64
 	Skipped      int64
 	Warnings     int64
+	OutOfScope   int64 // records outside Options.Scope: records = observations + duplicates + out of scope
 	Audit        AuditStats
+
+	RowGroups, RowGroupsSkipped int   // of Parquet files
+	Unread                      int64 // rows in skipped row groups
+	PartitionsSkipped           int   // Parquet files not opened (in SkippedFiles)
 }
 
 // Archive is a loaded archive.
@@ -154,6 +173,7 @@ type job struct {
 	rec   arrow.Record     // rows already decoded (Parquet); the worker adds them
 	rows  int64            // how many records rec or changes hold
 	chg   []load.ChangeRow // changes read from Parquet
+	pq    pqfile.ReadStats // of rec
 }
 
 // Load reads paths into an Archive.
@@ -178,6 +198,7 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 	if err != nil {
 		return nil, err
 	}
+	sources, skipped, partitions := prune(sources, skipped, &opts.Scope)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
@@ -188,6 +209,7 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 	var (
 		mu      sync.Mutex
 		batches []arrow.Record
+		origins []int // per batch: the file all its rows were read from (Parquet), else -1
 		changes []load.ChangeRow
 		reads   []readRef
 		patches []eventPatch
@@ -237,7 +259,18 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 					files[j.file].Read += j.rows
 					if j.rec != nil {
 						batches = append(batches, j.rec)
-						files[j.file].Records += j.rows
+						origins = append(origins, j.file)
+						fs := files[j.file]
+						fs.Read += j.pq.Filtered
+						fs.Records += j.rows + j.pq.Filtered
+						fs.OutOfScope += j.pq.Filtered
+						fs.RowGroups += j.pq.RowGroups
+						fs.RowGroupsSkipped += j.pq.RowGroupsSkipped
+						fs.Unread += j.pq.Unread
+						fs.Warnings += j.pq.Warnings
+						if j.pq.Warning != nil {
+							fs.WarningList = append(fs.WarningList, &load.InputError{File: fs.File, Offset: -1, Err: j.pq.Warning})
+						}
 					} else {
 						changes = append(changes, j.chg...)
 						files[j.file].Audit.Records += j.rows
@@ -257,12 +290,14 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 					rec := dw.batch.NewRecord()
 					mu.Lock()
 					batches = append(batches, rec)
+					origins = append(origins, -1)
 					mu.Unlock()
 				}
 			}
 			mu.Lock()
 			if dw.batch.Len() > 0 {
 				batches = append(batches, dw.batch.NewRecord())
+				origins = append(origins, -1)
 			}
 			changes = append(changes, dw.changes...)
 			reads = append(reads, dw.reads...)
@@ -294,13 +329,15 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 		}
 	}
 	if len(patches) > 0 {
-		batches = append(batches, applyPatches(opts.Mem, batches, patches))
+		batches = append(batches, applyPatches(opts.Mem, batches, patches, &opts.Scope, files))
+		origins = append(origins, -1)
 	}
-	table, err := merge(opts.Mem, batches, files, opts.Summaries)
+	table, err := merge(opts.Mem, batches, origins, files, opts.Summaries)
 	if err != nil {
 		return nil, err
 	}
 	a := &Archive{Events: table, Files: files, SkippedFiles: skipped}
+	a.Totals.PartitionsSkipped = partitions
 	a.Changes = buildChanges(opts.Mem, changes, files)
 	countReads(reads, files)
 	a.Totals.Files = len(files)
@@ -315,6 +352,10 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 		a.Totals.Rejected += f.Rejected
 		a.Totals.Skipped += f.Skipped
 		a.Totals.Warnings += f.Warnings
+		a.Totals.OutOfScope += f.OutOfScope
+		a.Totals.RowGroups += f.RowGroups
+		a.Totals.RowGroupsSkipped += f.RowGroupsSkipped
+		a.Totals.Unread += f.Unread
 	}
 	v := load.NewView(table)
 	a.Totals.Observations = int64(v.Len())
@@ -353,7 +394,7 @@ func frame(ctx context.Context, src load.Source, opts Options, fs *FileStats, id
 	if pqfile.IsParquet(head) {
 		// Parquet needs random access: read the file itself (it is not
 		// compressed by us; a compressed Parquet file is read whole).
-		rec, chg, n, err := readParquet(src, comp, br, opts)
+		rec, chg, n, st, err := readParquet(src, comp, br, opts)
 		mu.Lock()
 		fs.Compression, fs.Layout, fs.Format = string(comp), "parquet", "parquet"
 		mu.Unlock()
@@ -365,7 +406,7 @@ func frame(ctx context.Context, src load.Source, opts Options, fs *FileStats, id
 			return
 		}
 		select {
-		case jobs <- job{file: idx, rec: rec, chg: chg, rows: int64(n)}:
+		case jobs <- job{file: idx, rec: rec, chg: chg, rows: int64(n), pq: st}:
 		case <-ctx.Done():
 			if rec != nil {
 				rec.Release()
@@ -410,44 +451,64 @@ func frame(ctx context.Context, src load.Source, opts Options, fs *FileStats, id
 	}
 }
 
-// readParquet reads an events Parquet file into one record, or a changes
-// Parquet file into change rows.
-func readParquet(src load.Source, comp load.Compression, r io.Reader, opts Options) (arrow.Record, []load.ChangeRow, int, error) {
+// readParquet reads an events Parquet file into one record (in the
+// scope), or a changes Parquet file into change rows.
+func readParquet(src load.Source, comp load.Compression, r io.Reader, opts Options) (arrow.Record, []load.ChangeRow, int, pqfile.ReadStats, error) {
+	var st pqfile.ReadStats
 	var ra io.ReaderAt
 	var size int64
 	if src.Path != "-" && comp == load.CompressionNone {
 		f, err := os.Open(src.Path)
 		if err != nil {
-			return nil, nil, 0, err
+			return nil, nil, 0, st, err
 		}
 		defer f.Close()
-		st, err := f.Stat()
+		fi, err := f.Stat()
 		if err != nil {
-			return nil, nil, 0, err
+			return nil, nil, 0, st, err
 		}
-		ra, size = f, st.Size()
+		ra, size = f, fi.Size()
 	} else {
 		data, err := io.ReadAll(r)
 		if err != nil {
-			return nil, nil, 0, err
+			return nil, nil, 0, st, err
 		}
 		ra, size = bytes.NewReader(data), int64(len(data))
 	}
 	kind, err := pqfile.Kind(ra, size)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, 0, st, err
 	}
 	if kind == "changes" {
 		chg, err := pqfile.ReadChanges(ra, src.Cluster)
-		return nil, chg, len(chg), err
+		return nil, chg, len(chg), st, err
 	}
-	batch := load.NewDecodeBatch(opts.Mem)
-	defer batch.Release()
-	n, err := pqfile.ReadEvents(ra, size, src.Cluster, batch)
+	rec, st, err := pqfile.ReadEvents(ra, size, pqfile.ReadOptions{Cluster: src.Cluster, Mem: opts.Mem, Scope: opts.Scope,
+		Columns: opts.Columns, File: displayName(src.Path)})
 	if err != nil {
-		return nil, nil, n, err
+		return nil, nil, 0, st, err
 	}
-	return batch.NewRecord(), nil, n, nil
+	return rec, nil, int(rec.NumRows()), st, nil
+}
+
+// prune leaves out the events files of the Parquet archive (the
+// events.parquet files WriteEvents lays out in cluster=NAME/date=DAY
+// partitions) that the scope excludes by their path, returning them as
+// skipped files, and how many.
+func prune(sources []load.Source, skipped []load.Skipped, scope *load.Scope) ([]load.Source, []load.Skipped, int) {
+	if scope.IsZero() {
+		return sources, skipped, 0
+	}
+	kept, n := sources[:0:0], 0
+	for _, src := range sources {
+		if filepath.Base(src.Path) == "events.parquet" && !scope.Partition(src.Path, src.Cluster) {
+			skipped = append(skipped, load.Skipped{Path: src.Path, Reason: "partition outside the scope"})
+			n++
+			continue
+		}
+		kept = append(kept, src)
+	}
+	return kept, skipped, n
 }
 
 func isYAMLName(path string) bool {

@@ -14,6 +14,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/evanalyze/evanalyze/internal/load"
+	"github.com/evanalyze/evanalyze/internal/load/pqfile"
 )
 
 const labBasic = "../../../testdata/lab-basic"
@@ -256,6 +257,29 @@ func TestYAML(t *testing.T) {
 	for i := 0; i < v.Len(); i++ {
 		if v.Int64(load.ColSourceLine, i) < 2 {
 			t.Fatalf("row %d: line %d", i, v.Int64(load.ColSourceLine, i))
+		}
+	}
+}
+
+// Rows read from a Parquet archive count for the archive file they were
+// read from, not the file their provenance names.
+func TestParquetCountsPerFile(t *testing.T) {
+	dir := t.TempDir()
+	a := loadT(t, []string{labBasic}, Options{})
+	if _, err := pqfile.WriteEvents(dir, a.Events); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pqfile.WriteChanges(dir, a.Changes); err != nil {
+		t.Fatal(err)
+	}
+	back := loadT(t, []string{dir}, Options{})
+	for _, f := range back.Files {
+		want := int64(0)
+		if filepath.Base(f.File) == "events.parquet" {
+			want = a.Totals.Observations
+		}
+		if f.Observations != want || f.Events > f.Observations {
+			t.Errorf("%s: %d observations, %d events; want %d observations", f.File, f.Observations, f.Events, want)
 		}
 	}
 }

@@ -169,7 +169,7 @@ func BenchmarkMerge(b *testing.B) {
 					files[j] = &FileStats{File: n, SkipReasons: map[string]int64{}, Summary: newSummary()}
 				}
 				b.StartTimer()
-				table, err := merge(memory.DefaultAllocator, batches, files, false)
+				table, err := merge(memory.DefaultAllocator, batches, nil, files, false)
 				if err != nil {
 					b.Fatal(err)
 				}

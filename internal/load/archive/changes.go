@@ -276,7 +276,7 @@ func orNone(s string) string {
 // (one from an export when there is one, as those have the uid), and is
 // returned as a batch for merge. A patch of an event seen nowhere else is
 // kept with only its own fields.
-func applyPatches(mem memory.Allocator, batches []arrow.Record, patches []eventPatch) arrow.Record {
+func applyPatches(mem memory.Allocator, batches []arrow.Record, patches []eventPatch, scope *load.Scope, files []*FileStats) arrow.Record {
 	type ref struct {
 		v     *load.View
 		i     int
@@ -328,6 +328,14 @@ func applyPatches(mem memory.Allocator, batches []arrow.Record, patches []eventP
 		}
 		if p.seriesLast != 0 {
 			row.SeriesLast = p.seriesLast
+		}
+		if !scope.IsZero() && !scope.Row(&row, load.RowCluster(&row, p.prov.Cluster)) {
+			for _, f := range files {
+				if f.File == p.prov.File {
+					f.OutOfScope++
+				}
+			}
+			continue
 		}
 		out.Append(&row, &p.prov)
 	}

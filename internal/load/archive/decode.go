@@ -29,11 +29,11 @@ type decodeWorker struct {
 	envelopes map[string]int64 // records found inside log shipper envelopes, by envelope
 
 	// counts for the current block
-	read, records, rejected, skipped, warnings int64
-	shapes                                     [k8sjson.ShapeSkip + 1]int64
-	skipReasons                                map[string]int64
-	errs, warns                                []*load.InputError
-	firstErr                                   error
+	read, records, rejected, skipped, warnings, outOfScope int64
+	shapes                                                 [k8sjson.ShapeSkip + 1]int64
+	skipReasons                                            map[string]int64
+	errs, warns                                            []*load.InputError
+	firstErr                                               error
 }
 
 func newDecodeWorker(opts Options, allow func(k8sjson.Shape) bool, files []*FileStats, sources []load.Source) *decodeWorker {
@@ -117,6 +117,9 @@ func (w *decodeWorker) record(rec []byte, fs *FileStats, prov *load.Provenance, 
 			}
 		}
 		w.records++
+		if !w.inScope(&w.row, prov.Cluster) {
+			return
+		}
 		prov.Format = shapeFormat(res.Shape, layout)
 		prov.Line = line
 		prov.Offset = off
@@ -185,7 +188,20 @@ func (w *decodeWorker) decodeAudit(rec []byte, fs *FileStats, prov *load.Provena
 	}
 	w.records++
 	w.audit.Events++
+	if !w.inScope(&w.row, p.Cluster) {
+		return
+	}
 	w.batch.Append(&w.row, &p)
+}
+
+// inScope reports whether a decoded row is in Options.Scope, counting
+// those that are not.
+func (w *decodeWorker) inScope(r *load.EventRow, inputCluster string) bool {
+	if w.opts.Scope.IsZero() || w.opts.Scope.Row(r, load.RowCluster(r, inputCluster)) {
+		return true
+	}
+	w.outOfScope++
+	return false
 }
 
 func (w *decodeWorker) warn(fs *FileStats, line, off int64, err error) {
@@ -212,6 +228,7 @@ func (w *decodeWorker) flushStats(file int) {
 	fs.Records += w.records
 	fs.Skipped += w.skipped
 	fs.Warnings += w.warnings
+	fs.OutOfScope += w.outOfScope
 	for i, n := range w.shapes {
 		fs.shapes[i] += n
 	}
@@ -235,7 +252,7 @@ func (w *decodeWorker) flushStats(file int) {
 	}
 	fs.Audit.add(&w.audit)
 	w.audit = AuditStats{}
-	w.read, w.records, w.rejected, w.skipped, w.warnings = 0, 0, 0, 0, 0
+	w.read, w.records, w.rejected, w.skipped, w.warnings, w.outOfScope = 0, 0, 0, 0, 0, 0
 	w.shapes = [k8sjson.ShapeSkip + 1]int64{}
 	w.errs, w.warns = w.errs[:0], w.warns[:0]
 }

@@ -33,6 +33,7 @@ type rowRef struct {
 	obs, ob2 uint64 // observation hash, 128 bits
 	file     int32  // rank of the source file name
 	off      int64
+	counts   int32 // rank of the file whose counts the row adds to
 }
 
 // Two independent 64-bit hashes make a 128-bit key: two different
@@ -94,8 +95,11 @@ func writeInt(h *maphash.Hash, n int64) {
 }
 
 // merge deduplicates the decoded batches into one sorted record and fills
-// the per-file event, observation and duplicate counts.
-func merge(mem memory.Allocator, batches []arrow.Record, files []*FileStats, summaries bool) (arrow.Record, error) {
+// the per-file event, observation and duplicate counts. A row counts for
+// its source file, or for origins[batch] when that is not -1: rows read
+// from a Parquet archive keep the name of the file they were first read
+// from, the archive file is the one they were read from now.
+func merge(mem memory.Allocator, batches []arrow.Record, origins []int, files []*FileStats, summaries bool) (arrow.Record, error) {
 	views := make([]*load.View, len(batches))
 	total := 0
 	for i, b := range batches {
@@ -117,13 +121,22 @@ func merge(mem memory.Allocator, batches []arrow.Record, files []*FileStats, sum
 	h.SetSeed(seed)
 	h2.SetSeed(seed2)
 	for bi, v := range views {
+		origin := int32(-1)
+		if bi < len(origins) && origins[bi] >= 0 {
+			origin = fileRank[files[origins[bi]].File]
+		}
 		for i := 0; i < v.Len(); i++ {
+			file := fileRank[v.Str(load.ColSourceFile, i)]
+			counts := file
+			if origin >= 0 {
+				counts = origin
+			}
 			refs = append(refs, rowRef{
 				batch: int32(bi), row: int32(i),
 				id: identityHash(&h, v, i), id2: identityHash(&h2, v, i),
 				obs: observationHash(&h, v, i), ob2: observationHash(&h2, v, i),
-				file: fileRank[v.Str(load.ColSourceFile, i)],
-				off:  v.Int64(load.ColSourceOffset, i),
+				file: file, counts: counts,
+				off: v.Int64(load.ColSourceOffset, i),
 			})
 		}
 	}
@@ -165,12 +178,12 @@ func merge(mem memory.Allocator, batches []arrow.Record, files []*FileStats, sum
 			ohi := olo + 1
 			o := refs[olo]
 			ov := views[o.batch]
-			obsFiles = append(obsFiles[:0], o.file)
+			obsFiles = append(obsFiles[:0], o.counts)
 			for ohi < hi && refs[ohi].obs == o.obs && refs[ohi].ob2 == o.ob2 {
-				if !slices.Contains(obsFiles, refs[ohi].file) {
-					obsFiles = append(obsFiles, refs[ohi].file)
+				if !slices.Contains(obsFiles, refs[ohi].counts) {
+					obsFiles = append(obsFiles, refs[ohi].counts)
 				}
-				byName[refs[ohi].file].Duplicates++
+				byName[refs[ohi].counts].Duplicates++
 				ohi++
 			}
 			for _, f := range obsFiles {

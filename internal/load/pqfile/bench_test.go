@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/parquet-go/parquet-go"
 
 	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
@@ -17,7 +18,8 @@ import (
 
 // BenchmarkReadEvents reads an events Parquet file into an Arrow batch:
 // events/s and MB/s of Parquet. It uses make bench-data's cluster c01
-// when present (83k events), else lab-basic.
+// when present (83k events; its largest day partition holds 7,140), else
+// lab-basic.
 func BenchmarkReadEvents(b *testing.B) {
 	src := []string{"../../../testdata/lab-basic/watch-core.json"}
 	if dir := os.Getenv("EVANALYZE_BENCH_DATA"); dir != "" {
@@ -48,21 +50,63 @@ func BenchmarkReadEvents(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	rows := 0
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		batch := load.NewDecodeBatch(memory.DefaultAllocator)
-		n, err := pqfile.ReadEvents(bytes.NewReader(data), int64(len(data)), "", batch)
+	benchRead(b, data)
+}
+
+// BenchmarkReadEventsRowGroup reads one file of all the events of c01 (or
+// lab-basic) in one row group, as a busy cluster's day partition holds:
+// the reader's speed without the per-file costs.
+func BenchmarkReadEventsRowGroup(b *testing.B) {
+	src := []string{"../../../testdata/lab-basic/watch-core.json"}
+	if dir := os.Getenv("EVANALYZE_BENCH_DATA"); dir != "" {
+		if p := filepath.Join(dir, "cluster=c01", "events.jsonl"); fileExists(p) {
+			src = []string{p}
+		}
+	}
+	a, err := archive.Load(context.Background(), src, archive.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Release()
+	dir := b.TempDir()
+	files, err := pqfile.WriteEvents(dir, a.Events)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var rows []pqfile.Event
+	for _, f := range files {
+		part, err := parquet.ReadFile[pqfile.Event](f)
 		if err != nil {
 			b.Fatal(err)
 		}
-		rows += n
-		batch.NewRecord().Release()
-		batch.Release()
+		rows = append(rows, part...)
 	}
-	benchutil.ReportEvents(b, rows)
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[pqfile.Event](&buf, parquet.Compression(&parquet.Zstd),
+		parquet.KeyValueMetadata("evanalyze.events.version", load.SchemaVersion), parquet.MaxRowsPerRowGroup(pqfile.RowGroupRows))
+	if _, err := w.Write(rows); err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	benchRead(b, buf.Bytes())
+}
+
+func benchRead(b *testing.B, data []byte) {
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	rows := 0
+	cpu := benchutil.StartCPU(b)
+	for i := 0; i < b.N; i++ {
+		rec, _, err := pqfile.ReadEvents(bytes.NewReader(data), int64(len(data)), pqfile.ReadOptions{Mem: memory.DefaultAllocator})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows += int(rec.NumRows())
+		rec.Release()
+	}
+	cpu.ReportEvents(rows)
 }
 
 func fileExists(p string) bool {

@@ -1,7 +1,6 @@
 package pqfile
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
@@ -207,12 +206,13 @@ func WriteChanges(dir string, changes arrow.Record) ([]string, error) {
 		func(i int) Change { return changeOf(changes, i) })
 }
 
-// Kind says which table a Parquet file holds: "events", "changes", or an
-// error for files evanalyze did not write.
+// Kind says which table a Parquet file holds: "changes" for evanalyze's
+// changes files, else "events" (evanalyze's events files, and files other
+// pipelines wrote, whose columns ReadEvents looks for).
 func Kind(r io.ReaderAt, size int64) (string, error) {
-	pf, err := parquet.OpenFile(r, size)
+	pf, err := openFile(r, size)
 	if err != nil {
-		return "", fmt.Errorf("open Parquet: %w", err)
+		return "", err
 	}
 	if _, ok := pf.Lookup("evanalyze.events.version"); ok {
 		return "events", nil
@@ -223,7 +223,7 @@ func Kind(r io.ReaderAt, size int64) (string, error) {
 		}
 		return "changes", nil
 	}
-	return "", errors.New("not an evanalyze Parquet file (no evanalyze.events.version or evanalyze.changes.version in its metadata)")
+	return "events", nil // written by another pipeline: ReadEvents finds its columns
 }
 
 // ReadChanges reads a changes Parquet file into change rows, keeping their

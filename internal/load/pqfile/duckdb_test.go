@@ -12,16 +12,47 @@ import (
 	"github.com/evanalyze/evanalyze/internal/load/pqfile"
 )
 
-// DuckDB (the npm package @duckdb/node-api, installed by .ci/run into
-// e2e/duckdb) reads the archive and counts what evanalyze counts.
-func TestDuckDBReadsArchive(t *testing.T) {
-	helper := "../../../e2e/duckdb"
+const helper = "../../../e2e/duckdb"
+
+// needDuckDB skips the test without DuckDB (the npm package
+// @duckdb/node-api, installed by .ci/run into e2e/duckdb), unless
+// EVANALYZE_REQUIRE_DUCKDB is set.
+func needDuckDB(t *testing.T) {
+	t.Helper()
 	if _, err := os.Stat(filepath.Join(helper, "node_modules", "@duckdb", "node-api")); err != nil {
 		if os.Getenv("EVANALYZE_REQUIRE_DUCKDB") != "" {
 			t.Fatal("@duckdb/node-api not installed in e2e/duckdb (npm ci)")
 		}
 		t.Skip("DuckDB not installed: (cd e2e/duckdb && npm ci)")
 	}
+}
+
+// DuckDB exports kubectl's JSON as the files in testdata/parquet-foreign,
+// which read as the JSON does (TestForeignDuckDBExports): a newer DuckDB
+// that writes them otherwise is read all the same.
+func TestDuckDBExports(t *testing.T) {
+	needDuckDB(t)
+	for _, tc := range []struct{ json, fixture string }{
+		{"events-list.json", "lab-basic-events-duckdb.parquet"},
+		{"eventsv1-list.json", "lab-basic-eventsv1-duckdb.parquet"},
+	} {
+		out := filepath.Join(t.TempDir(), tc.fixture)
+		in, _ := filepath.Abs("../../../testdata/lab-basic/" + tc.json)
+		cmd := exec.Command("node", "export-events.mjs", in, out)
+		cmd.Dir = helper
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("node export-events.mjs: %v: %s", err, msg)
+		}
+		got, want := load2(t, out), load2(t, "../../../testdata/parquet-foreign/"+tc.fixture)
+		if g, w := content(got), content(want); g != w || got.Totals.Rejected != 0 {
+			t.Errorf("%s: DuckDB's export reads otherwise than %s:\n%s", tc.json, tc.fixture, firstDiff(g, w))
+		}
+	}
+}
+
+// DuckDB reads the archive and counts what evanalyze counts.
+func TestDuckDBReadsArchive(t *testing.T) {
+	needDuckDB(t)
 	lab := "../../../testdata/lab-basic/"
 	a := load2(t, lab+"events-list.json", lab+"watch-core.json", lab+"audit.log.gz")
 	dir := t.TempDir()

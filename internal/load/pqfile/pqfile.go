@@ -1,7 +1,9 @@
 // Package pqfile writes the event table as Parquet with
-// github.com/parquet-go/parquet-go and reads such files back into event
-// batches, keeping each row's original provenance so that reports from the
-// Parquet archive equal the reports from the original inputs.
+// github.com/parquet-go/parquet-go and reads such files back into the
+// event table, keeping each row's original provenance so that reports from
+// the Parquet archive equal the reports from the original inputs. Reading
+// is columnar: each column chunk's pages are decoded straight into the
+// Arrow columns (read.go), several columns at once.
 //
 // Files: zstd-compressed, dictionary-encoded strings, the schema version in
 // the key/value metadata ("evanalyze.events.version"), rows in the event
@@ -13,7 +15,6 @@ package pqfile
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -196,70 +197,3 @@ func sanitize(s string) string {
 
 // IsParquet reports whether a stream starts with the Parquet magic.
 func IsParquet(head []byte) bool { return len(head) >= 4 && string(head[:4]) == "PAR1" }
-
-// ReadEvents reads an events Parquet file into batch. Rows keep their
-// stored provenance (the original file and line); cluster, when not empty,
-// overrides the stored cluster (a cluster=NAME path or --cluster). It
-// returns the rows read.
-func ReadEvents(r io.ReaderAt, size int64, cluster string, batch *load.Batch) (int, error) {
-	pf, err := parquet.OpenFile(r, size)
-	if err != nil {
-		return 0, fmt.Errorf("open Parquet: %w", err)
-	}
-	if v, ok := pf.Lookup("evanalyze.events.version"); !ok {
-		return 0, errors.New("not an evanalyze events file (no evanalyze.events.version in its metadata)")
-	} else if v != load.SchemaVersion {
-		return 0, fmt.Errorf("events schema version %s, this evanalyze reads %s", v, load.SchemaVersion)
-	}
-	rd := parquet.NewGenericReader[Event](r)
-	defer rd.Close()
-	buf := make([]Event, 1024)
-	var row load.EventRow
-	n := 0
-	for {
-		k, err := rd.Read(buf)
-		for i := 0; i < k; i++ {
-			e := &buf[i]
-			fill(&row, e)
-			p := load.Provenance{Cluster: cluster, Format: e.SourceFormat, File: e.SourceFile, Line: e.SourceLine, Offset: e.SourceOffset}
-			if p.Cluster == "" {
-				p.Cluster = e.Cluster
-			}
-			batch.Append(&row, &p)
-		}
-		n += k
-		if err == io.EOF {
-			return n, nil
-		}
-		if err != nil {
-			return n, fmt.Errorf("read Parquet rows: %w", err)
-		}
-	}
-}
-
-func b(s string) []byte { return []byte(s) }
-
-func fill(r *load.EventRow, e *Event) {
-	r.Reset()
-	r.API = e.API
-	r.Namespace, r.Name, r.UID, r.ResourceVersion = b(e.Namespace), b(e.Name), b(e.UID), b(e.ResourceVersion)
-	r.Object = load.ObjectRef{Kind: b(e.ObjectKind), APIVersion: b(e.ObjectAPIVersion), Namespace: b(e.ObjectNamespace),
-		Name: b(e.ObjectName), UID: b(e.ObjectUID), FieldPath: b(e.ObjectFieldPath)}
-	r.Owner = load.ObjectRef{Kind: b(e.OwnerKind), Name: b(e.OwnerName), UID: b(e.OwnerUID)}
-	r.Related = load.ObjectRef{Kind: b(e.RelatedKind), Namespace: b(e.RelatedNamespace), Name: b(e.RelatedName), UID: b(e.RelatedUID)}
-	r.Reason, r.Message, r.Type, r.Action = b(e.Reason), b(e.Message), b(e.Type), b(e.Action)
-	r.ReportingController, r.ReportingInstance = b(e.ReportingController), b(e.ReportingInstance)
-	if e.Count != nil {
-		r.Count, r.HasCount = *e.Count, true
-	}
-	if e.SeriesCount != nil {
-		r.SeriesCount, r.HasSeriesCount = *e.SeriesCount, true
-	}
-	get := func(p *int64) int64 {
-		if p == nil {
-			return 0
-		}
-		return *p
-	}
-	r.First, r.Last, r.EventTime, r.SeriesLast, r.Created = get(e.FirstTime), get(e.LastTime), get(e.EventTime), get(e.SeriesLastTime), get(e.CreatedTime)
-}

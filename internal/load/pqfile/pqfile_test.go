@@ -30,7 +30,7 @@ func rows(a *archive.Archive) string {
 	return b.String()
 }
 
-func load2(t *testing.T, paths ...string) *archive.Archive {
+func load2(t testing.TB, paths ...string) *archive.Archive {
 	t.Helper()
 	a, err := archive.Load(context.Background(), paths, archive.Options{})
 	if err != nil {

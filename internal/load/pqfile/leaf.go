@@ -1,0 +1,710 @@
+package pqfile
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/deprecated"
+	"github.com/parquet-go/parquet-go/encoding"
+	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/evanalyze/evanalyze/internal/load"
+	"github.com/evanalyze/evanalyze/internal/load/jsonscan"
+)
+
+// What a column of the event table is built from.
+type target uint8
+
+const (
+	tDict  target = iota // dictionary<int32, utf8>
+	tStr                 // utf8
+	tCount               // int32
+	tTime                // timestamp[ns]
+	tInt64               // int64
+	tBool                // bool
+)
+
+var targets = func() (t [load.NumColumns]target) {
+	for i, f := range load.EventSchema.Fields() {
+		switch f.Type.ID() {
+		case arrow.DICTIONARY:
+			t[i] = tDict
+		case arrow.STRING:
+			t[i] = tStr
+		case arrow.INT32:
+			t[i] = tCount
+		case arrow.TIMESTAMP:
+			t[i] = tTime
+		case arrow.INT64:
+			t[i] = tInt64
+		default:
+			t[i] = tBool
+		}
+	}
+	return t
+}()
+
+// leaf is a Parquet leaf column read into one column of the event table.
+type leaf struct {
+	path   string // dotted, for errors
+	index  int    // in the row group's column chunks
+	maxDef byte
+	kind   parquet.Kind
+	unit   int64 // INT64/INT32 timestamps: nanoseconds per stored unit
+	text   bool  // BYTE_ARRAY timestamps: RFC 3339 text
+	uuid   bool  // FIXED_LEN_BYTE_ARRAY(16) UUIDs, read as text
+}
+
+// bindLeaf checks that the leaf at path can fill a column of kind t and
+// says how to read it. The error names the column.
+func bindLeaf(schema *parquet.Schema, path string, t target) (*leaf, error) {
+	node, repeated, found := findNode(schema, path)
+	switch {
+	case !found:
+		return nil, fmt.Errorf("column %s: missing", path)
+	case repeated:
+		return nil, fmt.Errorf("column %s: repeated, want one value per row", path)
+	case !node.Leaf():
+		return nil, fmt.Errorf("column %s: a group of %d fields, want one value", path, len(node.Fields()))
+	}
+	lc, ok := schema.Lookup(strings.Split(path, ".")...)
+	if !ok || lc.Node == nil || lc.MaxRepetitionLevel > 0 {
+		return nil, fmt.Errorf("column %s: repeated, want one value per row", path)
+	}
+	typ := lc.Node.Type()
+	l := &leaf{path: path, index: lc.ColumnIndex, maxDef: byte(lc.MaxDefinitionLevel), kind: typ.Kind()}
+	want := ""
+	switch t {
+	case tDict, tStr:
+		if lt := typ.LogicalType(); l.kind == parquet.FixedLenByteArray && lt != nil && lt.Value != nil {
+			_, l.uuid = lt.Value.(*format.UUIDType)
+		}
+		if l.kind != parquet.ByteArray && !l.uuid {
+			want = "a string"
+		}
+	case tCount, tInt64:
+		if l.kind != parquet.Int32 && l.kind != parquet.Int64 {
+			want = "an integer"
+		}
+	case tTime:
+		switch l.kind {
+		case parquet.ByteArray:
+			l.text = true
+		case parquet.Int96:
+			l.unit = 1 // converted from Julian day and nanoseconds
+		case parquet.Int64, parquet.Int32:
+			l.unit = timeUnit(typ)
+		}
+		if !l.text && l.unit == 0 {
+			want = "a timestamp (TIMESTAMP, INT96 or RFC 3339 text)"
+		}
+	case tBool:
+		if l.kind != parquet.Boolean {
+			want = "a boolean"
+		}
+	}
+	if want != "" {
+		return nil, fmt.Errorf("column %s: %s, want %s", path, typeName(typ), want)
+	}
+	return l, nil
+}
+
+// findNode finds the node at a dotted path, and whether it or a group
+// above it repeats (a LIST's element repeats).
+func findNode(schema *parquet.Schema, path string) (node parquet.Node, repeated, found bool) {
+	node = schema
+	for _, name := range strings.Split(path, ".") {
+		var next parquet.Node
+		for _, f := range node.Fields() {
+			if f.Name() == name {
+				next = f
+				break
+			}
+		}
+		if next == nil {
+			return nil, false, false
+		}
+		node = next
+		repeated = repeated || node.Repeated()
+	}
+	if !node.Leaf() {
+		// A LIST or MAP: a group of a repeated group.
+		for _, f := range node.Fields() {
+			repeated = repeated || f.Repeated()
+		}
+	}
+	return node, repeated, true
+}
+
+// timeUnit returns the nanoseconds per unit of a timestamp column, 0 when
+// it is not one.
+func timeUnit(typ parquet.Type) int64 {
+	if lt := typ.LogicalType(); lt != nil {
+		if ts, ok := lt.Value.(*format.TimestampType); ok && ts.Unit.Value != nil {
+			return int64(ts.Unit.Value.Duration())
+		}
+	}
+	if ct := typ.ConvertedType(); ct != nil {
+		switch *ct {
+		case deprecated.TimestampMillis:
+			return 1e6
+		case deprecated.TimestampMicros:
+			return 1e3
+		}
+	}
+	return 0
+}
+
+func typeName(typ parquet.Type) string {
+	if lt := typ.LogicalType(); lt != nil && lt.Value != nil {
+		return typ.Kind().String() + " " + lt.String()
+	}
+	return typ.Kind().String()
+}
+
+// chunkReader reads the pages of column chunks into the columns of a
+// table. It keeps scratch space between pages; it is not safe for
+// concurrent use.
+type chunkReader struct {
+	chunk chunkBytes // the bytes of the chunk being read
+
+	ints []int64
+	ok   []bool
+	text []byte   // UUIDs as text
+	offs []uint32 // of text
+
+	// Dictionary values of the last numeric or text-timestamp dictionary.
+	seen     parquet.Dictionary
+	dictInts []int64
+	dictOK   []bool
+
+	// Values that could not be read (kept as null) are counted in warnTo,
+	// under the column being read.
+	warnTo *table
+	col    int
+}
+
+// read reads the column chunk of l in g into column col of t.
+func (r *chunkReader) read(t *table, col int, l *leaf, g *group) (err error) {
+	defer recoverCorrupt(&err)
+	r.seen, r.col = nil, col
+	if targets[col] == tDict {
+		t.dict[col].seen = nil
+	}
+	if l.index >= len(g.chunks) || l.index >= len(g.meta.Columns) {
+		return fmt.Errorf("%w: no chunk", parquet.ErrCorrupted)
+	}
+	chunk, ok := g.chunks[l.index].(*parquet.FileColumnChunk)
+	if !ok {
+		return fmt.Errorf("%w: no chunk", parquet.ErrCorrupted)
+	}
+	if err := r.chunk.load(g.r, g.size, &g.meta.Columns[l.index].MetaData, g.meta.NumRows); err != nil {
+		return err
+	}
+	pages := chunk.PagesFrom(&r.chunk)
+	defer pages.Close()
+	for {
+		p, err := pages.ReadPage()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		err = r.page(t, col, l, p)
+		parquet.Release(p)
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (r *chunkReader) page(t *table, col int, l *leaf, p parquet.Page) error {
+	switch targets[col] {
+	case tDict:
+		return r.dictPage(t.dict[col], l, p)
+	case tStr:
+		return r.strPage(t.str[col], l, p)
+	case tCount, tInt64, tTime:
+		return r.intPage(t, col, l, p)
+	}
+	return nil
+}
+
+var errCorrupt = fmt.Errorf("%w: values do not match the page's row count", parquet.ErrCorrupted)
+
+// dictPage appends a string page to a dictionary column.
+func (r *chunkReader) dictPage(c *dictCol, l *leaf, p parquet.Page) error {
+	n := int(p.NumValues())
+	levels := p.DefinitionLevels()
+	if len(levels) > 0 && len(levels) < n {
+		return errCorrupt
+	}
+	first := c.valid.n
+	c.valid.grow(n)
+	out := c.idx.extend(n)
+	bits := c.valid.bits.all()
+	set := 0
+	null := c.nullID()
+	put := func(i int, id int32) {
+		if id < 0 {
+			out[i] = 0
+			return
+		}
+		out[i] = id
+		j := first + i
+		bits[j>>3] |= 1 << (j & 7)
+		set++
+	}
+	if d := p.Dictionary(); d != nil {
+		remap, err := c.remapOf(d, r, l)
+		if err != nil {
+			return err
+		}
+		pd := p.Data()
+		idx := pd.Int32()
+		if len(levels) == 0 && c.remapValid {
+			// No empty value in the dictionary: every row is valid.
+			if len(idx) < n {
+				return errCorrupt
+			}
+			for i, x := range idx[:n] {
+				if uint(x) >= uint(len(remap)) {
+					return errIndex(x)
+				}
+				out[i] = remap[x]
+			}
+			c.valid.setRange(first, n)
+			return nil
+		}
+		if len(levels) == 0 {
+			if len(idx) < n {
+				return errCorrupt
+			}
+			for i, x := range idx[:n] {
+				if uint(x) >= uint(len(remap)) {
+					return errIndex(x)
+				}
+				if id := remap[x]; id >= 0 {
+					out[i] = id
+					j := first + i
+					bits[j>>3] |= 1 << (j & 7)
+					set++
+				} else {
+					out[i] = 0
+				}
+			}
+		} else {
+			j := 0
+			for i := range out {
+				if levels[i] != l.maxDef {
+					put(i, null)
+					continue
+				}
+				if j >= len(idx) || uint(idx[j]) >= uint(len(remap)) {
+					return errCorrupt
+				}
+				put(i, remap[idx[j]])
+				j++
+			}
+		}
+	} else {
+		data, offs, err := r.byteArrays(l, p.Data())
+		if err != nil {
+			return err
+		}
+		j := 0
+		for i := range out {
+			if len(levels) > 0 && levels[i] != l.maxDef {
+				put(i, null)
+				continue
+			}
+			if j+1 >= len(offs) || offs[j+1] < offs[j] || int(offs[j+1]) > len(data) {
+				return errCorrupt
+			}
+			put(i, c.id(data[offs[j]:offs[j+1]]))
+			j++
+		}
+	}
+	c.valid.nulls -= set
+	return nil
+}
+
+func errIndex(x int32) error {
+	return fmt.Errorf("%w: dictionary index %d out of range", parquet.ErrCorrupted, x)
+}
+
+// remapOf maps the indexes of a Parquet dictionary to c's.
+func (c *dictCol) remapOf(d parquet.Dictionary, r *chunkReader, l *leaf) ([]int32, error) {
+	if c.seen == d {
+		return c.remap, nil
+	}
+	data, offs, err := r.byteArrays(l, d.Page().Data())
+	if err != nil {
+		return nil, err
+	}
+	n := d.Len()
+	if len(offs) < n+1 {
+		return nil, errCorrupt
+	}
+	c.remap = grow(c.remap, n)
+	c.remapValid = true
+	for i := range c.remap {
+		if offs[i+1] < offs[i] || int(offs[i+1]) > len(data) {
+			return nil, errCorrupt
+		}
+		c.remap[i] = c.id(data[offs[i]:offs[i+1]])
+		c.remapValid = c.remapValid && c.remap[i] >= 0
+	}
+	c.seen = d
+	return c.remap, nil
+}
+
+// byteArrays returns string values back to back with their offsets:
+// BYTE_ARRAY values as they are, 16-byte UUIDs (FIXED_LEN_BYTE_ARRAY) in
+// their canonical text form.
+func (r *chunkReader) byteArrays(l *leaf, v encoding.Values) ([]byte, []uint32, error) {
+	switch {
+	case v.Kind() == encoding.ByteArray && l.kind == parquet.ByteArray:
+		data, offs := v.ByteArray()
+		return data, offs, nil
+	case v.Kind() == encoding.FixedLenByteArray && l.uuid:
+		raw, size := v.FixedLenByteArray()
+		if size != 16 {
+			return nil, nil, fmt.Errorf("%w: UUID of %d bytes", parquet.ErrCorrupted, size)
+		}
+		k := len(raw) / 16
+		r.text = grow(r.text, 36*k)
+		r.offs = grow(r.offs, k+1)
+		for i := 0; i < k; i++ {
+			formatUUID(r.text[36*i:36*i+36], raw[16*i:16*i+16])
+			r.offs[i] = uint32(36 * i)
+		}
+		r.offs[k] = uint32(36 * k)
+		return r.text, r.offs, nil
+	}
+	return nil, nil, fmt.Errorf("%w: %v page in a %v column", parquet.ErrCorrupted, v.Kind(), l.kind)
+}
+
+// formatUUID writes u as xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx into dst.
+func formatUUID(dst, u []byte) {
+	const hex = "0123456789abcdef"
+	j := 0
+	for i, b := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			dst[j] = '-'
+			j++
+		}
+		dst[j], dst[j+1] = hex[b>>4], hex[b&15]
+		j += 2
+	}
+}
+
+// strPage appends a string page to a utf8 column.
+func (r *chunkReader) strPage(c *strCol, l *leaf, p parquet.Page) error {
+	n := int(p.NumValues())
+	levels := p.DefinitionLevels()
+	if len(levels) > 0 && len(levels) < n {
+		return errCorrupt
+	}
+	if d := p.Dictionary(); d != nil {
+		data, offs, err := r.byteArrays(l, d.Page().Data())
+		if err != nil {
+			return err
+		}
+		pd := p.Data()
+		idx := pd.Int32()
+		// Look the values up twice, to size the data once.
+		size, j := 0, 0
+		for i := 0; i < n; i++ {
+			if len(levels) > 0 && levels[i] != l.maxDef {
+				continue
+			}
+			if j >= len(idx) || uint(idx[j])+1 >= uint(len(offs)) {
+				return errCorrupt
+			}
+			size += int(offs[idx[j]+1] - offs[idx[j]])
+			j++
+		}
+		first, base := c.valid.n, c.data.n
+		c.valid.grow(n)
+		dst := c.data.extend(size)
+		out := c.offs.extend(n)
+		bits := c.valid.bits.all()
+		w, set := 0, 0
+		j = 0
+		for i := range out {
+			if len(levels) == 0 || levels[i] == l.maxDef {
+				x := idx[j]
+				j++
+				if v := data[offs[x]:offs[x+1]]; len(v) > 0 {
+					w += copy(dst[w:], v)
+					k := first + i
+					bits[k>>3] |= 1 << (k & 7)
+					set++
+				}
+			}
+			out[i] = int32(base + w)
+		}
+		c.valid.nulls -= set
+		return nil
+	}
+	data, offs, err := r.byteArrays(l, p.Data())
+	if err != nil {
+		return err
+	}
+	if len(levels) == 0 || p.NumNulls() == 0 {
+		if len(offs) != n+1 || len(data) < int(offs[n]) || offs[0] > offs[n] {
+			return errCorrupt
+		}
+		c.addPlain(data, offs)
+		return nil
+	}
+	j := 0
+	for i := 0; i < n; i++ {
+		if levels[i] != l.maxDef {
+			c.addNulls(1)
+			continue
+		}
+		if j+1 >= len(offs) || offs[j+1] < offs[j] || int(offs[j+1]) > len(data) {
+			return errCorrupt
+		}
+		c.add(data[offs[j]:offs[j+1]])
+		j++
+	}
+	return nil
+}
+
+// intPage appends an integer or timestamp page to an int32, int64 or
+// timestamp column. Timestamps at or before the epoch and counts outside
+// 0..2^31-1 are null, as in JSON inputs.
+func (r *chunkReader) intPage(t *table, col int, l *leaf, p parquet.Page) error {
+	n := int(p.NumValues())
+	levels := p.DefinitionLevels()
+	if len(levels) > 0 && len(levels) < n {
+		return errCorrupt
+	}
+	vals, ok, err := r.values(l, p)
+	if err != nil {
+		return err
+	}
+	present := len(vals)
+	if len(levels) > 0 {
+		present = n - int(p.NumNulls())
+	} else if len(vals) < n {
+		return errCorrupt
+	}
+	if len(vals) < present || ok != nil && len(ok) < present {
+		return errCorrupt
+	}
+	switch targets[col] {
+	case tCount:
+		c := t.i32[col]
+		first := c.len()
+		out := c.extend(n)
+		bits := c.valid.bits.all()
+		set, j := 0, 0
+		for i := range out {
+			out[i] = 0
+			if len(levels) > 0 && levels[i] != l.maxDef {
+				continue
+			}
+			if v := vals[j]; v >= 0 && v <= math.MaxInt32 {
+				out[i] = int32(v)
+				k := first + i
+				bits[k>>3] |= 1 << (k & 7)
+				set++
+			} else {
+				r.warn(fmt.Errorf("column %s: out of range: %d", l.path, v))
+			}
+			j++
+		}
+		c.valid.nulls -= set
+	case tInt64:
+		c := t.i64[col]
+		first := c.len()
+		out := c.extend(n)
+		if len(levels) == 0 {
+			copy(out, vals)
+			c.valid.setRange(first, n)
+			return nil
+		}
+		bits := c.valid.bits.all()
+		set, j := 0, 0
+		for i := range out {
+			out[i] = 0
+			if levels[i] == l.maxDef {
+				out[i] = vals[j]
+				j++
+				k := first + i
+				bits[k>>3] |= 1 << (k & 7)
+				set++
+			}
+		}
+		c.valid.nulls -= set
+	case tTime:
+		c := t.i64[col]
+		first := c.len()
+		out := c.extend(n)
+		bits := c.valid.bits.all()
+		set, j := 0, 0
+		for i := range out {
+			out[i] = 0
+			if len(levels) > 0 && levels[i] != l.maxDef {
+				continue
+			}
+			if v := vals[j]; v > 0 && (ok == nil || ok[j]) {
+				out[i] = v
+				k := first + i
+				bits[k>>3] |= 1 << (k & 7)
+				set++
+			}
+			j++
+		}
+		c.valid.nulls -= set
+	}
+	return nil
+}
+
+func (r *chunkReader) warn(err error) {
+	if r.warnTo == nil {
+		return
+	}
+	if r.warnTo.warnings[r.col] == 0 {
+		r.warnTo.warning[r.col] = err
+	}
+	r.warnTo.warnings[r.col]++
+}
+
+// values returns the present values of a numeric (or text timestamp) page
+// as int64, timestamps in nanoseconds. ok, when not nil, marks the values
+// that could be read.
+func (r *chunkReader) values(l *leaf, p parquet.Page) ([]int64, []bool, error) {
+	if d := p.Dictionary(); d != nil {
+		if r.seen != d {
+			vals, ok, err := r.decode(l, d.Page().Data(), nil, nil)
+			if err != nil {
+				return nil, nil, err
+			}
+			r.dictInts, r.dictOK = append(r.dictInts[:0], vals...), append(r.dictOK[:0], ok...)
+			if ok == nil {
+				r.dictOK = nil
+			}
+			r.seen = d
+		}
+		pd := p.Data()
+		idx := pd.Int32()
+		out := grow(r.ints, len(idx))
+		r.ints = out
+		for i, x := range idx {
+			if uint(x) >= uint(len(r.dictInts)) {
+				return nil, nil, fmt.Errorf("%w: dictionary index %d out of range", parquet.ErrCorrupted, x)
+			}
+			out[i] = r.dictInts[x]
+		}
+		if r.dictOK == nil {
+			return out, nil, nil
+		}
+		ok := grow(r.ok, len(idx))
+		r.ok = ok
+		for i, x := range idx {
+			ok[i] = r.dictOK[x]
+		}
+		return out, ok, nil
+	}
+	return r.decode(l, p.Data(), r.ints, r.ok)
+}
+
+// decode converts values to int64 (into buf when a conversion is needed).
+func (r *chunkReader) decode(l *leaf, v encoding.Values, buf []int64, okBuf []bool) ([]int64, []bool, error) {
+	if v.Kind() != encodingKind(l.kind) {
+		return nil, nil, fmt.Errorf("%w: %v page in a %v column", parquet.ErrCorrupted, v.Kind(), l.kind)
+	}
+	unit := max(l.unit, 1)
+	switch l.kind {
+	case parquet.Int64:
+		vals := v.Int64()
+		if unit == 1 {
+			return vals, nil, nil
+		}
+		out := grow(buf, len(vals))
+		for i, x := range vals {
+			out[i] = mulClamp(x, unit)
+		}
+		r.ints = out
+		return out, nil, nil
+	case parquet.Int32:
+		vals := v.Int32()
+		out := grow(buf, len(vals))
+		for i, x := range vals {
+			out[i] = mulClamp(int64(x), unit)
+		}
+		r.ints = out
+		return out, nil, nil
+	case parquet.Int96:
+		vals := v.Int96()
+		out := grow(buf, len(vals))
+		for i, x := range vals {
+			// Impala and Spark: nanoseconds of the day, then the Julian day.
+			nanos := int64(uint64(x[1])<<32 | uint64(x[0]))
+			out[i] = (int64(x[2])-2440588)*86400e9 + nanos
+		}
+		r.ints = out
+		return out, nil, nil
+	case parquet.ByteArray:
+		data, offs := v.ByteArray()
+		k := max(len(offs)-1, 0)
+		out, ok := grow(buf, k), grow(okBuf, k)
+		for i := range out {
+			ns, set, err := jsonscan.ParseTime(data[offs[i]:offs[i+1]])
+			if err != nil {
+				r.warn(fmt.Errorf("column %s: %w", l.path, err))
+			}
+			out[i], ok[i] = ns, set && err == nil
+		}
+		r.ints, r.ok = out, ok
+		return out, ok, nil
+	}
+	return nil, nil, fmt.Errorf("column %s: cannot read %v values", l.path, l.kind)
+}
+
+// encodingKind is the encoding package's name of a physical type.
+func encodingKind(k parquet.Kind) encoding.Kind {
+	switch k {
+	case parquet.Boolean:
+		return encoding.Boolean
+	case parquet.Int32:
+		return encoding.Int32
+	case parquet.Int64:
+		return encoding.Int64
+	case parquet.Int96:
+		return encoding.Int96
+	case parquet.Float:
+		return encoding.Float
+	case parquet.Double:
+		return encoding.Double
+	case parquet.ByteArray:
+		return encoding.ByteArray
+	case parquet.FixedLenByteArray:
+		return encoding.FixedLenByteArray
+	}
+	return encoding.Undefined
+}
+
+func mulClamp(x, unit int64) int64 {
+	if x > math.MaxInt64/unit || x < math.MinInt64/unit {
+		return 0
+	}
+	return x * unit
+}
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n, max(n, 2*cap(s)))
+	}
+	return s[:n]
+}
