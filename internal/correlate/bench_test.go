@@ -40,11 +40,11 @@ func BenchmarkCorrelate(b *testing.B) {
 	rec := cloneEvents(b, 1_000_000)
 	defer rec.Release()
 	b.ReportAllocs()
-	b.ResetTimer()
+	cpu := benchutil.StartCPU(b)
 	rollouts := 0
 	for i := 0; i < b.N; i++ {
 		rollouts = len(correlate.Correlate(rec, nil).Rollouts)
 	}
-	benchutil.ReportEvents(b, b.N*int(rec.NumRows()))
+	cpu.ReportEvents(b.N * int(rec.NumRows()))
 	b.ReportMetric(float64(rollouts), "rollouts")
 }

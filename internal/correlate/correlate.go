@@ -236,7 +236,7 @@ func sortedKeys[V any](m map[objKey]V) []objKey {
 
 func (ix *index) readEvents(v *load.View) {
 	ix.v = v
-	// Size the pod map up front (about one pod per eight pod events) so
+	// Size the pod map up front (one pod per four pod events or fewer) so
 	// that it does not grow step by step.
 	podEvents := 0
 	for i := 0; i < v.Len(); i++ {
@@ -244,7 +244,7 @@ func (ix *index) readEvents(v *load.View) {
 			podEvents++
 		}
 	}
-	ix.pods = make(map[podKey]*podInfo, podEvents/8)
+	ix.pods = make(map[podKey]*podInfo, podEvents/4)
 	podRows := make([]podRow, 0, podEvents)
 	// Rows are sorted by cluster and namespace: the namespace of a row is
 	// most often the previous row's, told by the dictionary indices.
