@@ -142,6 +142,25 @@ func TestPublicMustGathers(t *testing.T) {
 			}
 			t.Logf("%d rollouts %v from %d scaled-up ReplicaSets", len(res.Rollouts), kinds, len(want))
 
+			// Every FailedCreate of a ReplicaSet, DaemonSet or StatefulSet
+			// (pods it could not create) is counted on a rollout.
+			failedCreate, counted := 0, 0
+			for i := 0; i < v.Len(); i++ {
+				switch v.Str(load.ColObjectKind, i) {
+				case "ReplicaSet", "DaemonSet", "StatefulSet":
+					if v.Str(load.ColReason, i) == "FailedCreate" && v.Bool(load.ColLatest, i) {
+						n, _ := v.Int32(load.ColCount, i)
+						failedCreate += int(max(n, 1))
+					}
+				}
+			}
+			for _, r := range res.Rollouts {
+				counted += r.Warnings["FailedCreate"]
+			}
+			if counted != failedCreate {
+				t.Errorf("FailedCreate: %d on rollouts, %d in the events", counted, failedCreate)
+			}
+
 			// Every command runs on the directory and agrees on the count.
 			out, stderr, code := runCmd(t, "", "stats", "--cluster", c.cluster, "-o", "json", dir)
 			var st struct {

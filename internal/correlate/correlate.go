@@ -49,7 +49,20 @@ type failure struct {
 	at     int64
 	signal string
 	detail string
-	audit  bool // from a pod status write, not an event
+	audit  bool  // from a pod status write, not an event
+	count  int32 // occurrences to count as warnings (workload events: those of the latest observation, else 0)
+}
+
+// workloadFailure is a failure signal a workload controller reported
+// about a ReplicaSet, StatefulSet or DaemonSet (FailedCreate...): from its
+// first occurrence (first_time of a repeated event).
+func workloadFailure(v *load.View, i int, at int64, sig, msg string) failure {
+	e := podEventAt(v, i)
+	f := failure{at: e.first, signal: sig, detail: strings.TrimPrefix(msg, combinedPrefix)}
+	if e.latest {
+		f.count = max(e.count, 1)
+	}
+	return f
 }
 
 type step struct {
@@ -96,6 +109,7 @@ type index struct {
 	podSlab    []podInfo               // slab for pod
 	candidates []*podInfo              // scratch for finish
 	rsWrites   []rsWrite               // ReplicaSet replica counts from the audit log
+	rsFailures map[objKey][]failure    // FailedCreate and other failure signals of ReplicaSets
 	auditOps   []auditOp               // StatefulSet and DaemonSet pod creates and deletes from the audit log
 	firstSeen  map[objKey]int64        // see podsFirstSeen
 }
@@ -109,7 +123,7 @@ type revAt struct {
 
 func newIndex() *index {
 	return &index{
-		deps: map[objKey]*depInfo{}, pods: map[podKey]*podInfo{}, nsIDs: map[nsKey]int32{}, rsPods: map[objKey][]string{},
+		deps: map[objKey]*depInfo{}, rsFailures: map[objKey][]failure{}, pods: map[podKey]*podInfo{}, nsIDs: map[nsKey]int32{}, rsPods: map[objKey][]string{},
 		rsOwner: map[objKey]string{}, rsRev: map[objKey][]revAt{}, writes: map[objKey][]specWrite{},
 		deadlines: map[objKey][]int64{}, jobs: map[objKey]*jobInfo{},
 		inplaces: map[objKey]*inplaceInfo{},
@@ -291,6 +305,12 @@ func (ix *index) readEvents(v *load.View) {
 		case "CronJob":
 			ix.cronJobEvent(k, reason, msg, at)
 		case "ReplicaSet":
+			if sig, ok := FailureSignal(reason, msg); ok {
+				// The ReplicaSet cannot create pods (quota, admission,
+				// a missing service account): its rollout's failure.
+				ix.rsFailures[k] = append(ix.rsFailures[k], workloadFailure(v, i, at, sig, msg))
+				continue
+			}
 			pod, created, ok := ParsePodRef(msg)
 			if !ok || reason != "SuccessfulCreate" && reason != "SuccessfulDelete" {
 				continue
@@ -316,13 +336,20 @@ func (ix *index) readEvents(v *load.View) {
 			p.nEvents++
 			podRows = append(podRows, podRow{p, int32(i)})
 			ix.applyPodEvent(p, podEventAt(v, i))
-		case "StatefulSet":
-			if pod, create, ok := parseStatefulSetPod(msg); ok {
-				c, _ := v.Int32(load.ColCount, i)
-				ix.inplaceEvent(ix.inplace(k, kind, v.Str(load.ColObjectUID, i)), pod, create, at, v.Time(load.ColFirstTime, i), c, src())
+		case "StatefulSet", "DaemonSet":
+			if sig, ok := FailureSignal(reason, msg); ok {
+				w := ix.inplace(k, kind, v.Str(load.ColObjectUID, i))
+				w.failures = append(w.failures, workloadFailure(v, i, at, sig, msg))
+				continue
 			}
-		case "DaemonSet":
-			if pod, create, ok := ParsePodRef(msg); ok && (reason == "SuccessfulCreate" || reason == "SuccessfulDelete") {
+			if kind == "DaemonSet" {
+				if pod, create, ok := ParsePodRef(msg); ok && (reason == "SuccessfulCreate" || reason == "SuccessfulDelete") {
+					c, _ := v.Int32(load.ColCount, i)
+					ix.inplaceEvent(ix.inplace(k, kind, v.Str(load.ColObjectUID, i)), pod, create, at, v.Time(load.ColFirstTime, i), c, src())
+				}
+				continue
+			}
+			if pod, create, ok := parseStatefulSetPod(msg); ok && (reason == "SuccessfulCreate" || reason == "SuccessfulDelete") {
 				c, _ := v.Int32(load.ColCount, i)
 				ix.inplaceEvent(ix.inplace(k, kind, v.Str(load.ColObjectUID, i)), pod, create, at, v.Time(load.ColFirstTime, i), c, src())
 			}
@@ -1135,6 +1162,17 @@ func (ix *index) finish(d *depInfo, r *Rollout, next *Rollout, scaledAt int64) {
 		return cmp.Or(compareTimes(a.Created, b.Created), strings.Compare(a.Name, b.Name))
 	})
 	r.Phases = phases(r.Pods)
+	rsFailed := false
+	for _, f := range ix.rsFailures[rsKey] {
+		if f.at >= startNS-int64(time.Second) && f.at < endLimit {
+			failures = append(failures, f)
+			r.Warnings[f.signal] += int(f.count)
+			rsFailed = true
+		}
+	}
+	if rsFailed && len(r.Pods) < r.Replicas {
+		allUp = false // it could not create all its pods
+	}
 	slices.SortFunc(failures, func(a, b failure) int { return cmp.Compare(a.at, b.at) })
 	var deadline int64
 	for _, t := range ix.deadlines[d.key] {

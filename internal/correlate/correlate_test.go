@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/evanalyze/evanalyze/internal/correlate"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
@@ -271,7 +274,7 @@ func TestLabWorkloads(t *testing.T) {
 // last of them first started; the second rollout is stuck Unschedulable
 // and replaced.
 func TestMustGatherMultiContainerPods(t *testing.T) {
-	rs := rollouts(t, archive.Options{Cluster: "aws"}, "../../testdata/public/openshift-must-gather-aws")
+	rs := rollouts(t, archive.Options{Cluster: "aws"}, "../../testdata/public/openshift-must-gather-aws/namespaces/openshift-apiserver")
 	var got []string
 	for _, r := range rs {
 		got = append(got, fmt.Sprintf("%s %s %s %d pods", r.Start.Format("15:04:05"), r.NewReplicaSet, r.Outcome, len(r.Pods)))
@@ -295,5 +298,64 @@ func TestMustGatherMultiContainerPods(t *testing.T) {
 	if rs[0].End == nil || rs[0].End.Format("15:04:05") != "09:21:47" || !strings.HasPrefix(rs[1].FailureReason, "Unschedulable: 0/5 nodes are available") ||
 		rs[2].End == nil || rs[2].End.Format("15:04:05") != "09:30:33" || fmt.Sprint(rs[1].OldReplicaSets) != "[apiserver-65fdcd8694]" {
 		t.Errorf("rollout 1 end %v, rollout 2 failure %q, old %v, rollout 3 end %v", rs[0].End, rs[1].FailureReason, rs[1].OldReplicaSets, rs[2].End)
+	}
+}
+
+// A ReplicaSet that cannot create pods (FailedCreate: a security context
+// constraint forbids them) counts the warnings on its rollout. Had it
+// never created them (its creates and its pods' events left out), the
+// rollout fails with that reason.
+func TestReplicaSetFailedCreate(t *testing.T) {
+	const src = "../../testdata/public/openshift-must-gather-aws/namespaces/openshift-ingress/core/events.yaml"
+	router := func(rs []correlate.Rollout) correlate.Rollout {
+		t.Helper()
+		for _, r := range rs {
+			if r.Name == "router-default" {
+				return r
+			}
+		}
+		t.Fatal("no router-default rollout")
+		return correlate.Rollout{}
+	}
+	r := router(rollouts(t, archive.Options{Cluster: "aws"}, src))
+	if r.Outcome != correlate.OutcomeComplete || r.Warnings["FailedCreate"] != 6 || r.Warnings["Unschedulable"] != 8 || len(r.Pods) != 2 {
+		t.Errorf("router-default: %s, warnings %v, %d pods", r.Outcome, r.Warnings, len(r.Pods))
+	}
+
+	// Without the ReplicaSet's creates and its pods' events, it has only
+	// failed to create pods.
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		APIVersion string           `yaml:"apiVersion"`
+		Kind       string           `yaml:"kind"`
+		Items      []map[string]any `yaml:"items"`
+	}
+	if err := yaml.Unmarshal(b, &list); err != nil {
+		t.Fatal(err)
+	}
+	var kept []map[string]any
+	for _, e := range list.Items {
+		obj, _ := e["involvedObject"].(map[string]any)
+		name, _ := obj["name"].(string)
+		if strings.HasPrefix(name, "router-default-6dd4c95495") && (obj["kind"] == "Pod" || e["reason"] == "SuccessfulCreate") {
+			continue
+		}
+		kept = append(kept, e)
+	}
+	list.Items = kept
+	out, err := yaml.Marshal(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(t.TempDir(), "events.yaml")
+	if err := os.WriteFile(cut, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = router(rollouts(t, archive.Options{Cluster: "aws"}, cut))
+	if r.Outcome != correlate.OutcomeFailed || !strings.HasPrefix(r.FailureReason, `FailedCreate: Error creating: pods "router-default-6dd4c95495-" is forbidden`) || len(r.Pods) != 0 {
+		t.Errorf("router-default without pods: %s %q, %d pods", r.Outcome, r.FailureReason, len(r.Pods))
 	}
 }

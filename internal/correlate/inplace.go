@@ -26,10 +26,11 @@ type podOp struct {
 
 // inplaceInfo is one StatefulSet or DaemonSet.
 type inplaceInfo struct {
-	key  objKey
-	kind string
-	uid  string
-	ops  []podOp
+	key      objKey
+	kind     string
+	uid      string
+	ops      []podOp
+	failures []failure // the controller's own failure signals (FailedCreate...)
 }
 
 // replaceWindow is how long after a delete the successor's create counts
@@ -210,6 +211,23 @@ func (ix *index) inplaceRollouts(w *inplaceInfo) ([]Rollout, []Scaling) {
 			r.Rollback = true // back to a template an earlier rollout had
 		}
 		seen[r.Revision] = r.Revision != "" || seen[r.Revision]
+	}
+	// The controller's own failure signals (it cannot create pods) go to
+	// the rollout that was under way: the last one started at or before
+	// them (the first one for those before it). One left unfinished fails.
+	for _, f := range w.failures {
+		k := 0
+		for k+1 < len(rollouts) && rollouts[k+1].Start.UnixNano() <= f.at {
+			k++
+		}
+		if len(rollouts) == 0 {
+			break
+		}
+		r := rollouts[k]
+		r.Warnings[f.signal] += int(f.count)
+		if r.Outcome == OutcomeInProgress {
+			r.Outcome, r.FailureReason = OutcomeFailed, f.signal+": "+f.detail
+		}
 	}
 	out := make([]Rollout, 0, len(rollouts))
 	for i, r := range rollouts {
