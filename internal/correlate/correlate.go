@@ -301,6 +301,11 @@ func (ix *index) readEvents(v *load.View) {
 			}
 			d.steps = append(d.steps, step{at: at, uid: v.Str(load.ColObjectUID, i), ScaleStep: s, source: src()})
 		case "Job":
+			if sig, ok := FailureSignal(reason, msg); ok && reason != "BackoffLimitExceeded" && reason != "DeadlineExceeded" {
+				j := ix.job(k)
+				j.failures = append(j.failures, workloadFailure(v, i, at, sig, msg))
+				continue
+			}
 			ix.jobEvent(k, v.Str(load.ColObjectUID, i), reason, msg, at, src())
 		case "CronJob":
 			ix.cronJobEvent(k, reason, msg, at)

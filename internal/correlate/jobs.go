@@ -20,6 +20,9 @@ type jobInfo struct {
 	trigger *Trigger
 	changes []string
 	sources []string // the Job controller's events: the first create and the end
+	// failures the Job controller reported itself (FailedCreate: quota,
+	// admission), apart from the Job's own end.
+	failures []failure
 }
 
 func (ix *index) job(k objKey) *jobInfo {
@@ -95,7 +98,7 @@ func (ix *index) cronJobEvent(k objKey, reason, msg string, at int64) {
 func (ix *index) jobRuns() []Rollout {
 	keys := make([]objKey, 0, len(ix.jobs))
 	for k, j := range ix.jobs {
-		if len(j.pods) > 0 || j.created != 0 {
+		if len(j.pods) > 0 || j.created != 0 || len(j.failures) > 0 {
 			keys = append(keys, k)
 		}
 	}
@@ -137,6 +140,13 @@ func (ix *index) jobRuns() []Rollout {
 			}
 			failures = append(failures, p.failures...)
 		}
+		for _, f := range j.failures {
+			failures = append(failures, f)
+			r.Warnings[f.signal] += int(f.count)
+			if start == 0 || f.at < start {
+				start = f.at
+			}
+		}
 		if start == 0 {
 			continue
 		}
@@ -149,12 +159,13 @@ func (ix *index) jobRuns() []Rollout {
 			r.Outcome, r.End = OutcomeComplete, ix.tp(j.done)
 		case j.failed != 0:
 			r.Outcome, r.End, r.FailureReason = OutcomeFailed, ix.tp(j.failed), j.reason
+		case len(failures) > 0:
+			// Still running at the end of the archive, with failure
+			// signals: failed (docs/rollouts.md), with no end.
+			slices.SortFunc(failures, func(a, b failure) int { return cmp.Compare(a.at, b.at) })
+			r.Outcome, r.FailureReason = OutcomeFailed, failures[0].signal+": "+failures[0].detail
 		default:
 			r.Outcome = OutcomeInProgress
-			if len(failures) > 0 {
-				slices.SortFunc(failures, func(a, b failure) int { return cmp.Compare(a.at, b.at) })
-				r.FailureReason = failures[0].signal + ": " + failures[0].detail
-			}
 		}
 		if r.End != nil {
 			d := r.End.Sub(r.Start).Seconds()
