@@ -350,12 +350,18 @@ func (ix *index) readEvents(v *load.View) {
 			if kind == "DaemonSet" {
 				if pod, create, ok := ParsePodRef(msg); ok && (reason == "SuccessfulCreate" || reason == "SuccessfulDelete") {
 					c, _ := v.Int32(load.ColCount, i)
+					if strings.HasPrefix(msg, combinedPrefix) {
+						c = 1 // first_time is another pod's event
+					}
 					ix.inplaceEvent(ix.inplace(k, kind, v.Str(load.ColObjectUID, i)), pod, create, at, v.Time(load.ColFirstTime, i), c, src())
 				}
 				continue
 			}
 			if pod, create, ok := parseStatefulSetPod(msg); ok && (reason == "SuccessfulCreate" || reason == "SuccessfulDelete") {
 				c, _ := v.Int32(load.ColCount, i)
+				if strings.HasPrefix(msg, combinedPrefix) {
+					c = 1 // first_time is another pod's event
+				}
 				ix.inplaceEvent(ix.inplace(k, kind, v.Str(load.ColObjectUID, i)), pod, create, at, v.Time(load.ColFirstTime, i), c, src())
 			}
 		}

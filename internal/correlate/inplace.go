@@ -62,9 +62,13 @@ func (ix *index) inplace(k objKey, kind, uid string) *inplaceInfo {
 	return w
 }
 
-// inplaceEvent records a controller pod event. An aggregated event (count
-// > 1, the same message for every create of one ordinal) stands for its
-// first and latest occurrence: first_time and the observation time.
+// inplaceEvent records a controller pod event. An aggregated StatefulSet
+// event (count > 1, the same message for every create of one ordinal)
+// stands for its first and latest occurrence: first_time and the
+// observation time. A DaemonSet's pod names are unique: its repeated event
+// is one create or delete, at its first occurrence. Callers pass count 1
+// for a combined event ("(combined from similar events): "), whose
+// first_time belongs to another pod.
 func (ix *index) inplaceEvent(w *inplaceInfo, pod string, create bool, at, first int64, count int32, source string) {
 	add := func(t int64) {
 		if t == 0 {
@@ -80,9 +84,14 @@ func (ix *index) inplaceEvent(w *inplaceInfo, pod string, create bool, at, first
 			w.ops = append(w.ops, op)
 		}
 	}
-	add(at)
-	if count > 1 {
+	switch {
+	case count > 1 && w.kind == "DaemonSet" && first != 0:
 		add(first)
+	case count > 1:
+		add(at)
+		add(first)
+	default:
+		add(at)
 	}
 }
 
