@@ -134,10 +134,16 @@ func TestPublicMustGathers(t *testing.T) {
 				// Pods belong to the workload: a DaemonSet's are named
 				// after it, a StatefulSet's NAME-ORDINAL, a Deployment's
 				// after one of its ReplicaSets.
+				names := map[string]bool{}
 				for _, p := range r.Pods {
 					if !strings.HasPrefix(p.Name, r.Name+"-") {
 						t.Errorf("%s/%s rollout %d has pod %s", r.Kind, r.Name, r.Seq, p.Name)
 					}
+					// Only a StatefulSet creates one pod name again.
+					if names[p.Name] && r.Kind != "StatefulSet" {
+						t.Errorf("%s/%s rollout %d has pod %s twice", r.Kind, r.Name, r.Seq, p.Name)
+					}
+					names[p.Name] = true
 				}
 			}
 			t.Logf("%d rollouts %v from %d scaled-up ReplicaSets", len(res.Rollouts), kinds, len(want))
