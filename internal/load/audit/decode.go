@@ -369,34 +369,6 @@ func (o *objectReader) str() string {
 	return string(v)
 }
 
-func (o *objectReader) fields(fn func(key []byte)) {
-	s := o.s
-	if s.Peek() != '{' {
-		s.Skip()
-		return
-	}
-	s.Object()
-	for first := true; ; first = false {
-		key, ok := s.Key(first)
-		if !ok || s.Err() != nil {
-			return
-		}
-		fn(key)
-	}
-}
-
-func (o *objectReader) elems(fn func()) {
-	s := o.s
-	if s.Peek() != '[' {
-		s.Skip()
-		return
-	}
-	s.Array()
-	for first := true; s.Elem(first); first = false {
-		fn()
-	}
-}
-
 // i64 and i32 read a number; any other value (a CronJob's status.active
 // is a list where a Job's is a count) is skipped as unknown.
 func (o *objectReader) i64() *int64 {
@@ -426,7 +398,7 @@ func (o *objectReader) i32() *int32 {
 
 func (o *objectReader) top() {
 	row := o.row
-	o.fields(func(key []byte) {
+	o.s.Fields(func(key []byte) {
 		switch string(key) {
 		case "kind":
 			row.Kind = o.str()
@@ -437,7 +409,7 @@ func (o *objectReader) top() {
 		case "status":
 			o.status()
 		case "target": // pods/binding
-			o.fields(func(k []byte) {
+			o.s.Fields(func(k []byte) {
 				if string(k) == "name" {
 					row.Node = o.str()
 				} else {
@@ -452,7 +424,7 @@ func (o *objectReader) top() {
 
 func (o *objectReader) metadata() {
 	row := o.row
-	o.fields(func(key []byte) {
+	o.s.Fields(func(key []byte) {
 		switch string(key) {
 		case "name":
 			// objectRef has no name for a create with generateName (the
@@ -471,7 +443,7 @@ func (o *objectReader) metadata() {
 		case "generation":
 			row.Generation = o.i64()
 		case "labels":
-			o.fields(func(k []byte) {
+			o.s.Fields(func(k []byte) {
 				switch string(k) {
 				case "pod-template-hash":
 					row.PodTemplateHash = o.str()
@@ -482,7 +454,7 @@ func (o *objectReader) metadata() {
 				}
 			})
 		case "annotations":
-			o.fields(func(k []byte) {
+			o.s.Fields(func(k []byte) {
 				switch string(k) {
 				case "deployment.kubernetes.io/revision":
 					row.Revision = o.str()
@@ -494,10 +466,10 @@ func (o *objectReader) metadata() {
 			})
 		case "ownerReferences":
 			found := false
-			o.elems(func() {
+			o.s.Elems(func() {
 				var kind, name, uid string
 				controller := false
-				o.fields(func(k []byte) {
+				o.s.Fields(func(k []byte) {
 					switch string(k) {
 					case "kind":
 						kind = o.str()
@@ -524,7 +496,7 @@ func (o *objectReader) metadata() {
 
 func (o *objectReader) spec() {
 	row := o.row
-	o.fields(func(key []byte) {
+	o.s.Fields(func(key []byte) {
 		switch string(key) {
 		case "replicas", "parallelism":
 			if row.Replicas == nil || string(key) == "replicas" {
@@ -537,7 +509,7 @@ func (o *objectReader) spec() {
 				row.Paused = &v
 			}
 		case "strategy", "updateStrategy":
-			o.fields(func(k []byte) {
+			o.s.Fields(func(k []byte) {
 				if string(k) == "type" {
 					row.Strategy = o.str()
 				} else {
@@ -555,9 +527,9 @@ func (o *objectReader) spec() {
 			var s jsonscan.Scanner
 			s.Reset(raw)
 			inner := objectReader{s: &s, row: row, full: o.full}
-			inner.fields(func(k []byte) {
+			inner.s.Fields(func(k []byte) {
 				if string(k) == "spec" {
-					inner.fields(func(k2 []byte) {
+					inner.s.Fields(func(k2 []byte) {
 						if string(k2) == "template" {
 							r := inner.s.Raw()
 							if inner.full {
@@ -592,12 +564,12 @@ func (o *objectReader) template(raw []byte) {
 	var s jsonscan.Scanner
 	s.Reset(raw)
 	t := objectReader{s: &s, row: o.row, full: o.full}
-	t.fields(func(key []byte) {
+	t.s.Fields(func(key []byte) {
 		if string(key) != "spec" {
 			t.s.Skip()
 			return
 		}
-		t.fields(func(k []byte) {
+		t.s.Fields(func(k []byte) {
 			switch string(k) {
 			case "containers":
 				t.containers(false)
@@ -613,9 +585,9 @@ func (o *objectReader) template(raw []byte) {
 func (o *objectReader) containers(init bool) {
 	row := o.row
 	row.HasContainers = true
-	o.elems(func() {
+	o.s.Elems(func() {
 		c := load.Container{Init: init}
-		o.fields(func(key []byte) {
+		o.s.Fields(func(key []byte) {
 			switch string(key) {
 			case "name":
 				c.Name = o.str()
@@ -623,8 +595,8 @@ func (o *objectReader) containers(init bool) {
 				c.Image = o.str()
 			case "env":
 				var names []string
-				o.elems(func() {
-					o.fields(func(k []byte) {
+				o.s.Elems(func() {
+					o.s.Fields(func(k []byte) {
 						if string(k) == "name" {
 							names = append(names, o.str())
 						} else {
@@ -648,14 +620,14 @@ func (o *objectReader) containers(init bool) {
 // memory=64Mi; limits cpu=1", keys sorted.
 func (o *objectReader) resources() string {
 	var parts []string
-	o.fields(func(key []byte) {
+	o.s.Fields(func(key []byte) {
 		section := string(key)
 		if section != "requests" && section != "limits" {
 			o.s.Skip()
 			return
 		}
 		var kv []string
-		o.fields(func(k []byte) {
+		o.s.Fields(func(k []byte) {
 			name := string(k)
 			var v string
 			if o.s.Peek() == '"' {
@@ -676,7 +648,7 @@ func (o *objectReader) resources() string {
 
 func (o *objectReader) status() {
 	row := o.row
-	o.fields(func(key []byte) {
+	o.s.Fields(func(key []byte) {
 		switch string(key) {
 		case "observedGeneration":
 			row.ObservedGeneration = o.i64()
@@ -696,9 +668,9 @@ func (o *objectReader) status() {
 			row.Phase = o.str()
 		case "conditions":
 			row.Conditions = []load.Condition{}
-			o.elems(func() {
+			o.s.Elems(func() {
 				var c load.Condition
-				o.fields(func(k []byte) {
+				o.s.Fields(func(k []byte) {
 					switch string(k) {
 					case "type":
 						c.Type = o.str()
@@ -730,10 +702,10 @@ func (o *objectReader) status() {
 // from the spec (by name), adding containers the spec did not list.
 func (o *objectReader) containerStatuses(init bool) {
 	row := o.row
-	o.elems(func() {
+	o.s.Elems(func() {
 		var c load.Container
 		c.Init = init
-		o.fields(func(key []byte) {
+		o.s.Fields(func(key []byte) {
 			switch string(key) {
 			case "name":
 				c.Name = o.str()
@@ -750,11 +722,11 @@ func (o *objectReader) containerStatuses(init bool) {
 			case "restartCount":
 				c.Restarts = o.i32()
 			case "state":
-				o.fields(func(k []byte) {
+				o.s.Fields(func(k []byte) {
 					switch string(k) {
 					case "waiting", "terminated":
 						state := string(k)
-						o.fields(func(f []byte) {
+						o.s.Fields(func(f []byte) {
 							switch string(f) {
 							case "reason":
 								if state == "waiting" {
@@ -777,12 +749,12 @@ func (o *objectReader) containerStatuses(init bool) {
 					}
 				})
 			case "lastState":
-				o.fields(func(k []byte) {
+				o.s.Fields(func(k []byte) {
 					if string(k) != "terminated" {
 						o.s.Skip()
 						return
 					}
-					o.fields(func(f []byte) {
+					o.s.Fields(func(f []byte) {
 						if string(f) == "reason" {
 							c.LastTerminated = o.str()
 						} else {

@@ -41,21 +41,21 @@ func (d *Decoder) gkeKey(key string, g *gkeEntry, row *load.ChangeRow, reqObj, r
 	case "receiveTimestamp", "insertId":
 		s.Skip()
 	case "operation":
-		d.fields(func(k string) {
-			if k == "id" {
+		d.s.Fields(func(k []byte) {
+			if string(k) == "id" {
 				row.AuditID = d.str()
 			} else {
 				s.Skip()
 			}
 		})
 	case "resource":
-		d.fields(func(k string) {
-			if k != "labels" {
+		d.s.Fields(func(k []byte) {
+			if string(k) != "labels" {
 				s.Skip()
 				return
 			}
-			d.fields(func(l string) {
-				if l == "cluster_name" {
+			d.s.Fields(func(l []byte) {
+				if string(l) == "cluster_name" {
 					row.Cluster = d.str()
 				} else {
 					s.Skip()
@@ -63,8 +63,8 @@ func (d *Decoder) gkeKey(key string, g *gkeEntry, row *load.ChangeRow, reqObj, r
 			})
 		})
 	case "protoPayload":
-		d.fields(func(k string) {
-			switch k {
+		d.s.Fields(func(k []byte) {
+			switch string(k) {
 			case "methodName":
 				g.method = d.str()
 			case "resourceName":
@@ -72,16 +72,16 @@ func (d *Decoder) gkeKey(key string, g *gkeEntry, row *load.ChangeRow, reqObj, r
 			case "serviceName":
 				g.service = d.str()
 			case "authenticationInfo":
-				d.fields(func(a string) {
-					if a == "principalEmail" {
+				d.s.Fields(func(a []byte) {
+					if string(a) == "principalEmail" {
 						row.User = d.str()
 					} else {
 						s.Skip()
 					}
 				})
 			case "requestMetadata":
-				d.fields(func(m string) {
-					switch m {
+				d.s.Fields(func(m []byte) {
+					switch string(m) {
 					case "callerIp":
 						row.SourceIP = d.str()
 					case "callerSuppliedUserAgent":
@@ -91,12 +91,12 @@ func (d *Decoder) gkeKey(key string, g *gkeEntry, row *load.ChangeRow, reqObj, r
 					}
 				})
 			case "status":
-				d.fields(func(m string) {
-					if m == "code" {
+				d.s.Fields(func(m []byte) {
+					if string(m) == "code" {
 						if v, ok := s.Int(); ok {
 							g.code, g.hasCode = int32(v), true
 						}
-					} else if m == "message" {
+					} else if string(m) == "message" {
 						row.StatusMessage = d.str()
 					} else {
 						s.Skip()
@@ -110,22 +110,6 @@ func (d *Decoder) gkeKey(key string, g *gkeEntry, row *load.ChangeRow, reqObj, r
 				s.Skip()
 			}
 		})
-	}
-}
-
-func (d *Decoder) fields(fn func(key string)) {
-	s := &d.s
-	if s.Peek() != '{' {
-		s.Skip()
-		return
-	}
-	s.Object()
-	for first := true; ; first = false {
-		key, ok := s.Key(first)
-		if !ok || s.Err() != nil {
-			return
-		}
-		fn(string(key))
 	}
 }
 

@@ -340,6 +340,38 @@ func (s *Scanner) Str() (v []byte, ok bool) {
 	return raw, true
 }
 
+// Fields calls fn for each key of the object at the current position; fn
+// must read or skip the key's value. A value that is not an object is
+// skipped. It stops at the first error.
+func (s *Scanner) Fields(fn func(key []byte)) {
+	if s.Peek() != '{' {
+		s.Skip()
+		return
+	}
+	s.Object()
+	for first := true; ; first = false {
+		key, ok := s.Key(first)
+		if !ok || s.err != nil {
+			return
+		}
+		fn(key)
+	}
+}
+
+// Elems calls fn for each element of the array at the current position;
+// fn must read or skip the element. A value that is not an array is
+// skipped.
+func (s *Scanner) Elems(fn func()) {
+	if s.Peek() != '[' {
+		s.Skip()
+		return
+	}
+	s.Array()
+	for first := true; s.Elem(first); first = false {
+		fn()
+	}
+}
+
 // Null consumes a literal null.
 func (s *Scanner) Null() {
 	s.literal("null")

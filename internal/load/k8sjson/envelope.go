@@ -50,22 +50,13 @@ func (d *Decoder) Unwrap(rec []byte) (inner [][]byte, envelope, skip string) {
 			}
 			envelope = "azure-diagnostics"
 		case "properties":
-			if s.Peek() != '{' {
-				s.Skip()
-				continue
-			}
-			s.Object()
-			for f := true; ; f = false {
-				k, ok := s.Key(f)
-				if !ok {
-					break
-				}
+			s.Fields(func(k []byte) {
 				if string(k) != "log" {
 					s.Skip()
 				} else if r := jsonValue(s); r != nil {
 					inner, envelope = append(inner, r), "azure-diagnostics"
 				}
-			}
+			})
 		case "log", "@message", "message":
 			if r := jsonValue(s); r != nil {
 				inner, envelope = append(inner, r), "log-wrapper"
@@ -107,31 +98,22 @@ func (d *Decoder) recordOf(s *jsonscan.Scanner) []byte {
 	}
 	var in jsonscan.Scanner
 	in.Reset(raw)
-	in.Object()
-	for first := true; ; first = false {
-		key, ok := in.Key(first)
-		if !ok {
-			break
-		}
-		if string(key) != "properties" || in.Peek() != '{' {
+	var log []byte
+	in.Fields(func(key []byte) {
+		if string(key) != "properties" {
 			in.Skip()
-			continue
+			return
 		}
-		in.Object()
-		for f := true; ; f = false {
-			k, ok := in.Key(f)
-			if !ok {
-				break
+		in.Fields(func(k []byte) {
+			if string(k) != "log" {
+				in.Skip()
+			} else if r := jsonValue(&in); r != nil && log == nil {
+				log = append([]byte(nil), r...) // in's arena is lost with in: copy
 			}
-			if string(k) == "log" {
-				if r := jsonValue(&in); r != nil {
-					// in's arena is lost with in: copy.
-					return append([]byte(nil), r...)
-				}
-				continue
-			}
-			in.Skip()
-		}
+		})
+	})
+	if log != nil {
+		return log
 	}
 	return raw
 }
