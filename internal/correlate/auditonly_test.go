@@ -47,6 +47,7 @@ func TestAuditWithoutEvents(t *testing.T) {
 		{"lab-basic", "events-list.json"},
 		{"lab-lifecycle", "watch-eventsv1.jsonl"},
 		{"lab-workloads", "events-list.json"},
+		{"lab-failures", "events-list.json"},
 	} {
 		t.Run(c.scenario, func(t *testing.T) {
 			paths := lab(c.scenario, c.events, "audit.log.gz")

@@ -520,6 +520,9 @@ func (ix *index) readChanges(rec arrow.Record) {
 	for i := 0; i < int(rec.NumRows()); i++ {
 		code, _ := load.ChangeInt32(rec, load.CCode, i)
 		if code >= 400 {
+			if str(load.CResource, i) == "pods" && str(load.CVerb, i) == "create" && str(load.CSubresource, i) == "" {
+				ix.auditFailedCreate(rec, i)
+			}
 			continue
 		}
 		at := load.ChangeTime(rec, load.CRequestTime, i)
@@ -567,7 +570,11 @@ func (ix *index) readChanges(rec arrow.Record) {
 				if str(load.COwnerKind, i) == "CronJob" {
 					j.owner = str(load.COwnerName, i)
 				}
-				j.trigger = &Trigger{User: str(load.CUser, i), UserAgent: str(load.CUserAgent, i), At: time.Unix(0, at).UTC(), AuditID: str(load.CAuditID, i)}
+				src := str(load.CSourceFile, i) + ":" + strconv.FormatInt(load.ChangeInt64(rec, load.CSourceLine, i), 10)
+				j.trigger = &Trigger{User: str(load.CUser, i), UserAgent: str(load.CUserAgent, i), At: time.Unix(0, at).UTC(), AuditID: str(load.CAuditID, i), Source: src}
+				if len(j.sources) == 0 {
+					j.sources = append(j.sources, src) // no Job controller event cites it
+				}
 				if c := str(load.CChange, i); c != "" {
 					j.changes = []string{c}
 				}
@@ -723,6 +730,38 @@ func (ix *index) auditInplace() {
 		kind, name, _ := strings.Cut(op.workload.name, "/")
 		w := ix.inplace(objKey{op.workload.nsKey, name}, kind, op.uid)
 		ix.inplaceEvent(w, op.pod, op.create, op.at, op.at, 1, op.source)
+	}
+}
+
+// auditFailedCreate records a refused pod create of a controller (quota,
+// admission: code >= 400) as FailedCreate of the pod's owner, as its
+// event would, unless the owner's events reported FailedCreate (they are
+// read first, and count the same refusals).
+func (ix *index) auditFailedCreate(rec arrow.Record, i int) {
+	str := func(col int) string { return load.ChangeString(rec, col, i) }
+	owner, kind := str(load.COwnerName), str(load.COwnerKind)
+	if owner == "" {
+		return
+	}
+	k := objKey{nsKey{str(load.CCluster), str(load.CNamespace)}, owner}
+	detail := "Error creating: " + str(load.CStatusMessage)
+	f := failure{at: load.ChangeTime(rec, load.CRequestTime, i), signal: "FailedCreate", detail: detail, audit: true, count: 1}
+	fromEvents := func(fs []failure) bool {
+		return slices.ContainsFunc(fs, func(f failure) bool { return f.signal == "FailedCreate" && !f.audit })
+	}
+	switch kind {
+	case "ReplicaSet":
+		if !fromEvents(ix.rsFailures[k]) {
+			ix.rsFailures[k] = append(ix.rsFailures[k], f)
+		}
+	case "Job":
+		if j := ix.job(k); !fromEvents(j.failures) {
+			j.failures = append(j.failures, f)
+		}
+	case "StatefulSet", "DaemonSet":
+		if w := ix.inplace(k, kind, str(load.COwnerUID)); !fromEvents(w.failures) {
+			w.failures = append(w.failures, f)
+		}
 	}
 }
 

@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/evanalyze/evanalyze/internal/correlate"
+	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
 )
 
@@ -358,4 +360,81 @@ func TestReplicaSetFailedCreate(t *testing.T) {
 	if r.Outcome != correlate.OutcomeFailed || !strings.HasPrefix(r.FailureReason, `FailedCreate: Error creating: pods "router-default-6dd4c95495-" is forbidden`) || len(r.Pods) != 0 {
 		t.Errorf("router-default without pods: %s %q, %d pods", r.Outcome, r.FailureReason, len(r.Pods))
 	}
+}
+
+// lab-failures (README): a rollout held up by a quota (FailedCreate on its
+// ReplicaSet), a maxSurge-0 rollout, a DaemonSet rollout with maxSurge 1
+// (new pod first, old one after) and a Job whose pods the quota refuses.
+func TestLabFailures(t *testing.T) {
+	want := strings.Join([]string{
+		"19:59:54 shop/worker complete",
+		"19:59:54 infra/api complete",
+		"19:59:54 infra/agent complete",
+		"20:00:19 shop/worker complete",
+		"20:01:05 infra/api complete",
+		"20:01:30 infra/agent complete",
+		"20:02:00 batch/report failed",
+	}, "\n") + "\n"
+	for _, files := range [][]string{
+		lab("lab-failures", "events-list.json"),
+		lab("lab-failures", "watch-eventsv1.jsonl"),
+		lab("lab-failures", "watch-core.json", "audit.log.gz"),
+	} {
+		a, err := archive.Load(context.Background(), files, archive.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := correlate.Correlate(a.Events, a.Changes)
+		// Every FailedCreate event is counted on a rollout.
+		v := load.NewView(a.Events)
+		failedCreate := 0
+		for i := 0; i < v.Len(); i++ {
+			if v.Str(load.ColReason, i) == "FailedCreate" && v.Bool(load.ColLatest, i) {
+				n, _ := v.Int32(load.ColCount, i)
+				failedCreate += int(max(n, 1))
+			}
+		}
+		a.Release()
+		if got := summary(res.Rollouts, false); got != want {
+			t.Errorf("%v:\n%s\nwant:\n%s", files, got, want)
+			continue
+		}
+		counted := 0
+		for _, r := range res.Rollouts {
+			counted += r.Warnings["FailedCreate"]
+			switch {
+			case r.Name == "worker" && r.Seq == 2 && (r.Warnings["FailedCreate"] == 0 || len(r.Pods) != 3):
+				t.Errorf("%v: worker rollout 2: warnings %v, %d pods", files, r.Warnings, len(r.Pods))
+			case r.Name == "api" && r.Seq == 2 && (len(r.Steps) != 4 || r.Steps[0].ReplicaSet != "api-bcb98c744" || len(r.Pods) != 2):
+				t.Errorf("%v: api rollout 2 steps %+v, %d pods", files, r.Steps, len(r.Pods))
+			case r.Name == "agent" && r.Seq == 2:
+				var names []string
+				for _, p := range r.Pods {
+					names = append(names, p.Name)
+				}
+				if fmt.Sprint(names) != "[agent-7kr2q agent-92ht8 agent-pjn9j]" || r.End == nil || r.End.Before(mustParse(t, "2026-11-25T20:01:47Z")) {
+					t.Errorf("%v: agent rollout 2 pods %v, end %v", files, names, r.End)
+				}
+			case r.Name == "report" && (!strings.HasPrefix(r.FailureReason, "FailedCreate: Error creating: pods \"report-") || len(r.Pods) != 0 || r.End != nil):
+				t.Errorf("%v: report: %q, %d pods, end %v", files, r.FailureReason, len(r.Pods), r.End)
+			}
+		}
+		if counted != failedCreate {
+			t.Errorf("%v: FailedCreate: %d on rollouts, %d in the events", files, counted, failedCreate)
+		}
+		for _, s := range res.Scaling {
+			if s.Name == "agent" {
+				t.Errorf("%v: the surge rollout gave scaling %+v", files, s)
+			}
+		}
+	}
+}
+
+func mustParse(t *testing.T, s string) time.Time {
+	t.Helper()
+	at, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return at
 }

@@ -116,6 +116,7 @@ func (ix *index) inplaceRollouts(w *inplaceInfo) ([]Rollout, []Scaling) {
 		target   int     // pods an update rollout replaces
 		pending  int     // deletes waiting for their successor
 		created  []podOp // creates that belong to cur
+		surplus  int     // surge pods (DaemonSet maxSurge) whose old pod is still there
 		done     bool    // no more pods are expected for cur
 		live     = map[string]bool{}
 		usedW    int
@@ -128,7 +129,7 @@ func (ix *index) inplaceRollouts(w *inplaceInfo) ([]Rollout, []Scaling) {
 			Pods: []Pod{}, Steps: []Step{}, Warnings: map[string]int{},
 		}
 		rollouts = append(rollouts, cur)
-		created, done, pending = nil, false, 0
+		created, done, pending, surplus = nil, false, 0, 0
 		for usedW < len(ws) && ws[usedW].at <= at+int64(2*time.Second) {
 			wr := ws[usedW]
 			usedW++
@@ -150,6 +151,24 @@ func (ix *index) inplaceRollouts(w *inplaceInfo) ([]Rollout, []Scaling) {
 			}
 			if n.create && (n.pod == op.pod || w.kind == "DaemonSet") {
 				return true
+			}
+		}
+		return false
+	}
+	// surges reports whether create i is a DaemonSet's surge pod (its
+	// updateStrategy's maxSurge): a live pod is deleted after it, within
+	// replaceWindow, before another create.
+	surges := func(i int) bool {
+		op := w.ops[i]
+		if w.kind != "DaemonSet" {
+			return false
+		}
+		for _, n := range w.ops[i+1:] {
+			if n.at > op.at+replaceWindow {
+				return false
+			}
+			if !n.create {
+				return live[n.pod]
 			}
 		}
 		return false
@@ -178,8 +197,19 @@ func (ix *index) inplaceRollouts(w *inplaceInfo) ([]Rollout, []Scaling) {
 		case op.create && cur != nil && !done && pending > 0:
 			created = append(created, op) // a replacement
 			pending--
+		case op.create && surges(i):
+			// maxSurge: the new pod comes first, the old one goes after.
+			if cur == nil || done {
+				start(op.at)
+				cur.Sources = append(cur.Sources, op.source)
+				creation, target = false, len(live)
+			}
+			created = append(created, op)
+			surplus++
 		case op.create:
 			scale(op, len(live), len(live)+1)
+		case surplus > 0 && cur != nil && !done:
+			surplus-- // the old pod a surge pod replaced
 		case replaced(i):
 			if cur == nil || done {
 				start(op.at)
@@ -201,7 +231,7 @@ func (ix *index) inplaceRollouts(w *inplaceInfo) ([]Rollout, []Scaling) {
 		switch {
 		case creation && (next == len(w.ops) || !w.ops[next].create || w.ops[next].at-op.at > replaceWindow):
 			done = true
-		case !creation && len(created) >= target && pending == 0:
+		case !creation && len(created) >= target && pending == 0 && surplus == 0:
 			done = true
 		}
 		if done {

@@ -79,6 +79,7 @@ func TestShuffledInput(t *testing.T) {
 		{"lab-workloads", "watch-eventsv1.jsonl"},
 		{"lab-lifecycle", "watch-eventsv1.jsonl"},
 		{"lab-jobs", "watch-eventsv1.jsonl"},
+		{"lab-failures", "watch-eventsv1.jsonl"},
 	} {
 		t.Run(c.scenario, func(t *testing.T) {
 			paths := lab(c.scenario, c.events, "audit.log.gz")
