@@ -124,6 +124,10 @@ func FailureSignal(reason, message string) (signal string, ok bool) {
 		return "OOMKilled", true
 	case "Evicted", "Preempted":
 		return reason, true
+	case "Unhealthy":
+		// Readiness or liveness probe failures: a pod that never becomes
+		// ready stalls its rollout.
+		return "Unhealthy", true
 	case "InspectFailed", "ErrImageNeverPull":
 		return "ErrImagePull", true
 	case "FailedCreate":

@@ -42,6 +42,7 @@ func TestParseMessages(t *testing.T) {
 		{"Failed", `Failed to pull image "x": not found`, "ErrImagePull"},
 		{"FailedScheduling", "0/3 nodes are available", "Unschedulable"},
 		{"OOMKilling", "Memory cgroup out of memory", "OOMKilled"},
+		{"Unhealthy", `Readiness probe failed: Get "https://10.130.0.22:8443/health": dial tcp 10.130.0.22:8443: connect: connection refused`, "Unhealthy"},
 		{"Pulled", "Successfully pulled image", ""},
 	} {
 		got, _ := FailureSignal(tt.reason, tt.msg)
