@@ -1101,12 +1101,12 @@ func (d *depInfo) otherScaledDownAfter(i int, s step) bool {
 	return false
 }
 
+// nextIsOtherUp reports whether the step after i scales up another
+// ReplicaSet of the same Deployment object.
 func (d *depInfo) nextIsOtherUp(i int, s step) bool {
 	return i+1 < len(d.steps) && d.steps[i+1].Up && d.steps[i+1].ReplicaSet != s.ReplicaSet && (s.uid == "" || d.steps[i+1].uid == "" || d.steps[i+1].uid == s.uid)
 }
 
-// recreateRS is the ReplicaSet a Recreate rollout replaced: the previous
-// rollout's.
 // scaleUpFollows reports whether another ReplicaSet is scaled up right
 // after step i (the controller drops a superseded new ReplicaSet and scales
 // up the next one in the same sync).
