@@ -94,11 +94,11 @@ type specWrite struct {
 type index struct {
 	deps       map[objKey]*depInfo
 	pods       map[podKey]*podInfo
-	nsIDs      map[nsKey]int32     // namespace -> its podKey.ns
-	nsList     []nsKey             // podKey.ns -> namespace
-	rsPods     map[objKey][]string // pods a ReplicaSet created, in order
-	rsOwner    map[objKey]string   // ReplicaSet -> Deployment name (audit)
-	rsRev      map[objKey][]revAt  // ReplicaSet revision annotations over time
+	nsIDs      map[nsKey]int32       // namespace -> its podKey.ns
+	nsList     []nsKey               // podKey.ns -> namespace
+	rsPods     map[objKey][]*podInfo // pods a ReplicaSet created, in order
+	rsOwner    map[objKey]string     // ReplicaSet -> Deployment name (audit)
+	rsRev      map[objKey][]revAt    // ReplicaSet revision annotations over time
 	writes     map[objKey][]specWrite
 	deadlines  map[objKey][]int64 // ProgressDeadlineExceeded times per Deployment
 	jobs       map[objKey]*jobInfo
@@ -123,7 +123,7 @@ type revAt struct {
 
 func newIndex() *index {
 	return &index{
-		deps: map[objKey]*depInfo{}, rsFailures: map[objKey][]failure{}, pods: map[podKey]*podInfo{}, nsIDs: map[nsKey]int32{}, rsPods: map[objKey][]string{},
+		deps: map[objKey]*depInfo{}, rsFailures: map[objKey][]failure{}, pods: map[podKey]*podInfo{}, nsIDs: map[nsKey]int32{}, rsPods: map[objKey][]*podInfo{},
 		rsOwner: map[objKey]string{}, rsRev: map[objKey][]revAt{}, writes: map[objKey][]specWrite{},
 		deadlines: map[objKey][]int64{}, jobs: map[objKey]*jobInfo{},
 		inplaces: map[objKey]*inplaceInfo{},
@@ -253,8 +253,25 @@ func (ix *index) readEvents(v *load.View) {
 	// Size the pod map up front (one pod per four pod events or fewer) so
 	// that it does not grow step by step.
 	podEvents := 0
+	var isPod []int8 // by object_kind dictionary index: 1 Pod, 2 another kind
 	for i := 0; i < v.Len(); i++ {
-		if v.Str(load.ColObjectKind, i) == "Pod" {
+		d := v.DictIndex(load.ColObjectKind, i)
+		if d < 0 {
+			if d == -2 && v.Str(load.ColObjectKind, i) == "Pod" {
+				podEvents++ // not dictionary-encoded
+			}
+			continue
+		}
+		for d >= len(isPod) {
+			isPod = append(isPod, 0)
+		}
+		if isPod[d] == 0 {
+			isPod[d] = 2
+			if v.Str(load.ColObjectKind, i) == "Pod" {
+				isPod[d] = 1
+			}
+		}
+		if isPod[d] == 1 {
 			podEvents++
 		}
 	}
@@ -330,8 +347,8 @@ func (ix *index) readEvents(v *load.View) {
 					p.created = at
 					p.Created = ix.tp(at)
 				}
-				if !slices.Contains(ix.rsPods[k], pod) {
-					ix.rsPods[k] = append(ix.rsPods[k], pod)
+				if !slices.Contains(ix.rsPods[k], p) {
+					ix.rsPods[k] = append(ix.rsPods[k], p)
 				}
 			} else {
 				ix.setFirst(&p.Deleted, at)
@@ -410,8 +427,8 @@ func (ix *index) inferSteps() {
 			continue
 		}
 		var first int64
-		for _, name := range pods {
-			if p := ix.lookupPod(objKey{rk.nsKey, name}); p != nil && p.created != 0 && (first == 0 || p.created < first) {
+		for _, p := range pods {
+			if p.created != 0 && (first == 0 || p.created < first) {
 				first = p.created
 			}
 		}
@@ -629,8 +646,8 @@ func (ix *index) readChanges(rec arrow.Record) {
 						p.rsUID = uid
 					}
 					rk := objKey{k.nsKey, owner}
-					if !slices.Contains(ix.rsPods[rk], k.name) {
-						ix.rsPods[rk] = append(ix.rsPods[rk], k.name)
+					if !slices.Contains(ix.rsPods[rk], p) {
+						ix.rsPods[rk] = append(ix.rsPods[rk], p)
 					}
 				}
 				if h := str(load.CControllerRevisionHash, i); h != "" {
@@ -1165,9 +1182,8 @@ func (ix *index) finish(d *depInfo, r *Rollout, next *Rollout, scaledAt int64) {
 	// A ReplicaSet name can be two objects (its Deployment deleted and
 	// created again): keep the pods of the one that created the first pod.
 	candidates := ix.candidates[:0]
-	for _, name := range ix.rsPods[rsKey] {
-		p := ix.lookupPod(objKey{d.key.nsKey, name})
-		if p == nil || p.created < startNS-int64(time.Second) || p.created >= endLimit || scaledAt != 0 && p.created >= scaledAt {
+	for _, p := range ix.rsPods[rsKey] {
+		if p.created < startNS-int64(time.Second) || p.created >= endLimit || scaledAt != 0 && p.created >= scaledAt {
 			continue
 		}
 		candidates = append(candidates, p)
