@@ -115,3 +115,24 @@ func TestEveryEntryHasSources(t *testing.T) {
 		}
 	}
 }
+
+// lab-failures: a quota refuses 25 pods of one ReplicaSet and 7 of a Job,
+// each refusal an event naming its generated pod, many of them combined by
+// the aggregator. Each becomes one collapsed entry with the total count.
+func TestRefusedPodsCollapse(t *testing.T) {
+	a, err := archive.Load(context.Background(), []string{"../../../testdata/lab-failures/events-list.json"}, archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release()
+	tl := timeline.Build(a.Events, a.Changes, correlate.Correlate(a.Events, a.Changes), timeline.Options{})
+	var got []string
+	for _, e := range tl.Entries {
+		if strings.HasPrefix(e.Summary, "FailedCreate") {
+			got = append(got, fmt.Sprintf("%s %d", e.Object, e.Count))
+		}
+	}
+	if fmt.Sprint(got) != "[replicaset/worker-54b7596c6c 25 job/report 7]" {
+		t.Errorf("FailedCreate entries %v", got)
+	}
+}

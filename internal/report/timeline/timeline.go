@@ -260,7 +260,7 @@ func eventEntries(v *load.View, in func(time.Time) bool, scope func(c, ns, k, n 
 		}
 		// Collapse repeats: same object, reason and message (less digits
 		// that vary, such as counts in "0/3 nodes are available").
-		k := key{cluster, ns, kind + "/" + name, reason, normalize(msg)}
+		k := key{cluster, ns, kind + "/" + name, reason, normalize(msg, name)}
 		n, _ := v.Int32(load.ColCount, i)
 		src := fmt.Sprintf("%s:%d", v.Str(load.ColSourceFile, i), v.Int64(load.ColSourceLine, i))
 		if g := groups[k]; g != nil {
@@ -485,7 +485,36 @@ func phaseText(r *correlate.Rollout) string {
 	return "slowest pod: " + strings.Join(parts, ", ")
 }
 
-func normalize(msg string) string {
+// normalize keys the collapsing of repeated events: digits that vary
+// (counts such as "0/3 nodes are available"), the event aggregator's
+// "(combined from similar events): " prefix, and the generated names of the
+// object's children (a ReplicaSet's or Job's refused pods "web-5d4f8-x7k2p",
+// "report-swwjh" are NAME-xxxxx) do not tell events apart.
+func normalize(msg, name string) string {
+	msg = strings.TrimPrefix(msg, "(combined from similar events): ")
+	if prefix := name + "-"; name != "" && strings.Contains(msg, prefix) {
+		var out strings.Builder
+		for {
+			i := strings.Index(msg, prefix)
+			if i < 0 {
+				break
+			}
+			j := i + len(prefix)
+			k := j
+			for k < len(msg) && k-j <= 5 && lowerAlnum(msg[k]) {
+				k++
+			}
+			out.WriteString(msg[:j])
+			if k-j == 5 {
+				out.WriteByte('*')
+			} else {
+				out.WriteString(msg[j:k])
+			}
+			msg = msg[k:]
+		}
+		out.WriteString(msg)
+		msg = out.String()
+	}
 	b := []byte(msg)
 	for i, c := range b {
 		if c >= '0' && c <= '9' {
@@ -494,6 +523,8 @@ func normalize(msg string) string {
 	}
 	return string(b)
 }
+
+func lowerAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
 
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
