@@ -261,40 +261,21 @@ func (d *Decoder) strings() []string {
 }
 
 func (d *Decoder) userInfo() (name string, groups []string) {
-	s := &d.s
-	if s.Peek() != '{' {
-		s.Skip()
-		return "", nil
-	}
-	s.Object()
-	for first := true; ; first = false {
-		key, ok := s.Key(first)
-		if !ok {
-			return name, groups
-		}
+	d.s.Fields(func(key []byte) {
 		switch string(key) {
 		case "username":
 			name = d.str()
 		case "groups":
 			groups = d.strings()
 		default:
-			s.Skip()
+			d.s.Skip()
 		}
-	}
+	})
+	return name, groups
 }
 
 func (d *Decoder) objectRef(row *load.ChangeRow) {
-	s := &d.s
-	if s.Peek() != '{' {
-		s.Skip()
-		return
-	}
-	s.Object()
-	for first := true; ; first = false {
-		key, ok := s.Key(first)
-		if !ok {
-			break
-		}
+	d.s.Fields(func(key []byte) {
 		switch string(key) {
 		case "resource":
 			row.Resource = d.str()
@@ -311,9 +292,9 @@ func (d *Decoder) objectRef(row *load.ChangeRow) {
 		case "subresource":
 			row.Subresource = d.str()
 		default:
-			s.Skip()
+			d.s.Skip()
 		}
-	}
+	})
 	// audit.k8s.io/v1alpha1 has no apiGroup: its apiVersion is GROUP/VERSION.
 	if g, v, ok := strings.Cut(row.APIVersion, "/"); ok && row.APIGroup == "" {
 		row.APIGroup, row.APIVersion = g, v
@@ -321,20 +302,10 @@ func (d *Decoder) objectRef(row *load.ChangeRow) {
 }
 
 func (d *Decoder) status(row *load.ChangeRow) {
-	s := &d.s
-	if s.Peek() != '{' {
-		s.Skip()
-		return
-	}
-	s.Object()
-	for first := true; ; first = false {
-		key, ok := s.Key(first)
-		if !ok {
-			return
-		}
+	d.s.Fields(func(key []byte) {
 		switch string(key) {
 		case "code":
-			if v, ok := s.Int(); ok {
+			if v, ok := d.s.Int(); ok {
 				row.Code = int32(v)
 			}
 		case "reason":
@@ -342,9 +313,9 @@ func (d *Decoder) status(row *load.ChangeRow) {
 		case "message":
 			row.StatusMessage = d.str()
 		default:
-			s.Skip()
+			d.s.Skip()
 		}
-	}
+	})
 }
 
 // object reads the workload fields of obj. full says obj is the API
