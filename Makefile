@@ -53,6 +53,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/load/k8sjson
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/load/audit
 	$(GO) test -run '^$$' -fuzz '^FuzzConvert$$' -fuzztime $(FUZZTIME) ./internal/load/yamlrec
+	$(GO) test -run '^$$' -fuzz '^FuzzUUID$$' -fuzztime $(FUZZTIME) ./internal/load/pqfile
 
 clean:
 	rm -rf bin bench.txt

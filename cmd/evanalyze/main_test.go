@@ -16,7 +16,6 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/pqfile"
 )
 
@@ -262,17 +261,12 @@ func fleetArchive(t *testing.T) (fleet, archive string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows, err := parquet.Read[pqfile.Event](bytes.NewReader(data), int64(len(data)))
+		rows, err := pqfile.ReadRows(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		var buf bytes.Buffer
-		w := parquet.NewGenericWriter[pqfile.Event](&buf, parquet.Compression(&parquet.Zstd), parquet.MaxRowsPerRowGroup(8),
-			parquet.KeyValueMetadata("evanalyze.events.version", load.SchemaVersion))
-		if _, err := w.Write(rows); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
+		if err := pqfile.WriteRows(&buf, rows, 8); err != nil {
 			t.Fatal(err)
 		}
 		os.WriteFile(f, buf.Bytes(), 0o644)

@@ -8,9 +8,7 @@ import (
 	"testing"
 
 	"github.com/apache/arrow/go/v15/arrow/memory"
-	"github.com/parquet-go/parquet-go"
 
-	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
 	"github.com/evanalyze/evanalyze/internal/load/benchutil"
 	"github.com/evanalyze/evanalyze/internal/load/pqfile"
@@ -75,19 +73,18 @@ func BenchmarkReadEventsRowGroup(b *testing.B) {
 	}
 	var rows []pqfile.Event
 	for _, f := range files {
-		part, err := parquet.ReadFile[pqfile.Event](f)
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		part, err := pqfile.ReadRows(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			b.Fatal(err)
 		}
 		rows = append(rows, part...)
 	}
 	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[pqfile.Event](&buf, parquet.Compression(&parquet.Zstd),
-		parquet.KeyValueMetadata("evanalyze.events.version", load.SchemaVersion), parquet.MaxRowsPerRowGroup(pqfile.RowGroupRows))
-	if _, err := w.Write(rows); err != nil {
-		b.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
+	if err := pqfile.WriteRows(&buf, rows, pqfile.RowGroupRows); err != nil {
 		b.Fatal(err)
 	}
 	benchRead(b, buf.Bytes())

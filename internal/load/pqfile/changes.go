@@ -199,11 +199,17 @@ func iv(st *array.Struct, f, j int) *int32 {
 
 // WriteChanges writes the changes table as cluster=NAME/date=.../changes.parquet.
 func WriteChanges(dir string, changes arrow.Record) ([]string, error) {
-	return writePartitions(dir, "changes.parquet", "evanalyze.changes.version", load.ChangeSchemaVersion, int(changes.NumRows()),
+	return writePartitions(dir, "changes.parquet", int(changes.NumRows()),
 		func(i int) (string, int64) {
 			return load.ChangeString(changes, load.CCluster, i), load.ChangeTime(changes, load.CRequestTime, i)
 		},
-		func(i int) Change { return changeOf(changes, i) })
+		func(w io.Writer, idx []int) error {
+			rows := make([]Change, len(idx))
+			for k, i := range idx {
+				rows[k] = changeOf(changes, i)
+			}
+			return writeRows(w, rows, "evanalyze.changes.version", load.ChangeSchemaVersion, RowGroupRows)
+		})
 }
 
 // Kind says which table a Parquet file holds: "changes" for evanalyze's

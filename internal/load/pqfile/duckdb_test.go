@@ -68,7 +68,8 @@ func TestDuckDBReadsArchive(t *testing.T) {
 	}
 	var got struct {
 		Events []struct {
-			Cluster, Observations, Events string
+			Cluster, Observations, Events, Objects string
+			MinUID                               string `json:"min_uid"`
 		}
 		Changes []struct {
 			Changes     string
@@ -83,6 +84,19 @@ func TestDuckDBReadsArchive(t *testing.T) {
 		if v, ok := load.ChangeBool(a.Changes, load.CSpecChanged, i); ok && v {
 			spec++
 		}
+	}
+	objects, minUID := map[string]bool{}, ""
+	v := load.NewView(a.Events)
+	for i := 0; i < v.Len(); i++ {
+		if u := v.Str(load.ColObjectUID, i); u != "" {
+			objects[u] = true
+		}
+		if u := v.Str(load.ColUID, i); u != "" && (minUID == "" || u < minUID) {
+			minUID = u
+		}
+	}
+	if len(got.Events) != 1 || got.Events[0].Objects != strconv.Itoa(len(objects)) || got.Events[0].MinUID != minUID {
+		t.Errorf("DuckDB says %s; evanalyze: %d objects, least uid %s", out, len(objects), minUID)
 	}
 	if len(got.Events) != 1 || got.Events[0].Cluster != "default" ||
 		got.Events[0].Observations != strconv.FormatInt(a.Totals.Observations, 10) || got.Events[0].Events != strconv.FormatInt(a.Totals.Events, 10) ||

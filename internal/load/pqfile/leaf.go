@@ -381,7 +381,7 @@ func (r *chunkReader) byteArrays(l *leaf, v encoding.Values) ([]byte, []uint32, 
 		r.text = grow(r.text, 36*k)
 		r.offs = grow(r.offs, k+1)
 		for i := 0; i < k; i++ {
-			formatUUID(r.text[36*i:36*i+36], raw[16*i:16*i+16])
+			formatUUID((*[36]byte)(r.text[36*i:]), (*[16]byte)(raw[16*i:]))
 			r.offs[i] = uint32(36 * i)
 		}
 		r.offs[k] = uint32(36 * k)
@@ -391,18 +391,43 @@ func (r *chunkReader) byteArrays(l *leaf, v encoding.Values) ([]byte, []uint32, 
 }
 
 // formatUUID writes u as xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx into dst.
-func formatUUID(dst, u []byte) {
-	const hex = "0123456789abcdef"
-	j := 0
-	for i, b := range u {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			dst[j] = '-'
-			j++
-		}
-		dst[j], dst[j+1] = hex[b>>4], hex[b&15]
-		j += 2
-	}
+func formatUUID(dst *[36]byte, u *[16]byte) {
+	hex2(dst, 0, u[0])
+	hex2(dst, 2, u[1])
+	hex2(dst, 4, u[2])
+	hex2(dst, 6, u[3])
+	dst[8] = '-'
+	hex2(dst, 9, u[4])
+	hex2(dst, 11, u[5])
+	dst[13] = '-'
+	hex2(dst, 14, u[6])
+	hex2(dst, 16, u[7])
+	dst[18] = '-'
+	hex2(dst, 19, u[8])
+	hex2(dst, 21, u[9])
+	dst[23] = '-'
+	hex2(dst, 24, u[10])
+	hex2(dst, 26, u[11])
+	hex2(dst, 28, u[12])
+	hex2(dst, 30, u[13])
+	hex2(dst, 32, u[14])
+	hex2(dst, 34, u[15])
 }
+
+// hex2 writes the two hex digits of b at dst[p:p+2].
+func hex2(dst *[36]byte, p int, b byte) {
+	h := &hexPairs[b]
+	dst[p], dst[p+1] = h[0], h[1]
+}
+
+// hexPairs holds the two lowercase hex digits of each byte.
+var hexPairs = func() (t [256][2]byte) {
+	const hex = "0123456789abcdef"
+	for i := range t {
+		t[i] = [2]byte{hex[i>>4], hex[i&15]}
+	}
+	return t
+}()
 
 // strPage appends a string page to a utf8 column.
 func (r *chunkReader) strPage(c *strCol, l *leaf, p parquet.Page) error {
@@ -453,6 +478,9 @@ func (r *chunkReader) strPage(c *strCol, l *leaf, p parquet.Page) error {
 		c.valid.nulls -= set
 		return nil
 	}
+	if l.uuid {
+		return c.addUUIDs(p.Data(), levels, l.maxDef, n)
+	}
 	data, offs, err := r.byteArrays(l, p.Data())
 	if err != nil {
 		return err
@@ -464,18 +492,92 @@ func (r *chunkReader) strPage(c *strCol, l *leaf, p parquet.Page) error {
 		c.addPlain(data, offs)
 		return nil
 	}
-	j := 0
-	for i := 0; i < n; i++ {
-		if levels[i] != l.maxDef {
-			c.addNulls(1)
-			continue
-		}
-		if j+1 >= len(offs) || offs[j+1] < offs[j] || int(offs[j+1]) > len(data) {
-			return errCorrupt
-		}
-		c.add(data[offs[j]:offs[j+1]])
-		j++
+	return c.addSparse(data, offs, levels, l.maxDef, n)
+}
+
+// addSparse appends the n rows of a page of byte arrays with nulls: the
+// rows whose level is maxDef take the values in turn.
+func (c *strCol) addSparse(data []byte, offs []uint32, levels []byte, maxDef byte, n int) error {
+	k := len(offs) - 1
+	if k < 0 || int(offs[k]) > len(data) || offs[0] > offs[k] {
+		return errCorrupt
 	}
+	first, base := c.valid.n, int32(c.data.n)-int32(offs[0])
+	copy(c.data.extend(int(offs[k]-offs[0])), data[offs[0]:offs[k]])
+	c.valid.grow(n)
+	out := c.offs.extend(n)
+	bits := c.valid.bits.all()
+	j, set := 0, 0
+	for i, lv := range levels[:n] {
+		if lv == maxDef {
+			if j >= k || offs[j+1] < offs[j] {
+				return errCorrupt
+			}
+			if offs[j+1] != offs[j] {
+				b := first + i
+				bits[b>>3] |= 1 << (b & 7)
+				set++
+			}
+			j++
+		}
+		out[i] = base + int32(offs[j])
+	}
+	if j != k {
+		return errCorrupt
+	}
+	c.valid.nulls -= set
+	return nil
+}
+
+// addUUIDs appends the n rows of a page of 16-byte UUIDs, as text; with
+// levels, the rows whose level is maxDef take the values in turn.
+func (c *strCol) addUUIDs(v encoding.Values, levels []byte, maxDef byte, n int) error {
+	if v.Kind() != encoding.FixedLenByteArray {
+		return fmt.Errorf("%w: %v page in a UUID column", parquet.ErrCorrupted, v.Kind())
+	}
+	raw, size := v.FixedLenByteArray()
+	if size != 16 {
+		return fmt.Errorf("%w: UUID of %d bytes", parquet.ErrCorrupted, size)
+	}
+	k := len(raw) / 16
+	if len(levels) == 0 && k < n {
+		return errCorrupt
+	}
+	if len(levels) == 0 {
+		k = n
+	}
+	first, base := c.valid.n, int32(c.data.n)
+	dst := c.data.extend(36 * k)
+	for j := 0; j < k; j++ {
+		formatUUID((*[36]byte)(dst[36*j:]), (*[16]byte)(raw[16*j:]))
+	}
+	out := c.offs.extend(n)
+	if len(levels) == 0 {
+		for i := range out {
+			out[i] = base + int32(36*(i+1))
+		}
+		c.valid.grow(n)
+		c.valid.setRange(first, n)
+		return nil
+	}
+	c.valid.grow(n)
+	bits := c.valid.bits.all()
+	j := 0
+	for i, lv := range levels[:n] {
+		if lv == maxDef {
+			if j >= k {
+				return errCorrupt
+			}
+			b := first + i
+			bits[b>>3] |= 1 << (b & 7)
+			j++
+		}
+		out[i] = base + int32(36*j)
+	}
+	if j != k {
+		return errCorrupt
+	}
+	c.valid.nulls -= j
 	return nil
 }
 

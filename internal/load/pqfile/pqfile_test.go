@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/parquet-go/parquet-go"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -82,4 +84,135 @@ func TestForeignParquet(t *testing.T) {
 	if a.Totals.Rejected != 1 || !strings.Contains(a.Files[0].Errors[0].Error(), "x.parquet") {
 		t.Errorf("%+v %v", a.Totals, a.Files[0].Errors)
 	}
+}
+
+// WriteRows stores the uids as UUIDs when they all read back as the same
+// text, else as text; either way the rows read back as written, by
+// ReadRows and by ReadEvents.
+func TestUIDLayouts(t *testing.T) {
+	lab := "../../../testdata/lab-basic/"
+	orig := load2(t, lab+"events-list.json", lab+"watch-core.json")
+	dir := t.TempDir()
+	files, err := pqfile.WriteEvents(dir, orig.Events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := pqfile.ReadRows(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	uidType := func(data []byte) string {
+		pf, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := pf.Schema().Lookup("object_uid")
+		return c.Node.Type().Kind().String()
+	}
+	if got := uidType(data); got != "FIXED_LEN_BYTE_ARRAY" {
+		t.Fatalf("lab-basic's uids stored as %s, want UUIDs", got)
+	}
+	for _, tc := range []struct {
+		name, uid, layout string
+	}{
+		{"canonical", "", "FIXED_LEN_BYTE_ARRAY"},
+		{"not a UUID", "u1", "BYTE_ARRAY"},
+		{"uppercase", "646DD286-620C-403C-8B7E-4AAD642246C1", "BYTE_ARRAY"},
+		{"zero UUID", "00000000-0000-0000-0000-000000000000", "BYTE_ARRAY"},
+	} {
+		rows := append([]pqfile.Event(nil), base...)
+		if tc.uid != "" {
+			rows[len(rows)/2].RelatedUID = tc.uid
+		}
+		var buf bytes.Buffer
+		if err := pqfile.WriteRows(&buf, rows, 16); err != nil {
+			t.Fatal(err)
+		}
+		if got := uidType(buf.Bytes()); got != tc.layout {
+			t.Errorf("%s: uids stored as %s, want %s", tc.name, got, tc.layout)
+		}
+		back, err := pqfile.ReadRows(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(back, rows) {
+			t.Errorf("%s: rows differ after the round trip", tc.name)
+		}
+		rec, _, err := pqfile.ReadEvents(bytes.NewReader(buf.Bytes()), int64(buf.Len()), pqfile.ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := load.NewView(rec)
+		for i := range rows {
+			e := &rows[i]
+			if v.Str(load.ColUID, i) != e.UID || v.Str(load.ColObjectUID, i) != e.ObjectUID ||
+				v.Str(load.ColOwnerUID, i) != e.OwnerUID || v.Str(load.ColRelatedUID, i) != e.RelatedUID {
+				t.Errorf("%s: row %d: ReadEvents gives uids %q %q %q %q, want %q %q %q %q", tc.name, i,
+					v.Str(load.ColUID, i), v.Str(load.ColObjectUID, i), v.Str(load.ColOwnerUID, i), v.Str(load.ColRelatedUID, i),
+					e.UID, e.ObjectUID, e.OwnerUID, e.RelatedUID)
+				break
+			}
+		}
+		rec.Release()
+	}
+}
+
+// One conversion gives files of one schema: a uid that is not a UUID in
+// one partition makes the uids text in every partition.
+func TestUIDLayoutPerConversion(t *testing.T) {
+	in := t.TempDir()
+	src, err := os.ReadFile("../../../testdata/lab-basic/watch-core.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"a", "b"} {
+		os.MkdirAll(filepath.Join(in, "cluster="+c), 0o755)
+	}
+	os.WriteFile(filepath.Join(in, "cluster=a", "w.json"), src, 0o644)
+	i := bytes.Index(src, []byte(`"uid": "`))
+	if i < 0 {
+		t.Fatal("no uid in lab-basic")
+	}
+	odd := append(append(append([]byte{}, src[:i]...), `"uid": "u1", "x": "`...), src[i+len(`"uid": "`):]...)
+	os.WriteFile(filepath.Join(in, "cluster=b", "w.json"), odd, 0o644)
+	for _, tc := range []struct {
+		path  string
+		files int
+		kind  string
+	}{
+		{filepath.Join(in, "cluster=a"), 1, "FIXED_LEN_BYTE_ARRAY"},
+		{in, 2, "BYTE_ARRAY"},
+	} {
+		a := load2(t, tc.path)
+		files, err := pqfile.WriteEvents(t.TempDir(), a.Events)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(files) != tc.files {
+			t.Fatalf("%s: files %v", tc.path, files)
+		}
+		for _, f := range files {
+			pf, err := parquet.OpenFile(bytes.NewReader(mustRead(t, f)), fileSize(t, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, _ := pf.Schema().Lookup("uid")
+			if got := c.Node.Type().Kind().String(); got != tc.kind {
+				t.Errorf("%s: %s stores uids as %s, want %s", tc.path, f, got, tc.kind)
+			}
+		}
+	}
+}
+
+func mustRead(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -33,12 +33,11 @@ func dump(rec arrow.Record) string {
 // rewrite copies an events file with row groups of at most rows rows.
 func rewrite(t testing.TB, src, dst string, rows int) {
 	t.Helper()
-	f, err := os.Open(src)
+	data, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	all, err := parquet.Read[pqfile.Event](f, fileSize(t, src))
+	all, err := pqfile.ReadRows(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,12 +45,7 @@ func rewrite(t testing.TB, src, dst string, rows int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := parquet.NewGenericWriter[pqfile.Event](out, parquet.Compression(&parquet.Zstd),
-		parquet.KeyValueMetadata("evanalyze.events.version", load.SchemaVersion), parquet.MaxRowsPerRowGroup(int64(rows)))
-	if _, err := w.Write(all); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
+	if err := pqfile.WriteRows(out, all, int64(rows)); err != nil {
 		t.Fatal(err)
 	}
 	out.Close()
@@ -128,7 +122,7 @@ func TestReadEventsEmptyCluster(t *testing.T) {
 	var buf bytes.Buffer
 	w := parquet.NewGenericWriter[pqfile.Event](&buf, parquet.KeyValueMetadata("evanalyze.events.version", load.SchemaVersion))
 	tm := int64(1764041340e9)
-	if _, err := w.Write([]pqfile.Event{{Name: "a", Reason: "X", Time: &tm, SourceFile: "f"}, {Cluster: "c", Name: "b", Time: &tm}}); err != nil {
+	if _, err := w.Write([]pqfile.Event{{Name: "a", Reason: "X", Time: tm, SourceFile: "f"}, {Cluster: "c", Name: "b", Time: tm}}); err != nil {
 		t.Fatal(err)
 	}
 	w.Close()

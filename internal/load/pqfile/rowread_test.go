@@ -1,51 +1,31 @@
 package pqfile_test
 
 import (
-	"errors"
-	"fmt"
 	"io"
-
-	"github.com/parquet-go/parquet-go"
 
 	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/pqfile"
 )
 
 // readRows is the row reader evanalyze had before the columnar one: each
-// row through parquet-go's GenericReader into a load.EventRow and
+// row through parquet-go's generic reader (pqfile.ReadRows) into a load.EventRow and
 // Batch.Append. The columnar reader must give the same table.
 func readRows(r io.ReaderAt, size int64, cluster string, batch *load.Batch) (int, error) {
-	pf, err := parquet.OpenFile(r, size)
+	rows, err := pqfile.ReadRows(r, size)
 	if err != nil {
-		return 0, fmt.Errorf("open Parquet: %w", err)
+		return 0, err
 	}
-	if _, ok := pf.Lookup("evanalyze.events.version"); !ok {
-		return 0, errors.New("not an evanalyze events file")
-	}
-	rd := parquet.NewGenericReader[pqfile.Event](r)
-	defer rd.Close()
-	buf := make([]pqfile.Event, 1024)
 	var row load.EventRow
-	n := 0
-	for {
-		k, err := rd.Read(buf)
-		for i := 0; i < k; i++ {
-			e := &buf[i]
-			fill(&row, e)
-			p := load.Provenance{Cluster: cluster, Format: e.SourceFormat, File: e.SourceFile, Line: e.SourceLine, Offset: e.SourceOffset}
-			if p.Cluster == "" {
-				p.Cluster = e.Cluster
-			}
-			batch.Append(&row, &p)
+	for i := range rows {
+		e := &rows[i]
+		fill(&row, e)
+		p := load.Provenance{Cluster: cluster, Format: e.SourceFormat, File: e.SourceFile, Line: e.SourceLine, Offset: e.SourceOffset}
+		if p.Cluster == "" {
+			p.Cluster = e.Cluster
 		}
-		n += k
-		if err == io.EOF {
-			return n, nil
-		}
-		if err != nil {
-			return n, fmt.Errorf("read Parquet rows: %w", err)
-		}
+		batch.Append(&row, &p)
 	}
+	return len(rows), nil
 }
 
 func b(s string) []byte { return []byte(s) }
@@ -66,11 +46,5 @@ func fill(r *load.EventRow, e *pqfile.Event) {
 	if e.SeriesCount != nil {
 		r.SeriesCount, r.HasSeriesCount = *e.SeriesCount, true
 	}
-	get := func(p *int64) int64 {
-		if p == nil {
-			return 0
-		}
-		return *p
-	}
-	r.First, r.Last, r.EventTime, r.SeriesLast, r.Created = get(e.FirstTime), get(e.LastTime), get(e.EventTime), get(e.SeriesLastTime), get(e.CreatedTime)
+	r.First, r.Last, r.EventTime, r.SeriesLast, r.Created = e.FirstTime, e.LastTime, e.EventTime, e.SeriesLastTime, e.CreatedTime
 }
