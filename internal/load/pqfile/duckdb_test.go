@@ -69,7 +69,7 @@ func TestDuckDBReadsArchive(t *testing.T) {
 	var got struct {
 		Events []struct {
 			Cluster, Observations, Events, Objects string
-			MinUID                               string `json:"min_uid"`
+			MinUID                                 string `json:"min_uid"`
 		}
 		Changes []struct {
 			Changes     string
