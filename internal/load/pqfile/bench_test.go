@@ -3,8 +3,12 @@ package pqfile_test
 import (
 	"bytes"
 	"context"
+	"github.com/apache/arrow/go/v15/arrow"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/apache/arrow/go/v15/arrow/memory"
@@ -88,6 +92,77 @@ func BenchmarkReadEventsRowGroup(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchRead(b, buf.Bytes())
+}
+
+// BenchmarkReadArchive reads a partitioned archive into Arrow as the
+// archive loader reads it: GOMAXPROCS files at a time, each with its
+// columns on GOMAXPROCS goroutines, every record kept until all files are
+// read. The archive is make bench-data's events (events.jsonl of every
+// cluster: 334k events in 48 day files) when present, else lab-basic's.
+func BenchmarkReadArchive(b *testing.B) {
+	src := []string{"../../../testdata/lab-basic/watch-core.json"}
+	if dir := os.Getenv("EVANALYZE_BENCH_DATA"); dir != "" {
+		if m, _ := filepath.Glob(filepath.Join(dir, "cluster=*", "events.jsonl")); len(m) > 0 {
+			src = m
+		}
+	}
+	a, err := archive.Load(context.Background(), src, archive.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	files, err := pqfile.WriteEvents(b.TempDir(), a.Events)
+	a.Release()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var data [][]byte
+	var size int64
+	for _, f := range files {
+		d, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		data = append(data, d)
+		size += int64(len(d))
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	rows := 0
+	cpu := benchutil.StartCPU(b)
+	recs := make([]arrow.Record, len(data))
+	for i := 0; i < b.N; i++ {
+		var next atomic.Int32
+		var wg sync.WaitGroup
+		errs := make([]error, runtime.GOMAXPROCS(0))
+		for w := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					j := int(next.Add(1)) - 1
+					if j >= len(data) {
+						return
+					}
+					recs[j], _, errs[w] = pqfile.ReadEvents(bytes.NewReader(data[j]), int64(len(data[j])), pqfile.ReadOptions{})
+					if errs[w] != nil {
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		for j, r := range recs {
+			rows += int(r.NumRows())
+			r.Release()
+			recs[j] = nil
+		}
+	}
+	cpu.ReportEvents(rows)
 }
 
 func benchRead(b *testing.B, data []byte) {

@@ -38,6 +38,14 @@ func (v *vec[T]) extend(k int) []T {
 	return v.all()[v.n-k:]
 }
 
+// reserve makes room for k more values.
+func (v *vec[T]) reserve(k int) {
+	var zero T
+	if need := (v.n + max(k, 0)) * int(unsafe.Sizeof(zero)); need > v.buf.Cap() {
+		v.buf.Reserve(need)
+	}
+}
+
 func (v *vec[T]) all() []T {
 	b := v.buf.Bytes()
 	if len(b) == 0 {
@@ -208,6 +216,8 @@ type dictCol struct {
 	seen       any
 	remap      []int32
 	remapValid bool // no -1 in remap
+	remapNull  bool // only -1 in remap
+	remapSame  bool // remap[i] == i
 }
 
 func newDictCol(mem memory.Allocator) *dictCol {

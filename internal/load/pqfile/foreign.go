@@ -187,25 +187,31 @@ func timeNames() []string {
 // deriveTime fills the time column of rows [from, from+n) from the other
 // times, as Batch.Append does (load.ObservedTime).
 func (t *table) deriveTime(from, n int) {
-	first, last := t.i64[load.ColFirstTime], t.i64[load.ColLastTime]
-	ev, sl, cr := t.i64[load.ColEventTime], t.i64[load.ColSeriesLastTime], t.i64[load.ColCreatedTime]
-	val := func(c *fixedCol[int64], r int) int64 {
-		if isSet(c.valid.bits.all(), r) {
-			return c.vals.all()[r]
+	// A null time holds 0 (intPage, nulls), which ObservedTime reads as
+	// absent.
+	var in [5][]int64
+	for k, col := range [5]int{load.ColFirstTime, load.ColLastTime, load.ColEventTime, load.ColSeriesLastTime, load.ColCreatedTime} {
+		c := t.i64[col]
+		if add := from + n - c.len(); add > 0 {
+			clear(c.extend(add)) // a column the file does not have: null
 		}
-		return 0
+		in[k] = c.vals.all()[from : from+n]
 	}
+	first, last, ev, sl, cr := in[0], in[1][:n], in[2][:n], in[3][:n], in[4][:n]
 	tm := t.i64[load.ColTime]
 	out := tm.extend(from + n - tm.len())
 	base := tm.len() - len(out)
 	bits := tm.valid.bits.all()
 	set := 0
-	for i := range out {
-		r := base + i
-		out[i] = load.ObservedTime(val(first, r), val(last, r), val(ev, r), val(sl, r), val(cr, r))
-		if out[i] != 0 {
-			bits[r>>3] |= 1 << (r & 7)
-			set++
+	for i, f := range first {
+		v := load.ObservedTime(f, last[i], ev[i], sl[i], cr[i])
+		r := from + i
+		if r >= base {
+			out[r-base] = v
+			if v != 0 {
+				bits[r>>3] |= 1 << (r & 7)
+				set++
+			}
 		}
 	}
 	tm.valid.nulls -= set

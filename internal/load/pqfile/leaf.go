@@ -1,10 +1,13 @@
 package pqfile
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
 	"strings"
+	"unsafe"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/parquet-go/parquet-go"
@@ -272,6 +275,12 @@ func (r *chunkReader) dictPage(c *dictCol, l *leaf, p parquet.Page) error {
 			if len(idx) < n {
 				return errCorrupt
 			}
+			if c.remapSame && maxIndex(idx[:n]) < uint32(len(remap)) {
+				// The column's dictionary starts with this one, in order.
+				copy(out, idx[:n])
+				c.valid.setRange(first, n)
+				return nil
+			}
 			for i, x := range idx[:n] {
 				if uint(x) >= uint(len(remap)) {
 					return errIndex(x)
@@ -279,6 +288,19 @@ func (r *chunkReader) dictPage(c *dictCol, l *leaf, p parquet.Page) error {
 				out[i] = remap[x]
 			}
 			c.valid.setRange(first, n)
+			return nil
+		}
+		if len(levels) == 0 && c.remapNull {
+			// Only empty values in the dictionary: every row is null.
+			if len(idx) < n {
+				return errCorrupt
+			}
+			for _, x := range idx[:n] {
+				if uint(x) >= uint(len(remap)) {
+					return errIndex(x)
+				}
+			}
+			clear(out)
 			return nil
 		}
 		if len(levels) == 0 {
@@ -334,6 +356,21 @@ func (r *chunkReader) dictPage(c *dictCol, l *leaf, p parquet.Page) error {
 	return nil
 }
 
+// maxIndex returns the largest of xs as unsigned (so a negative one is
+// larger than any index), 0 for none.
+func maxIndex(xs []int32) uint32 {
+	var a, b uint32
+	i := 0
+	for ; i+1 < len(xs); i += 2 {
+		a = max(a, uint32(xs[i]))
+		b = max(b, uint32(xs[i+1]))
+	}
+	for ; i < len(xs); i++ {
+		a = max(a, uint32(xs[i]))
+	}
+	return max(a, b)
+}
+
 func errIndex(x int32) error {
 	return fmt.Errorf("%w: dictionary index %d out of range", parquet.ErrCorrupted, x)
 }
@@ -352,13 +389,22 @@ func (c *dictCol) remapOf(d parquet.Dictionary, r *chunkReader, l *leaf) ([]int3
 		return nil, errCorrupt
 	}
 	c.remap = grow(c.remap, n)
-	c.remapValid = true
+	c.remapValid, c.remapNull, c.remapSame = true, true, true
+	// Room for every value of the dictionary, so the column's own
+	// dictionary grows once, not value by value.
+	if len(offs) > n {
+		c.dict.data.reserve(int(offs[n]) - int(offs[0]))
+	}
+	c.dict.offs.reserve(n)
+	c.dict.valid.bits.reserve(n/8 + 1)
 	for i := range c.remap {
 		if offs[i+1] < offs[i] || int(offs[i+1]) > len(data) {
 			return nil, errCorrupt
 		}
 		c.remap[i] = c.id(data[offs[i]:offs[i+1]])
 		c.remapValid = c.remapValid && c.remap[i] >= 0
+		c.remapNull = c.remapNull && c.remap[i] < 0
+		c.remapSame = c.remapSame && c.remap[i] == int32(i)
 	}
 	c.seen = d
 	return c.remap, nil
@@ -392,39 +438,35 @@ func (r *chunkReader) byteArrays(l *leaf, v encoding.Values) ([]byte, []uint32, 
 
 // formatUUID writes u as xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx into dst.
 func formatUUID(dst *[36]byte, u *[16]byte) {
-	hex2(dst, 0, u[0])
-	hex2(dst, 2, u[1])
-	hex2(dst, 4, u[2])
-	hex2(dst, 6, u[3])
+	le := binary.LittleEndian
+	le.PutUint16(dst[0:], hexPairs[u[0]])
+	le.PutUint16(dst[2:], hexPairs[u[1]])
+	le.PutUint16(dst[4:], hexPairs[u[2]])
+	le.PutUint16(dst[6:], hexPairs[u[3]])
 	dst[8] = '-'
-	hex2(dst, 9, u[4])
-	hex2(dst, 11, u[5])
+	le.PutUint16(dst[9:], hexPairs[u[4]])
+	le.PutUint16(dst[11:], hexPairs[u[5]])
 	dst[13] = '-'
-	hex2(dst, 14, u[6])
-	hex2(dst, 16, u[7])
+	le.PutUint16(dst[14:], hexPairs[u[6]])
+	le.PutUint16(dst[16:], hexPairs[u[7]])
 	dst[18] = '-'
-	hex2(dst, 19, u[8])
-	hex2(dst, 21, u[9])
+	le.PutUint16(dst[19:], hexPairs[u[8]])
+	le.PutUint16(dst[21:], hexPairs[u[9]])
 	dst[23] = '-'
-	hex2(dst, 24, u[10])
-	hex2(dst, 26, u[11])
-	hex2(dst, 28, u[12])
-	hex2(dst, 30, u[13])
-	hex2(dst, 32, u[14])
-	hex2(dst, 34, u[15])
+	le.PutUint16(dst[24:], hexPairs[u[10]])
+	le.PutUint16(dst[26:], hexPairs[u[11]])
+	le.PutUint16(dst[28:], hexPairs[u[12]])
+	le.PutUint16(dst[30:], hexPairs[u[13]])
+	le.PutUint16(dst[32:], hexPairs[u[14]])
+	le.PutUint16(dst[34:], hexPairs[u[15]])
 }
 
-// hex2 writes the two hex digits of b at dst[p:p+2].
-func hex2(dst *[36]byte, p int, b byte) {
-	h := &hexPairs[b]
-	dst[p], dst[p+1] = h[0], h[1]
-}
-
-// hexPairs holds the two lowercase hex digits of each byte.
-var hexPairs = func() (t [256][2]byte) {
+// hexPairs holds the two lowercase hex digits of each byte, as a
+// little-endian uint16.
+var hexPairs = func() (t [256]uint16) {
 	const hex = "0123456789abcdef"
 	for i := range t {
-		t[i] = [2]byte{hex[i>>4], hex[i&15]}
+		t[i] = uint16(hex[i>>4]) | uint16(hex[i&15])<<8
 	}
 	return t
 }()
@@ -443,17 +485,21 @@ func (r *chunkReader) strPage(c *strCol, l *leaf, p parquet.Page) error {
 		}
 		pd := p.Data()
 		idx := pd.Int32()
+		present := n
+		if len(levels) > 0 {
+			present = bytes.Count(levels[:n], []byte{l.maxDef})
+		}
+		if len(idx) < present {
+			return errCorrupt
+		}
+		idx = idx[:present]
 		// Look the values up twice, to size the data once.
-		size, j := 0, 0
-		for i := 0; i < n; i++ {
-			if len(levels) > 0 && levels[i] != l.maxDef {
-				continue
-			}
-			if j >= len(idx) || uint(idx[j])+1 >= uint(len(offs)) {
+		size := 0
+		for _, x := range idx {
+			if uint(x)+1 >= uint(len(offs)) || offs[x+1] < offs[x] || int(offs[x+1]) > len(data) {
 				return errCorrupt
 			}
-			size += int(offs[idx[j]+1] - offs[idx[j]])
-			j++
+			size += int(offs[x+1] - offs[x])
 		}
 		first, base := c.valid.n, c.data.n
 		c.valid.grow(n)
@@ -461,9 +507,22 @@ func (r *chunkReader) strPage(c *strCol, l *leaf, p parquet.Page) error {
 		out := c.offs.extend(n)
 		bits := c.valid.bits.all()
 		w, set := 0, 0
-		j = 0
-		for i := range out {
-			if len(levels) == 0 || levels[i] == l.maxDef {
+		if len(levels) == 0 {
+			for i, x := range idx {
+				if v := data[offs[x]:offs[x+1]]; len(v) > 0 {
+					w += copy(dst[w:], v)
+					k := first + i
+					bits[k>>3] |= 1 << (k & 7)
+					set++
+				}
+				out[i] = int32(base + w)
+			}
+			c.valid.nulls -= set
+			return nil
+		}
+		j := 0
+		for i, lv := range levels[:n] {
+			if lv == l.maxDef {
 				x := idx[j]
 				j++
 				if v := data[offs[x]:offs[x+1]]; len(v) > 0 {
@@ -548,8 +607,13 @@ func (c *strCol) addUUIDs(v encoding.Values, levels []byte, maxDef byte, n int) 
 	}
 	first, base := c.valid.n, int32(c.data.n)
 	dst := c.data.extend(36 * k)
+	if len(dst) < 36*k || len(raw) < 16*k {
+		return errCorrupt
+	}
+	// Checked above: k UUIDs in raw, room for k texts in dst.
+	d, u := unsafe.Pointer(unsafe.SliceData(dst)), unsafe.Pointer(unsafe.SliceData(raw))
 	for j := 0; j < k; j++ {
-		formatUUID((*[36]byte)(dst[36*j:]), (*[16]byte)(raw[16*j:]))
+		formatUUID((*[36]byte)(unsafe.Add(d, 36*j)), (*[16]byte)(unsafe.Add(u, 16*j)))
 	}
 	out := c.offs.extend(n)
 	if len(levels) == 0 {
@@ -562,17 +626,17 @@ func (c *strCol) addUUIDs(v encoding.Values, levels []byte, maxDef byte, n int) 
 	}
 	c.valid.grow(n)
 	bits := c.valid.bits.all()
-	j := 0
+	j, end := 0, base
 	for i, lv := range levels[:n] {
+		var v byte
 		if lv == maxDef {
-			if j >= k {
-				return errCorrupt
-			}
-			b := first + i
-			bits[b>>3] |= 1 << (b & 7)
-			j++
+			v = 1
 		}
-		out[i] = base + int32(36*j)
+		b := first + i
+		bits[b>>3] |= v << (b & 7)
+		j += int(v)
+		end += 36 * int32(v)
+		out[i] = end
 	}
 	if j != k {
 		return errCorrupt
@@ -654,6 +718,36 @@ func (r *chunkReader) intPage(t *table, col int, l *leaf, p parquet.Page) error 
 		out := c.extend(n)
 		bits := c.valid.bits.all()
 		set, j := 0, 0
+		if len(levels) == 0 && ok == nil {
+			// Every row has a value; those at or before the epoch are null.
+			for i, v := range vals[:n] {
+				v = max(v, 0)
+				out[i] = v
+				if v != 0 {
+					k := first + i
+					bits[k>>3] |= 1 << (k & 7)
+					set++
+				}
+			}
+			c.valid.nulls -= set
+			return nil
+		}
+		if ok == nil {
+			for i, lv := range levels[:n] {
+				out[i] = 0
+				if lv == l.maxDef {
+					if v := vals[j]; v > 0 {
+						out[i] = v
+						k := first + i
+						bits[k>>3] |= 1 << (k & 7)
+						set++
+					}
+					j++
+				}
+			}
+			c.valid.nulls -= set
+			return nil
+		}
 		for i := range out {
 			out[i] = 0
 			if len(levels) > 0 && levels[i] != l.maxDef {
@@ -742,8 +836,14 @@ func (r *chunkReader) decode(l *leaf, v encoding.Values, buf []int64, okBuf []bo
 	case parquet.Int32:
 		vals := v.Int32()
 		out := grow(buf, len(vals))
-		for i, x := range vals {
-			out[i] = mulClamp(int64(x), unit)
+		if unit == 1 {
+			for i, x := range vals {
+				out[i] = int64(x)
+			}
+		} else {
+			for i, x := range vals {
+				out[i] = mulClamp(int64(x), unit)
+			}
 		}
 		r.ints = out
 		return out, nil, nil

@@ -41,7 +41,7 @@ type Event struct {
 	Namespace           string `parquet:"namespace,dict,zstd"`
 	Name                string `parquet:"name,zstd"`
 	UID                 string `parquet:"uid,zstd"`
-	ResourceVersion     string `parquet:"resource_version,zstd"`
+	ResourceVersion     string `parquet:"resource_version,delta,zstd"`
 	ObjectKind          string `parquet:"object_kind,dict,zstd"`
 	ObjectAPIVersion    string `parquet:"object_api_version,dict,zstd"`
 	ObjectNamespace     string `parquet:"object_namespace,dict,zstd"`
@@ -86,7 +86,7 @@ type eventU struct {
 	Namespace           string   `parquet:"namespace,dict,zstd"`
 	Name                string   `parquet:"name,zstd"`
 	UID                 [16]byte `parquet:"uid,optional,uuid,zstd"`
-	ResourceVersion     string   `parquet:"resource_version,zstd"`
+	ResourceVersion     string   `parquet:"resource_version,delta,zstd"`
 	ObjectKind          string   `parquet:"object_kind,dict,zstd"`
 	ObjectAPIVersion    string   `parquet:"object_api_version,dict,zstd"`
 	ObjectNamespace     string   `parquet:"object_namespace,dict,zstd"`

@@ -80,7 +80,8 @@ func ReadEvents(r io.ReaderAt, size int64, opts ReadOptions) (rec arrow.Record, 
 		t.dict[load.ColCluster].empty = []byte(load.DefaultCluster)
 	}
 	var row int64 // in the file, of the row group's first row
-	readers := make([]chunkReader, max(1, min(opts.Workers, len(binds))))
+	readers := getReaders(max(1, min(opts.Workers, len(binds))))
+	defer putReaders(readers)
 	scoped := !opts.Scope.IsZero()
 	check := newGroupCheck(&opts.Scope, binds, opts.Cluster != "")
 	if f == nil {
@@ -125,6 +126,23 @@ func ReadEvents(r io.ReaderAt, size int64, opts ReadOptions) (rec arrow.Record, 
 		stats.Warnings += n
 	}
 	return t.record(), stats, nil
+}
+
+// readerPool keeps chunk readers, with their buffers, between files.
+var readerPool sync.Pool
+
+func getReaders(n int) []chunkReader {
+	if rs, ok := readerPool.Get().(*[]chunkReader); ok && len(*rs) >= n {
+		return (*rs)[:n]
+	}
+	return make([]chunkReader, n)
+}
+
+func putReaders(rs []chunkReader) {
+	for i := range rs {
+		rs[i].warnTo, rs[i].seen = nil, nil
+	}
+	readerPool.Put(&rs)
 }
 
 // group is a row group being read.
@@ -333,8 +351,15 @@ func (t *table) reserve(pf *parquet.File, binds []binding) {
 		}
 		var size int64
 		for _, rg := range pf.Metadata().RowGroups {
-			if b.leaf.index < len(rg.Columns) {
-				size += rg.Columns[b.leaf.index].MetaData.TotalUncompressedSize
+			if b.leaf.index >= len(rg.Columns) {
+				continue
+			}
+			md := &rg.Columns[b.leaf.index].MetaData
+			if b.leaf.uuid {
+				// 36 characters for each 16 bytes that are not null.
+				size += 36 * max(md.NumValues-max(md.Statistics.NullCount, 0), 0)
+			} else {
+				size += md.TotalUncompressedSize
 			}
 		}
 		t.str[b.col].data.buf.Reserve(int(min(size, 1<<30)))
