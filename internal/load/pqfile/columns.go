@@ -1,6 +1,8 @@
 package pqfile
 
 import (
+	"encoding/binary"
+	bits8 "math/bits"
 	"unsafe"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -366,4 +368,37 @@ func (c *dictCol) ids(values []string) []int32 {
 		out[i] = id
 	}
 	return out
+}
+
+// setValid sets bit first+i of bits for each i where levels[i] is maxDef
+// (the row has a value) and returns how many it set. The bits must be
+// unset. Eight levels at a time become one byte of the bitmap.
+func setValid(bits []byte, first int, levels []byte, maxDef byte) int {
+	set, i, n := 0, 0, len(levels)
+	for ; i < n && (first+i)&7 != 0; i++ {
+		if levels[i] == maxDef {
+			b := first + i
+			bits[b>>3] |= 1 << (b & 7)
+			set++
+		}
+	}
+	want := uint64(maxDef) * 0x0101010101010101
+	out := bits[(first+i)>>3:]
+	for k := 0; i+8 <= n; i, k = i+8, k+1 {
+		x := binary.LittleEndian.Uint64(levels[i:]) ^ want
+		// The high bit of each byte of z is set where x's byte is zero,
+		// then the eight bits gather into one byte, level i in bit 0.
+		z := ^((x&0x7f7f7f7f7f7f7f7f + 0x7f7f7f7f7f7f7f7f) | x) & 0x8080808080808080
+		m := byte(((z >> 7) * 0x0102040810204080) >> 56)
+		out[k] = m
+		set += bits8.OnesCount8(m)
+	}
+	for ; i < n; i++ {
+		if levels[i] == maxDef {
+			b := first + i
+			bits[b>>3] |= 1 << (b & 7)
+			set++
+		}
+	}
+	return set
 }

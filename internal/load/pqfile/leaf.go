@@ -625,23 +625,17 @@ func (c *strCol) addUUIDs(v encoding.Values, levels []byte, maxDef byte, n int) 
 		return nil
 	}
 	c.valid.grow(n)
-	bits := c.valid.bits.all()
-	j, end := 0, base
-	for i, lv := range levels[:n] {
-		var v byte
-		if lv == maxDef {
-			v = 1
-		}
-		b := first + i
-		bits[b>>3] |= v << (b & 7)
-		j += int(v)
-		end += 36 * int32(v)
-		out[i] = end
-	}
-	if j != k {
+	if setValid(c.valid.bits.all(), first, levels[:n], maxDef) != k {
 		return errCorrupt
 	}
-	c.valid.nulls -= j
+	end := base
+	for i, lv := range levels[:n] {
+		if lv == maxDef {
+			end += 36
+		}
+		out[i] = end
+	}
+	c.valid.nulls -= k
 	return nil
 }
 
@@ -733,16 +727,23 @@ func (r *chunkReader) intPage(t *table, col int, l *leaf, p parquet.Page) error 
 			return nil
 		}
 		if ok == nil {
+			set = setValid(bits, first, levels[:n], l.maxDef)
+			if set > len(vals) {
+				return errCorrupt
+			}
 			for i, lv := range levels[:n] {
 				out[i] = 0
 				if lv == l.maxDef {
-					if v := vals[j]; v > 0 {
-						out[i] = v
-						k := first + i
-						bits[k>>3] |= 1 << (k & 7)
-						set++
-					}
+					v := vals[j]
 					j++
+					if v <= 0 {
+						// At or before the epoch: null.
+						k := first + i
+						bits[k>>3] &^= 1 << (k & 7)
+						set--
+						continue
+					}
+					out[i] = v
 				}
 			}
 			c.valid.nulls -= set

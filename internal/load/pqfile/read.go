@@ -72,10 +72,11 @@ func ReadEvents(r io.ReaderAt, size int64, opts ReadOptions) (rec arrow.Record, 
 	clusterBound := slices.ContainsFunc(binds, func(b binding) bool { return b.col == load.ColCluster })
 	bySize(pf, binds)
 	// Room for the rows the file claims, up to a bound: a corrupt footer
-	// may claim any number.
-	t := newTable(opts.Mem, int(min(pf.NumRows(), 1<<20)))
+	// may claim any number (a row takes a few bytes; eight rows a byte is
+	// more than the most compressible file holds).
+	t := newTable(opts.Mem, int(min(pf.NumRows(), 1<<20, 8*size)))
 	defer t.release()
-	t.reserve(pf, binds)
+	t.reserve(pf, size, binds)
 	if opts.Cluster == "" {
 		t.dict[load.ColCluster].empty = []byte(load.DefaultCluster)
 	}
@@ -344,7 +345,7 @@ func (t *table) add(col, rows int) {
 // reserve makes room for the string data of the bound columns, as much as
 // their uncompressed chunks hold, so that the buffers are not reallocated
 // while reading.
-func (t *table) reserve(pf *parquet.File, binds []binding) {
+func (t *table) reserve(pf *parquet.File, fileSize int64, binds []binding) {
 	for _, b := range binds {
 		if targets[b.col] != tStr {
 			continue
@@ -357,12 +358,15 @@ func (t *table) reserve(pf *parquet.File, binds []binding) {
 			md := &rg.Columns[b.leaf.index].MetaData
 			if b.leaf.uuid {
 				// 36 characters for each 16 bytes that are not null.
-				size += 36 * max(md.NumValues-max(md.Statistics.NullCount, 0), 0)
+				size += 36 * min(max(md.NumValues-max(md.Statistics.NullCount, 0), 0), rg.NumRows)
 			} else {
 				size += md.TotalUncompressedSize
 			}
 		}
-		t.str[b.col].data.buf.Reserve(int(min(size, 1<<30)))
+		// The sizes are the footer's word: a corrupt one must not make
+		// this allocate much more than the file could hold.
+		size = min(size, 64*fileSize, 1<<30)
+		t.str[b.col].data.buf.Reserve(int(max(size, 0)))
 	}
 }
 
