@@ -180,11 +180,20 @@ func (c *strCol) addPlain(data []byte, offs []uint32) {
 	base := int32(c.data.n) - int32(offs[0])
 	copy(c.data.extend(int(offs[k]-offs[0])), data[offs[0]:offs[k]])
 	out := c.offs.extend(k)
+	next := offs[1 : k+1]
+	empty := false
+	for i, o := range next {
+		out[i] = base + int32(o)
+		empty = empty || o == offs[i]
+	}
+	if !empty {
+		c.valid.setRange(first, k)
+		return
+	}
 	bits := c.valid.bits.all()
 	set := 0
-	for i := 0; i < k; i++ {
-		out[i] = base + int32(offs[i+1])
-		if offs[i+1] != offs[i] {
+	for i, o := range next {
+		if o != offs[i] {
 			j := first + i
 			bits[j>>3] |= 1 << (j & 7)
 			set++
