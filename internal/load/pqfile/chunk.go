@@ -29,6 +29,8 @@ type chunkBytes struct {
 	base    int64
 	data    []byte
 	scratch []byte // LZ4 pages decoded to check them
+	codec   format.CompressionCodec
+	pages   []pageHeader // of the chunk loaded, in order
 }
 
 func (c *chunkBytes) ReadAt(p []byte, off int64) (int, error) {
@@ -70,6 +72,7 @@ func (c *chunkBytes) load(r io.ReaderAt, size int64, md *format.ColumnMetaData, 
 // zstd frame must not declare more content than the page.
 func (c *chunkBytes) checkPages(rows int64, codec format.CompressionCodec) error {
 	data := c.data
+	c.codec, c.pages = codec, c.pages[:0]
 	for off := 0; off < len(data); {
 		h, n, err := readPageHeader(data[off:])
 		if err != nil {
@@ -101,6 +104,8 @@ func (c *chunkBytes) checkPages(rows int64, codec format.CompressionCodec) error
 				}
 			}
 		}
+		h.body = off
+		c.pages = append(c.pages, h)
 		off += h.compressed
 	}
 	return nil
@@ -112,6 +117,13 @@ type pageHeader struct {
 	values                   int64 // values of a data page, entries of a dictionary page
 	levels                   int64 // v2 data pages: bytes of repetition and definition levels
 	uncompressedV2           bool  // a v2 data page stored without compression
+
+	encoding       format.Encoding // of the values
+	defEnc, repEnc format.Encoding // v1 data pages: of the levels
+	defLen, repLen int64           // v2 data pages: bytes of each kind of levels
+	crc            int32
+	hasCRC         bool
+	body           int // offset of the page's body in the chunk
 }
 
 // readPageHeader decodes the fields of a Thrift compact PageHeader that
@@ -127,15 +139,29 @@ func readPageHeader(b []byte) (pageHeader, int, error) {
 			h.uncompressed = int(d.varint())
 		case id == 3 && typ == tI32:
 			h.compressed = int(d.varint())
+		case id == 4 && typ == tI32:
+			h.crc, h.hasCRC = int32(d.varint()), true
 		case (id == 5 || id == 7 || id == 8) && typ == tStruct:
 			return d.structFields(func(id2 int16, typ2 byte) error {
 				switch {
 				case id2 == 1 && typ2 == tI32:
 					h.values = d.varint()
 				case id == 8 && (id2 == 5 || id2 == 6) && typ2 == tI32:
-					h.levels += d.varint()
+					v := d.varint()
+					h.levels += v
+					if id2 == 5 {
+						h.defLen = v
+					} else {
+						h.repLen = v
+					}
 				case id == 8 && id2 == 7 && (typ2 == tTrue || typ2 == tFalse):
 					h.uncompressedV2 = typ2 == tFalse
+				case (id == 5 || id == 7) && id2 == 2 && typ2 == tI32, id == 8 && id2 == 4 && typ2 == tI32:
+					h.encoding = format.Encoding(d.varint())
+				case id == 5 && id2 == 3 && typ2 == tI32:
+					h.defEnc = format.Encoding(d.varint())
+				case id == 5 && id2 == 4 && typ2 == tI32:
+					h.repEnc = format.Encoding(d.varint())
 				default:
 					return d.skip(typ2, 0)
 				}

@@ -173,7 +173,9 @@ func typeName(typ parquet.Type) string {
 // table. It keeps scratch space between pages; it is not safe for
 // concurrent use.
 type chunkReader struct {
-	chunk chunkBytes // the bytes of the chunk being read
+	chunk   chunkBytes  // the bytes of the chunk being read
+	pb      pageBuffers // for decoding its pages (pages.go)
+	decoded int         // chunks decoded by readPages, for tests
 
 	ints []int64
 	ok   []bool
@@ -181,7 +183,7 @@ type chunkReader struct {
 	offs []uint32 // of text
 
 	// Dictionary values of the last numeric or text-timestamp dictionary.
-	seen     parquet.Dictionary
+	seen     *dictData
 	dictInts []int64
 	dictOK   []bool
 
@@ -208,8 +210,15 @@ func (r *chunkReader) read(t *table, col int, l *leaf, g *group) (err error) {
 	if err := r.chunk.load(g.r, g.size, &g.meta.Columns[l.index].MetaData, g.meta.NumRows); err != nil {
 		return err
 	}
+	if decodePages && r.chunk.decodable(l) {
+		r.decoded++
+		return r.readPages(t, col, l)
+	}
+	// Other encodings, codecs and page layouts: parquet-go's pages.
 	pages := chunk.PagesFrom(&r.chunk)
 	defer pages.Close()
+	var pqDict parquet.Dictionary
+	var dict *dictData
 	for {
 		p, err := pages.ReadPage()
 		if err == io.EOF {
@@ -218,7 +227,14 @@ func (r *chunkReader) read(t *table, col int, l *leaf, g *group) (err error) {
 		if err != nil {
 			return err
 		}
-		err = r.page(t, col, l, p)
+		pd := pageData{n: int(p.NumValues()), nulls: int(p.NumNulls()), levels: p.DefinitionLevels(), values: p.Data()}
+		if d := p.Dictionary(); d != nil {
+			if d != pqDict {
+				pqDict, dict = d, &dictData{values: d.Page().Data(), n: d.Len()}
+			}
+			pd.dict = dict
+		}
+		err = r.page(t, col, l, &pd)
 		parquet.Release(p)
 		if err != nil {
 			return err
@@ -226,7 +242,23 @@ func (r *chunkReader) read(t *table, col int, l *leaf, g *group) (err error) {
 	}
 }
 
-func (r *chunkReader) page(t *table, col int, l *leaf, p parquet.Page) error {
+// pageData is a data page as the page functions read it, from the pages
+// decoded here (pages.go) or from parquet-go's.
+type pageData struct {
+	n      int // rows, nulls included
+	nulls  int
+	levels []byte          // definition levels; nil for a required column
+	values encoding.Values // the present values, or their dictionary indexes
+	dict   *dictData       // the chunk's dictionary when values are indexes
+}
+
+// dictData is the dictionary of a column chunk.
+type dictData struct {
+	values encoding.Values
+	n      int
+}
+
+func (r *chunkReader) page(t *table, col int, l *leaf, p *pageData) error {
 	switch targets[col] {
 	case tDict:
 		return r.dictPage(t.dict[col], l, p)
@@ -241,9 +273,9 @@ func (r *chunkReader) page(t *table, col int, l *leaf, p parquet.Page) error {
 var errCorrupt = fmt.Errorf("%w: values do not match the page's row count", parquet.ErrCorrupted)
 
 // dictPage appends a string page to a dictionary column.
-func (r *chunkReader) dictPage(c *dictCol, l *leaf, p parquet.Page) error {
-	n := int(p.NumValues())
-	levels := p.DefinitionLevels()
+func (r *chunkReader) dictPage(c *dictCol, l *leaf, p *pageData) error {
+	n := p.n
+	levels := p.levels
 	if len(levels) > 0 && len(levels) < n {
 		return errCorrupt
 	}
@@ -263,13 +295,12 @@ func (r *chunkReader) dictPage(c *dictCol, l *leaf, p parquet.Page) error {
 		bits[j>>3] |= 1 << (j & 7)
 		set++
 	}
-	if d := p.Dictionary(); d != nil {
+	if d := p.dict; d != nil {
 		remap, err := c.remapOf(d, r, l)
 		if err != nil {
 			return err
 		}
-		pd := p.Data()
-		idx := pd.Int32()
+		idx := p.values.Int32()
 		if len(levels) == 0 && c.remapValid {
 			// No empty value in the dictionary: every row is valid.
 			if len(idx) < n {
@@ -335,7 +366,7 @@ func (r *chunkReader) dictPage(c *dictCol, l *leaf, p parquet.Page) error {
 			}
 		}
 	} else {
-		data, offs, err := r.byteArrays(l, p.Data())
+		data, offs, err := r.byteArrays(l, p.values)
 		if err != nil {
 			return err
 		}
@@ -376,15 +407,15 @@ func errIndex(x int32) error {
 }
 
 // remapOf maps the indexes of a Parquet dictionary to c's.
-func (c *dictCol) remapOf(d parquet.Dictionary, r *chunkReader, l *leaf) ([]int32, error) {
+func (c *dictCol) remapOf(d *dictData, r *chunkReader, l *leaf) ([]int32, error) {
 	if c.seen == d {
 		return c.remap, nil
 	}
-	data, offs, err := r.byteArrays(l, d.Page().Data())
+	data, offs, err := r.byteArrays(l, d.values)
 	if err != nil {
 		return nil, err
 	}
-	n := d.Len()
+	n := d.n
 	if len(offs) < n+1 {
 		return nil, errCorrupt
 	}
@@ -472,19 +503,18 @@ var hexPairs = func() (t [256]uint16) {
 }()
 
 // strPage appends a string page to a utf8 column.
-func (r *chunkReader) strPage(c *strCol, l *leaf, p parquet.Page) error {
-	n := int(p.NumValues())
-	levels := p.DefinitionLevels()
+func (r *chunkReader) strPage(c *strCol, l *leaf, p *pageData) error {
+	n := p.n
+	levels := p.levels
 	if len(levels) > 0 && len(levels) < n {
 		return errCorrupt
 	}
-	if d := p.Dictionary(); d != nil {
-		data, offs, err := r.byteArrays(l, d.Page().Data())
+	if d := p.dict; d != nil {
+		data, offs, err := r.byteArrays(l, d.values)
 		if err != nil {
 			return err
 		}
-		pd := p.Data()
-		idx := pd.Int32()
+		idx := p.values.Int32()
 		present := n
 		if len(levels) > 0 {
 			present = bytes.Count(levels[:n], []byte{l.maxDef})
@@ -538,13 +568,13 @@ func (r *chunkReader) strPage(c *strCol, l *leaf, p parquet.Page) error {
 		return nil
 	}
 	if l.uuid {
-		return c.addUUIDs(p.Data(), levels, l.maxDef, n)
+		return c.addUUIDs(p.values, levels, l.maxDef, n)
 	}
-	data, offs, err := r.byteArrays(l, p.Data())
+	data, offs, err := r.byteArrays(l, p.values)
 	if err != nil {
 		return err
 	}
-	if len(levels) == 0 || p.NumNulls() == 0 {
+	if len(levels) == 0 || p.nulls == 0 {
 		if len(offs) != n+1 || len(data) < int(offs[n]) || offs[0] > offs[n] {
 			return errCorrupt
 		}
@@ -642,9 +672,9 @@ func (c *strCol) addUUIDs(v encoding.Values, levels []byte, maxDef byte, n int) 
 // intPage appends an integer or timestamp page to an int32, int64 or
 // timestamp column. Timestamps at or before the epoch and counts outside
 // 0..2^31-1 are null, as in JSON inputs.
-func (r *chunkReader) intPage(t *table, col int, l *leaf, p parquet.Page) error {
-	n := int(p.NumValues())
-	levels := p.DefinitionLevels()
+func (r *chunkReader) intPage(t *table, col int, l *leaf, p *pageData) error {
+	n := p.n
+	levels := p.levels
 	if len(levels) > 0 && len(levels) < n {
 		return errCorrupt
 	}
@@ -654,7 +684,7 @@ func (r *chunkReader) intPage(t *table, col int, l *leaf, p parquet.Page) error 
 	}
 	present := len(vals)
 	if len(levels) > 0 {
-		present = n - int(p.NumNulls())
+		present = n - p.nulls
 	} else if len(vals) < n {
 		return errCorrupt
 	}
@@ -780,10 +810,10 @@ func (r *chunkReader) warn(err error) {
 // values returns the present values of a numeric (or text timestamp) page
 // as int64, timestamps in nanoseconds. ok, when not nil, marks the values
 // that could be read.
-func (r *chunkReader) values(l *leaf, p parquet.Page) ([]int64, []bool, error) {
-	if d := p.Dictionary(); d != nil {
+func (r *chunkReader) values(l *leaf, p *pageData) ([]int64, []bool, error) {
+	if d := p.dict; d != nil {
 		if r.seen != d {
-			vals, ok, err := r.decode(l, d.Page().Data(), nil, nil)
+			vals, ok, err := r.decode(l, d.values, nil, nil)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -793,8 +823,7 @@ func (r *chunkReader) values(l *leaf, p parquet.Page) ([]int64, []bool, error) {
 			}
 			r.seen = d
 		}
-		pd := p.Data()
-		idx := pd.Int32()
+		idx := p.values.Int32()
 		out := grow(r.ints, len(idx))
 		r.ints = out
 		for i, x := range idx {
@@ -813,7 +842,7 @@ func (r *chunkReader) values(l *leaf, p parquet.Page) ([]int64, []bool, error) {
 		}
 		return out, ok, nil
 	}
-	return r.decode(l, p.Data(), r.ints, r.ok)
+	return r.decode(l, p.values, r.ints, r.ok)
 }
 
 // decode converts values to int64 (into buf when a conversion is needed).

@@ -3,7 +3,7 @@
 // event table, keeping each row's original provenance so that reports from
 // the Parquet archive equal the reports from the original inputs. Reading
 // is columnar: each column chunk's pages are decoded straight into the
-// Arrow columns (read.go), several columns at once.
+// Arrow columns (read.go, leaf.go, pages.go), several columns at once.
 //
 // Files: zstd-compressed, dictionary-encoded strings, the schema version in
 // the key/value metadata ("evanalyze.events.version"), rows in the event
