@@ -2,8 +2,10 @@ package pqfile_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"github.com/apache/arrow/go/v15/arrow"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -164,6 +166,65 @@ func BenchmarkReadArchive(b *testing.B) {
 	}
 	cpu.ReportEvents(rows)
 }
+
+// BenchmarkConvert writes the event table of make bench-data's events
+// (events.jsonl of every cluster; else lab-basic's) as a partitioned
+// archive: events/s, and the archive's bytes per event against gzip's
+// (default level) of the source JSON.
+func BenchmarkConvert(b *testing.B) {
+	src := []string{"../../../testdata/lab-basic/watch-core.json"}
+	if dir := os.Getenv("EVANALYZE_BENCH_DATA"); dir != "" {
+		if m, _ := filepath.Glob(filepath.Join(dir, "cluster=*", "events.jsonl")); len(m) > 0 {
+			src = m
+		}
+	}
+	a, err := archive.Load(context.Background(), src, archive.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Release()
+	var gz int64
+	for _, f := range src {
+		in, err := os.Open(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cw := &countWriter{}
+		zw := gzip.NewWriter(cw)
+		if _, err := io.Copy(zw, in); err != nil {
+			b.Fatal(err)
+		}
+		zw.Close()
+		in.Close()
+		gz += cw.n
+	}
+	events := a.Events.NumRows()
+	var size int64
+	b.ReportAllocs()
+	cpu := benchutil.StartCPU(b)
+	for i := 0; i < b.N; i++ {
+		dir := b.TempDir()
+		files, err := pqfile.WriteEvents(dir, a.Events)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = 0
+		for _, f := range files {
+			st, err := os.Stat(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			size += st.Size()
+		}
+	}
+	cpu.ReportEvents(int(events) * b.N)
+	b.ReportMetric(float64(size)/float64(events), "parquet-B/event")
+	b.ReportMetric(float64(gz)/float64(events), "gzip-json-B/event")
+}
+
+type countWriter struct{ n int64 }
+
+func (w *countWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }
 
 func benchRead(b *testing.B, data []byte) {
 	b.SetBytes(int64(len(data)))
