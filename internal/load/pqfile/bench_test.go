@@ -102,12 +102,7 @@ func BenchmarkReadEventsRowGroup(b *testing.B) {
 // read. The archive is make bench-data's events (events.jsonl of every
 // cluster: 334k events in 48 day files) when present, else lab-basic's.
 func BenchmarkReadArchive(b *testing.B) {
-	src := []string{"../../../testdata/lab-basic/watch-core.json"}
-	if dir := os.Getenv("EVANALYZE_BENCH_DATA"); dir != "" {
-		if m, _ := filepath.Glob(filepath.Join(dir, "cluster=*", "events.jsonl")); len(m) > 0 {
-			src = m
-		}
-	}
+	src := archiveSources()
 	a, err := archive.Load(context.Background(), src, archive.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -172,12 +167,7 @@ func BenchmarkReadArchive(b *testing.B) {
 // archive: events/s, and the archive's bytes per event against gzip's
 // (default level) of the source JSON.
 func BenchmarkConvert(b *testing.B) {
-	src := []string{"../../../testdata/lab-basic/watch-core.json"}
-	if dir := os.Getenv("EVANALYZE_BENCH_DATA"); dir != "" {
-		if m, _ := filepath.Glob(filepath.Join(dir, "cluster=*", "events.jsonl")); len(m) > 0 {
-			src = m
-		}
-	}
+	src := archiveSources()
 	a, err := archive.Load(context.Background(), src, archive.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -225,6 +215,17 @@ func BenchmarkConvert(b *testing.B) {
 type countWriter struct{ n int64 }
 
 func (w *countWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }
+
+// archiveSources returns make bench-data's events.jsonl of every cluster,
+// else lab-basic's watch stream.
+func archiveSources() []string {
+	if dir := os.Getenv("EVANALYZE_BENCH_DATA"); dir != "" {
+		if m, _ := filepath.Glob(filepath.Join(dir, "cluster=*", "events.jsonl")); len(m) > 0 {
+			return m
+		}
+	}
+	return []string{"../../../testdata/lab-basic/watch-core.json"}
+}
 
 func benchRead(b *testing.B, data []byte) {
 	b.SetBytes(int64(len(data)))
