@@ -60,6 +60,7 @@ type leaf struct {
 	unit   int64 // INT64/INT32 timestamps: nanoseconds per stored unit
 	text   bool  // BYTE_ARRAY timestamps: RFC 3339 text
 	uuid   bool  // FIXED_LEN_BYTE_ARRAY(16) UUIDs, read as text
+	size   int   // FIXED_LEN_BYTE_ARRAY: bytes a value
 }
 
 // bindLeaf checks that the leaf at path can fill a column of kind t and
@@ -80,6 +81,9 @@ func bindLeaf(schema *parquet.Schema, path string, t target) (*leaf, error) {
 	}
 	typ := lc.Node.Type()
 	l := &leaf{path: path, index: lc.ColumnIndex, maxDef: byte(lc.MaxDefinitionLevel), kind: typ.Kind()}
+	if l.kind == parquet.FixedLenByteArray {
+		l.size = typ.Length()
+	}
 	want := ""
 	switch t {
 	case tDict, tStr:

@@ -32,7 +32,7 @@ func (c *chunkBytes) decodable(l *leaf) bool {
 	switch l.kind {
 	case parquet.Int32, parquet.Int64, parquet.ByteArray:
 	case parquet.FixedLenByteArray:
-		if !l.uuid {
+		if !l.uuid || l.size != 16 {
 			return false
 		}
 	default:
@@ -87,7 +87,6 @@ type pageBuffers struct {
 	dOffs   []uint32
 	dI32    []int32
 	dI64    []int64
-	dict    dictData
 	zstd    *zstd.Decoder
 }
 
@@ -114,9 +113,7 @@ func (r *chunkReader) readPages(t *table, col int, l *leaf) error {
 			if err != nil {
 				return err
 			}
-			b.dict = dictData{values: v, n: int(h.values)}
-			dict = new(dictData) // a new identity for each dictionary
-			*dict = b.dict
+			dict = &dictData{values: v, n: int(h.values)} // a new identity for each dictionary
 			continue
 		}
 		p := pageData{n: int(h.values)}
