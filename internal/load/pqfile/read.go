@@ -74,9 +74,12 @@ func ReadEvents(r io.ReaderAt, size int64, opts ReadOptions) (rec arrow.Record, 
 	// Room for the rows the file claims, up to a bound: a corrupt footer
 	// may claim any number (a row takes a few bytes; eight rows a byte is
 	// more than the most compressible file holds).
-	t := newTable(opts.Mem, int(min(pf.NumRows(), 1<<20, 8*size)))
+	rows := int(min(pf.NumRows(), 1<<20, 8*size))
+	t := newTable(opts.Mem, 0)
 	defer t.release()
-	t.reserve(pf, size, binds)
+	// The bound columns make their room on the goroutine that reads them
+	// first (readGroup), the others here.
+	t.plan(pf, size, binds, rows)
 	if opts.Cluster == "" {
 		t.dict[load.ColCluster].empty = []byte(load.DefaultCluster)
 	}
@@ -160,6 +163,10 @@ func (t *table) readGroup(g *group, binds []binding, readers []chunkReader) erro
 	n := int(g.meta.NumRows)
 	read := func(cr *chunkReader, b binding) error {
 		cr.warnTo = t
+		if r := t.room[b.col]; r.rows > 0 {
+			t.reserveCol(b.col, r.rows, r.data)
+			t.room[b.col] = room{}
+		}
 		if err := cr.read(t, b.col, b.leaf, g); err != nil {
 			return fmt.Errorf("column %s: %w", b.leaf.path, err)
 		}
@@ -299,6 +306,7 @@ type table struct {
 	n    int                               // complete rows
 
 	keepBuf []bool
+	room    [load.NumColumns]room // of bound columns not yet read (plan)
 
 	// Values that could not be read, per column, and the first of each.
 	warnings [load.NumColumns]int64
@@ -327,37 +335,61 @@ func (t *table) add(col, rows int) {
 	switch targets[col] {
 	case tDict:
 		t.dict[col] = newDictCol(mem)
-		t.dict[col].idx.buf.Reserve(4 * rows)
-		t.dict[col].valid.bits.buf.Reserve(rows/8 + 1)
 	case tStr:
 		t.str[col] = newStrCol(mem)
-		t.str[col].offs.buf.Reserve(4 * (rows + 1))
-		t.str[col].valid.bits.buf.Reserve(rows/8 + 1)
 	case tCount:
 		t.i32[col] = newFixedCol[int32](mem)
-		t.i32[col].vals.buf.Reserve(4 * rows)
 	case tTime, tInt64:
 		t.i64[col] = newFixedCol[int64](mem)
-		t.i64[col].vals.buf.Reserve(8 * rows)
+	}
+	t.reserveCol(col, rows, 0)
+}
+
+// reserveCol makes room in column col for rows rows and, in a string
+// column, data bytes of values.
+func (t *table) reserveCol(col, rows int, data int64) {
+	if rows <= 0 {
+		return
+	}
+	switch targets[col] {
+	case tDict:
+		t.dict[col].idx.reserve(rows)
+		t.dict[col].valid.bits.reserve(rows/8 + 1)
+	case tStr:
+		t.str[col].offs.reserve(rows)
+		t.str[col].valid.bits.reserve(rows/8 + 1)
+		t.str[col].data.reserve(int(data))
+	case tCount:
+		t.i32[col].vals.reserve(rows)
+		t.i32[col].valid.bits.reserve(rows/8 + 1)
+	case tTime, tInt64:
+		t.i64[col].vals.reserve(rows)
+		t.i64[col].valid.bits.reserve(rows/8 + 1)
 	}
 }
 
-// reserve makes room for the string data of the bound columns, as much as
-// their uncompressed chunks hold, so that the buffers are not reallocated
-// while reading.
-func (t *table) reserve(pf *parquet.File, fileSize int64, binds []binding) {
+// room is what a column reserves before its first values.
+type room struct {
+	rows int
+	data int64 // string columns: bytes of values
+}
+
+// plan reserves the columns that no binding reads, and notes for the
+// bound ones the room readGroup gives them: rows, and for string columns
+// as much data as their uncompressed chunks hold (36 characters for each
+// UUID that is not null), so that the buffers are not reallocated while
+// reading.
+func (t *table) plan(pf *parquet.File, fileSize int64, binds []binding, rows int) {
+	var bound [load.NumColumns]bool
 	for _, b := range binds {
-		if targets[b.col] != tStr {
-			continue
-		}
+		bound[b.col] = true
 		var size int64
 		for _, rg := range pf.Metadata().RowGroups {
-			if b.leaf.index >= len(rg.Columns) {
+			if targets[b.col] != tStr || b.leaf.index >= len(rg.Columns) {
 				continue
 			}
 			md := &rg.Columns[b.leaf.index].MetaData
 			if b.leaf.uuid {
-				// 36 characters for each 16 bytes that are not null.
 				size += 36 * min(max(md.NumValues-max(md.Statistics.NullCount, 0), 0), rg.NumRows)
 			} else {
 				size += md.TotalUncompressedSize
@@ -365,8 +397,12 @@ func (t *table) reserve(pf *parquet.File, fileSize int64, binds []binding) {
 		}
 		// The sizes are the footer's word: a corrupt one must not make
 		// this allocate much more than the file could hold.
-		size = min(size, 64*fileSize, 1<<30)
-		t.str[b.col].data.buf.Reserve(int(max(size, 0)))
+		t.room[b.col] = room{rows: max(rows, 1), data: max(min(size, 64*fileSize, 1<<30), 0)}
+	}
+	for col := range targets {
+		if !bound[col] {
+			t.reserveCol(col, rows, 0)
+		}
 	}
 }
 
