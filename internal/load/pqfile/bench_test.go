@@ -25,22 +25,7 @@ import (
 // when present (83k events; its largest day partition holds 7,140), else
 // lab-basic.
 func BenchmarkReadEvents(b *testing.B) {
-	src := []string{"../../../testdata/lab-basic/watch-core.json"}
-	if dir := os.Getenv("EVANALYZE_BENCH_DATA"); dir != "" {
-		if p := filepath.Join(dir, "cluster=c01", "events.jsonl"); fileExists(p) {
-			src = []string{p}
-		}
-	}
-	a, err := archive.Load(context.Background(), src, archive.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer a.Release()
-	dir := b.TempDir()
-	files, err := pqfile.WriteEvents(dir, a.Events)
-	if err != nil {
-		b.Fatal(err)
-	}
+	files := writeArchive(b, c01Sources())
 	// The largest partition.
 	big := files[0]
 	for _, f := range files {
@@ -61,22 +46,7 @@ func BenchmarkReadEvents(b *testing.B) {
 // lab-basic) in one row group, as a busy cluster's day partition holds:
 // the reader's speed without the per-file costs.
 func BenchmarkReadEventsRowGroup(b *testing.B) {
-	src := []string{"../../../testdata/lab-basic/watch-core.json"}
-	if dir := os.Getenv("EVANALYZE_BENCH_DATA"); dir != "" {
-		if p := filepath.Join(dir, "cluster=c01", "events.jsonl"); fileExists(p) {
-			src = []string{p}
-		}
-	}
-	a, err := archive.Load(context.Background(), src, archive.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer a.Release()
-	dir := b.TempDir()
-	files, err := pqfile.WriteEvents(dir, a.Events)
-	if err != nil {
-		b.Fatal(err)
-	}
+	files := writeArchive(b, c01Sources())
 	var rows []pqfile.Event
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -102,16 +72,7 @@ func BenchmarkReadEventsRowGroup(b *testing.B) {
 // read. The archive is make bench-data's events (events.jsonl of every
 // cluster: 334k events in 48 day files) when present, else lab-basic's.
 func BenchmarkReadArchive(b *testing.B) {
-	src := archiveSources()
-	a, err := archive.Load(context.Background(), src, archive.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	files, err := pqfile.WriteEvents(b.TempDir(), a.Events)
-	a.Release()
-	if err != nil {
-		b.Fatal(err)
-	}
+	files := writeArchive(b, archiveSources())
 	var data [][]byte
 	var size int64
 	for _, f := range files {
@@ -215,6 +176,32 @@ func BenchmarkConvert(b *testing.B) {
 type countWriter struct{ n int64 }
 
 func (w *countWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }
+
+// writeArchive loads src and writes its event table as a Parquet archive
+// in a temporary directory, returning the files.
+func writeArchive(b *testing.B, src []string) []string {
+	a, err := archive.Load(context.Background(), src, archive.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Release()
+	files, err := pqfile.WriteEvents(b.TempDir(), a.Events)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return files
+}
+
+// c01Sources returns make bench-data's events.jsonl of cluster c01, else
+// lab-basic's watch stream.
+func c01Sources() []string {
+	if dir := os.Getenv("EVANALYZE_BENCH_DATA"); dir != "" {
+		if p := filepath.Join(dir, "cluster=c01", "events.jsonl"); fileExists(p) {
+			return []string{p}
+		}
+	}
+	return []string{"../../../testdata/lab-basic/watch-core.json"}
+}
 
 // archiveSources returns make bench-data's events.jsonl of every cluster,
 // else lab-basic's watch stream.
