@@ -39,7 +39,7 @@ the same inputs twice gives identical files.`,
 				return err
 			}
 			defer a.Release()
-			files, err := pqfile.WriteEvents(o.to, a.Events)
+			files, err := pqfile.WriteEvents(o.to, a.Events())
 			if err != nil {
 				return err
 			}

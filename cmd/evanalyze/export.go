@@ -91,7 +91,7 @@ are derived from content, so a resend would not duplicate either).`,
 			// Requests of at most half a JSON line's bytes in protobuf: JSON is larger.
 			fo := otlp.FileOptions{Options: otlp.Options{ServiceName: o.service, Version: version}, MaxSpans: o.maxSpans, MaxBytes: otlp.MaxLineBytes / 2}
 			if o.send.Endpoint != "" {
-				reqs := otlp.Requests(rollouts, a.Events, fo)
+				reqs := otlp.Requests(rollouts, a.Events(), fo)
 				traces, spans := 0, 0
 				for _, r := range reqs {
 					traces += r.Traces
@@ -126,7 +126,7 @@ are derived from content, so a resend would not duplicate either).`,
 			if format == "proto" {
 				write = otlp.WriteProto
 			}
-			st, err := write(w, rollouts, a.Events, fo)
+			st, err := write(w, rollouts, a.Events(), fo)
 			if err != nil {
 				return fmt.Errorf("write %s: %w", o.file, err)
 			}

@@ -56,10 +56,10 @@ func TestPublicMustGathers(t *testing.T) {
 			if a.Totals.Events != c.events || a.Totals.Rejected != 0 {
 				t.Errorf("%d events, %d rejected; want %d and 0", a.Totals.Events, a.Totals.Rejected, c.events)
 			}
-			res := correlate.Correlate(a.Events, a.Changes)
+			res := correlate.Correlate(a.Events(), a.Changes)
 
 			// Oracle: the ReplicaSets each Deployment's events scaled up.
-			v := load.NewView(a.Events)
+			v := load.NewView(a.Events())
 			want := map[string]bool{} // namespace/deployment/replicaset
 			for i := 0; i < v.Len(); i++ {
 				if v.Str(load.ColReason, i) != "ScalingReplicaSet" || v.Str(load.ColObjectKind, i) != "Deployment" {

@@ -170,7 +170,7 @@ func (f *rolloutFilter) compile() (func(*correlate.Rollout) bool, error) {
 // rollouts correlates the archive and keeps the selected rollouts.
 func (f *rolloutFilter) rollouts(a *archive.Archive, keep func(*correlate.Rollout) bool) []correlate.Rollout {
 	out := []correlate.Rollout{}
-	for _, r := range correlate.Correlate(a.Events, a.Changes).Rollouts {
+	for _, r := range correlate.CorrelateParts(a.Parts, a.Workers).Rollouts {
 		if keep(&r) {
 			out = append(out, r)
 		}

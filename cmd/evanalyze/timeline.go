@@ -71,8 +71,8 @@ and namespaces (with start/end times the whole archive is needed).`,
 			if err := o.window(first, last); err != nil {
 				return err
 			}
-			res := correlate.Correlate(a.Events, a.Changes)
-			tl := timeline.Build(a.Events, a.Changes, res, o.o)
+			res := correlate.Correlate(a.Events(), a.Changes)
+			tl := timeline.Build(a.Events(), a.Changes, res, o.o)
 			if len(tl.Entries) == 0 {
 				fmt.Fprintln(s.Err, "Nothing happened in the window.")
 			}
@@ -279,7 +279,7 @@ func archiveSpan(a *archive.Archive) (first, last time.Time) {
 			last = t
 		}
 	}
-	v := load.NewView(a.Events)
+	v := load.NewView(a.Events())
 	for i := 0; i < v.Len(); i++ {
 		upd(v.Time(load.ColTime, i))
 	}

@@ -22,7 +22,7 @@ func cloneEvents(b *testing.B, n int) arrow.Record {
 		b.Fatal(err)
 	}
 	defer a.Release()
-	v := load.NewView(a.Events)
+	v := load.NewView(a.Events())
 	batch := load.NewBatch(memory.DefaultAllocator)
 	defer batch.Release()
 	var row load.EventRow

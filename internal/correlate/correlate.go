@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -187,51 +189,108 @@ func (ix *index) lookupPod(k objKey) *podInfo {
 // Correlate reconstructs the rollouts of Deployments from the event table
 // and, when changes is not nil, the changes table.
 func Correlate(events arrow.Record, changes arrow.Record) Result {
+	return join([]partResult{correlate(events, changes, nil)})
+}
+
+// CorrelateParts reconstructs the rollouts of an archive's parts, on up to
+// workers goroutines at once: a rollout never crosses a namespace, so each
+// part is correlated on its own, and the result is the one Correlate gives
+// for the whole table, whatever the parts and workers.
+func CorrelateParts(parts []load.Partition, workers int) Result {
+	res := make([]partResult, len(parts))
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for w := 0; w < min(max(workers, 1), len(parts)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(parts); i = int(next.Add(1) - 1) {
+				p := &parts[i]
+				rows := p.ChangeRows
+				if rows == nil {
+					rows = []int32{} // none of the changes table's rows
+				}
+				res[i] = correlate(p.Events, p.Changes, rows)
+			}
+		}()
+	}
+	wg.Wait()
+	return join(res)
+}
+
+// partResult is what one part gave, in the part's order.
+type partResult struct {
+	rollouts []Rollout
+	scaling  [2][]Scaling // of Deployments, of StatefulSets and DaemonSets
+}
+
+// correlate reads one event table and the rows of the changes table
+// (all of them when rows is nil).
+func correlate(events arrow.Record, changes arrow.Record, rows []int32) partResult {
 	ix := newIndex()
 	v := load.NewView(events)
 	ix.readEvents(v)
 	if changes != nil {
-		ix.readChanges(changes)
+		ix.readChanges(changes, rows)
 		ix.auditSteps()
 		ix.auditInplace()
 	}
 	ix.inferSteps()
 	// Each workload's rollouts come out in their own slice; they are
-	// concatenated once and ordered through an index, so the large Rollout
-	// values are copied twice in all, not at every append or swap.
+	// concatenated once, in the order join sorts them by.
 	var parts [][]Rollout
-	var scaling [][]Scaling
-	n, ns := 0, 0
-	add := func(r []Rollout, s []Scaling) {
-		parts, scaling = append(parts, r), append(scaling, s)
-		n, ns = n+len(r), ns+len(s)
+	var res partResult
+	n := 0
+	add := func(r []Rollout, s []Scaling, kind int) {
+		parts = append(parts, r)
+		n += len(r)
+		res.scaling[kind] = append(res.scaling[kind], s...)
 	}
 	for _, k := range sortedKeys(ix.deps) {
-		add(ix.deployment(ix.deps[k]))
+		r, s := ix.deployment(ix.deps[k])
+		add(r, s, 0)
 	}
-	add(ix.jobRuns(), nil)
+	add(ix.jobRuns(), nil, 0)
 	for _, k := range sortedKeys(ix.inplaces) {
-		add(ix.inplaceRollouts(ix.inplaces[k]))
+		r, s := ix.inplaceRollouts(ix.inplaces[k])
+		add(r, s, 1)
 	}
-	all := make([]Rollout, 0, n)
+	res.rollouts = make([]Rollout, 0, n)
 	for _, p := range parts {
-		all = append(all, p...)
+		res.rollouts = append(res.rollouts, p...)
 	}
-	order := make([]int32, len(all))
-	for i := range order {
-		order[i] = int32(i)
+	return res
+}
+
+// join orders the parts' rollouts by cluster, start, namespace, kind,
+// name and sequence number, and lists the Deployments' scaling before the
+// StatefulSets' and DaemonSets', each by workload. Ties can only be
+// rollouts of one part (the namespace is in the order), which keep their
+// order in it. The large Rollout values are moved through an index, so
+// each is copied once here.
+func join(parts []partResult) Result {
+	type at struct{ part, i int32 }
+	var order []at
+	ns := 0
+	for p, r := range parts {
+		for i := range r.rollouts {
+			order = append(order, at{int32(p), int32(i)})
+		}
+		ns += len(r.scaling[0]) + len(r.scaling[1])
 	}
-	slices.SortStableFunc(order, func(i, j int32) int {
-		a, b := &all[i], &all[j]
+	slices.SortStableFunc(order, func(x, y at) int {
+		a, b := &parts[x.part].rollouts[x.i], &parts[y.part].rollouts[y.i]
 		return cmp.Or(strings.Compare(a.Cluster, b.Cluster), a.Start.Compare(b.Start), strings.Compare(a.Namespace, b.Namespace),
 			strings.Compare(a.Kind, b.Kind), strings.Compare(a.Name, b.Name), cmp.Compare(a.Seq, b.Seq))
 	})
-	res := Result{Rollouts: make([]Rollout, len(all)), Scaling: make([]Scaling, 0, ns)}
+	res := Result{Rollouts: make([]Rollout, len(order)), Scaling: make([]Scaling, 0, ns)}
 	for i, o := range order {
-		res.Rollouts[i] = all[o]
+		res.Rollouts[i] = parts[o.part].rollouts[o.i]
 	}
-	for _, s := range scaling {
-		res.Scaling = append(res.Scaling, s...)
+	for kind := range 2 {
+		for _, r := range parts {
+			res.Scaling = append(res.Scaling, r.scaling[kind]...)
+		}
 	}
 	return res
 }
@@ -532,9 +591,17 @@ func (ix *index) setFirst(dst **time.Time, ns int64) {
 
 // readChanges adds what the audit log knows: triggers, revisions, owners,
 // pod details and progress deadlines.
-func (ix *index) readChanges(rec arrow.Record) {
+func (ix *index) readChanges(rec arrow.Record, rows []int32) {
 	str := func(col, i int) string { return load.ChangeString(rec, col, i) }
-	for i := 0; i < int(rec.NumRows()); i++ {
+	n := len(rows)
+	if rows == nil {
+		n = int(rec.NumRows())
+	}
+	for r := 0; r < n; r++ {
+		i := r
+		if rows != nil {
+			i = int(rows[r])
+		}
 		code, _ := load.ChangeInt32(rec, load.CCode, i)
 		if code >= 400 {
 			if str(load.CResource, i) == "pods" && str(load.CVerb, i) == "create" && str(load.CSubresource, i) == "" {

@@ -24,7 +24,7 @@ func rollouts(t *testing.T, opts archive.Options, paths ...string) []correlate.R
 		t.Fatal(err)
 	}
 	defer a.Release()
-	return correlate.Correlate(a.Events, a.Changes).Rollouts
+	return correlate.Correlate(a.Events(), a.Changes).Rollouts
 }
 
 func lab(scenario string, files ...string) []string {
@@ -215,7 +215,7 @@ func TestLabWorkloads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res := correlate.Correlate(a.Events, a.Changes)
+		res := correlate.Correlate(a.Events(), a.Changes)
 		a.Release()
 		if got := summary(res.Rollouts, false); got != want {
 			t.Errorf("%v:\n%s\nwant:\n%s", files, got, want)
@@ -384,9 +384,9 @@ func TestLabFailures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res := correlate.Correlate(a.Events, a.Changes)
+		res := correlate.Correlate(a.Events(), a.Changes)
 		// Every FailedCreate event is counted on a rollout.
-		v := load.NewView(a.Events)
+		v := load.NewView(a.Events())
 		failedCreate := 0
 		for i := 0; i < v.Len(); i++ {
 			if v.Str(load.ColReason, i) == "FailedCreate" && v.Bool(load.ColLatest, i) {

@@ -79,7 +79,7 @@ func TestArchiveStartsMidway(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Release()
-	web := find(correlate.Correlate(a.Events, a.Changes).Rollouts, "web")
+	web := find(correlate.Correlate(a.Events(), a.Changes).Rollouts, "web")
 	if len(web) == 0 || web[0].NewReplicaSet != "web-6ff6db9c5f" || !web[0].Partial || web[0].Outcome != correlate.OutcomeComplete {
 		t.Fatalf("web from 03:29:00: %+v", web)
 	}
@@ -88,7 +88,7 @@ func TestArchiveStartsMidway(t *testing.T) {
 			t.Errorf("web rollout %d partial", r.Seq)
 		}
 	}
-	res := correlate.Correlate(a.Events, a.Changes)
+	res := correlate.Correlate(a.Events(), a.Changes)
 	if l := find(res.Rollouts, "ledger"); len(l) != 2 || l[0].Partial || l[1].Partial {
 		t.Errorf("ledger rollouts that start in the archive: %+v", l)
 	}
@@ -100,7 +100,7 @@ func TestArchiveStartsMidway(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Release()
-	res = correlate.Correlate(b.Events, b.Changes)
+	res = correlate.Correlate(b.Events(), b.Changes)
 	if web := find(res.Rollouts, "web"); len(web) != 0 {
 		t.Errorf("web from 03:32:00: rollouts %+v", web)
 	}
@@ -154,7 +154,7 @@ func TestInplaceExistedBefore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Release()
-	res := correlate.Correlate(a.Events, a.Changes)
+	res := correlate.Correlate(a.Events(), a.Changes)
 	db := find(res.Rollouts, "db")
 	if len(db) != 1 || db[0].Start.Format("15:04:05") != "16:46:06" || db[0].Outcome != correlate.OutcomeFailed {
 		for _, r := range db {

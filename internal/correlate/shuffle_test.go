@@ -92,7 +92,7 @@ func TestShuffledInput(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer a.Release()
-				return withoutSources(t, correlate.Correlate(a.Events, a.Changes))
+				return withoutSources(t, correlate.Correlate(a.Events(), a.Changes))
 			}
 			want := load(paths...)
 			if !strings.Contains(want, `"outcome"`) {

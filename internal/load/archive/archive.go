@@ -15,11 +15,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	"github.com/evanalyze/evanalyze/internal/load"
@@ -43,6 +45,7 @@ type Options struct {
 	MaxErrors int              // rejected records kept per file for reporting; default 100
 	BatchRows int              // rows per decoded batch; default 64Ki
 	BlockSize int              // bytes per framed block; default 1 MiB
+	PartRows  int              // rows per part of the event table (whole namespaces); default 64Ki
 	Summaries bool             // fill FileStats.Summary and Archive.Summary (time span, namespaces, reasons, kinds)
 	// Scope leaves out the event observations outside it, in every input;
 	// Parquet archives skip the partitions (by path) and row groups (by
@@ -115,6 +118,19 @@ func (s *Summary) add(v *load.View, i int) {
 	inc(s.Kinds, v.Str(load.ColObjectKind, i))
 }
 
+// merge adds the observations o describes.
+func (s *Summary) merge(o *Summary) {
+	if o.First != 0 && (s.First == 0 || o.First < s.First) {
+		s.First = o.First
+	}
+	s.Last = max(s.Last, o.Last)
+	for _, m := range [][2]map[string]int64{{s.Clusters, o.Clusters}, {s.Namespaces, o.Namespaces}, {s.Reasons, o.Reasons}, {s.Kinds, o.Kinds}} {
+		for k, n := range m[1] {
+			m[0][k] += n
+		}
+	}
+}
+
 // inc counts k, copying it only when it is new (k may alias Arrow memory).
 func inc(m map[string]int64, k string) {
 	if _, ok := m[k]; ok {
@@ -145,21 +161,66 @@ type Totals struct {
 
 // Archive is a loaded archive.
 type Archive struct {
-	Events       arrow.Record // the event table, load.EventSchema, sorted
+	// Parts are the event table (load.EventSchema, sorted) in runs of
+	// whole namespaces of a cluster, in order: what correlation reads,
+	// one part per worker at a time. EventTable joins them.
+	Parts        []load.Partition
 	Changes      arrow.Record // the changes table, load.ChangeSchema, sorted by cluster and request time
 	Files        []*FileStats
 	SkippedFiles []load.Skipped
 	Totals       Totals
 	Summary      Summary // of the whole event table
+	Workers      int     // the workers it was loaded with (Options.Workers), for the stages after it
+
+	mem    memory.Allocator
+	events arrow.Record // the joined event table, once EventTable made it
 }
 
-// Release frees the event table.
+// Events returns the whole event table, joining the parts the first time
+// (the parts then become slices of it, so the rows are held once). It is
+// valid until Release.
+func (a *Archive) Events() arrow.Record {
+	if a.events != nil {
+		return a.events
+	}
+	if len(a.Parts) == 1 {
+		a.events = a.Parts[0].Events
+		a.events.Retain()
+		return a.events
+	}
+	b := load.NewBatch(a.mem)
+	defer b.Release()
+	for _, p := range a.Parts {
+		v := load.NewView(p.Events)
+		for i := 0; i < v.Len(); i++ {
+			d, _ := v.Int32(load.ColDuplicates, i)
+			b.AppendFrom(v, i, v.Bool(load.ColLatest, i), d)
+		}
+	}
+	a.events = b.NewRecord()
+	var off int64
+	for i := range a.Parts {
+		n := a.Parts[i].Events.NumRows()
+		a.Parts[i].Events.Release()
+		a.Parts[i].Events = a.events.NewSlice(off, off+n)
+		off += n
+	}
+	return a.events
+}
+
+// Release frees the event and changes tables.
 func (a *Archive) Release() {
-	if a.Events != nil {
-		a.Events.Release()
+	for _, p := range a.Parts {
+		p.Events.Release()
+	}
+	a.Parts = nil
+	if a.events != nil {
+		a.events.Release()
+		a.events = nil
 	}
 	if a.Changes != nil {
 		a.Changes.Release()
+		a.Changes = nil
 	}
 }
 
@@ -189,6 +250,9 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 	}
 	if opts.BatchRows <= 0 {
 		opts.BatchRows = 64 << 10
+	}
+	if opts.PartRows <= 0 {
+		opts.PartRows = 64 << 10
 	}
 	allow, err := allowedShapes(opts.Format)
 	if err != nil {
@@ -332,13 +396,14 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 		batches = append(batches, applyPatches(opts.Mem, batches, patches, &opts.Scope, files))
 		origins = append(origins, -1)
 	}
-	table, err := merge(opts.Mem, batches, origins, files, opts.Summaries)
+	m, err := merge(opts.Mem, batches, origins, files, opts.Summaries, opts.Workers, opts.PartRows)
 	if err != nil {
 		return nil, err
 	}
-	a := &Archive{Events: table, Files: files, SkippedFiles: skipped}
+	a := &Archive{Files: files, SkippedFiles: skipped, Workers: opts.Workers, mem: opts.Mem}
 	a.Totals.PartitionsSkipped = partitions
 	a.Changes = buildChanges(opts.Mem, changes, files)
+	a.Parts = partition(opts.Mem, m, a.Changes)
 	countReads(reads, files)
 	a.Totals.Files = len(files)
 	for _, f := range files {
@@ -357,18 +422,55 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 		a.Totals.RowGroupsSkipped += f.RowGroupsSkipped
 		a.Totals.Unread += f.Unread
 	}
-	v := load.NewView(table)
-	a.Totals.Observations = int64(v.Len())
 	a.Summary = newSummary()
-	for i := 0; i < v.Len(); i++ {
-		if v.Bool(load.ColLatest, i) {
-			a.Totals.Events++
-		}
-		if opts.Summaries {
-			a.Summary.add(v, i)
+	for _, p := range a.Parts {
+		v := load.NewView(p.Events)
+		a.Totals.Observations += int64(v.Len())
+		for i := 0; i < v.Len(); i++ {
+			if v.Bool(load.ColLatest, i) {
+				a.Totals.Events++
+			}
+			if opts.Summaries {
+				a.Summary.add(v, i)
+			}
 		}
 	}
 	return a, nil
+}
+
+// partition makes the parts of the merged event table, each with the
+// rows of the changes table in its namespaces.
+func partition(mem memory.Allocator, m *merged, changes arrow.Record) []load.Partition {
+	// The parts share the changes table: make the dictionaries Arrow makes
+	// on first use now, before several goroutines read them.
+	for _, col := range changes.Columns() {
+		if d, ok := col.(*array.Dictionary); ok {
+			d.Dictionary()
+		}
+	}
+	parts := make([]load.Partition, len(m.parts))
+	for i, rec := range m.parts {
+		parts[i] = load.Partition{First: m.first[i], Events: rec, Changes: changes}
+	}
+	if len(parts) == 0 {
+		// Audit writes with no event: one empty part holds them.
+		rec := load.NewBatch(mem)
+		parts = append(parts, load.Partition{Events: rec.NewRecord(), Changes: changes})
+		rec.Release()
+	}
+	n := int(changes.NumRows())
+	for i := 0; i < n; i++ {
+		k := load.PartitionKey{Cluster: load.ChangeString(changes, load.CCluster, i), Namespace: load.ChangeString(changes, load.CNamespace, i)}
+		// The last part whose first partition is at or before k.
+		p, _ := slices.BinarySearchFunc(parts[1:], k, func(p load.Partition, k load.PartitionKey) int {
+			if p.First.Compare(k) <= 0 {
+				return -1
+			}
+			return 1
+		})
+		parts[p].ChangeRows = append(parts[p].ChangeRows, int32(i))
+	}
+	return parts
 }
 
 func displayName(p string) string {

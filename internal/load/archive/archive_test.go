@@ -80,7 +80,7 @@ func TestLabBasicExports(t *testing.T) {
 // only the second. The later one is marked latest.
 func TestCombinedEventObservations(t *testing.T) {
 	a := loadT(t, labPaths("watch-core.json", "events-list.json"), Options{})
-	v := load.NewView(a.Events)
+	v := load.NewView(a.Events())
 	var got []string
 	for i := 0; i < v.Len(); i++ {
 		if v.Str(load.ColName, i) == "web.18eb2c3e7ea833d7" {
@@ -99,7 +99,7 @@ func TestCombinedEventObservations(t *testing.T) {
 
 // digest renders every cell of the table, in order.
 func digest(a *Archive) string {
-	v := load.NewView(a.Events)
+	v := load.NewView(a.Events())
 	var b strings.Builder
 	for i := 0; i < v.Len(); i++ {
 		for col := 0; col < load.NumColumns; col++ {
@@ -120,13 +120,70 @@ func TestDeterministic(t *testing.T) {
 	paths := labPaths(exports...)
 	want := digest(loadT(t, paths, Options{Workers: 1}))
 	rev := []string{paths[3], paths[1], paths[2], paths[0]}
-	for _, opts := range []Options{{Workers: 4}, {Workers: 3, BlockSize: 4096, BatchRows: 7}, {Workers: 2, BlockSize: 1}} {
-		got := digest(loadT(t, rev, opts))
+	for _, opts := range []Options{{Workers: 4}, {Workers: 3, BlockSize: 4096, BatchRows: 7}, {Workers: 2, BlockSize: 1},
+		{Workers: 8, PartRows: 1}, {Workers: 2, PartRows: 50, BatchRows: 13}} {
+		a := loadT(t, rev, opts)
+		if opts.PartRows == 1 && len(a.Parts) < 3 {
+			t.Errorf("%d parts with PartRows 1", len(a.Parts))
+		}
+		checkParts(t, a)
+		got := digest(a)
 		// File order in the per-file lines differs with the path order.
 		if g, w := got[:strings.Index(got, "{Files")], want[:strings.Index(want, "{Files")]; g != w {
 			t.Fatalf("table differs with %+v", opts)
 		}
 	}
+}
+
+// checkParts checks that the parts hold whole partitions in order, and
+// each of them the changes of its namespaces.
+func checkParts(t *testing.T, a *Archive) {
+	t.Helper()
+	var last load.PartitionKey
+	changes := 0
+	for pi, p := range a.Parts {
+		changes += len(p.ChangeRows)
+		v := load.NewView(p.Events)
+		for i := 0; i < v.Len(); i++ {
+			k := load.EventPartition(v, i)
+			if c := k.Compare(last); c < 0 || c == 0 && i == 0 && pi > 0 {
+				t.Fatalf("part %d row %d: partition %v after %v", pi, i, k, last)
+			}
+			if i == 0 && k != p.First {
+				t.Fatalf("part %d starts with %v, First is %v", pi, k, p.First)
+			}
+			last = k
+		}
+		for _, r := range p.ChangeRows {
+			k := load.PartitionKey{Cluster: load.ChangeString(p.Changes, load.CCluster, int(r)), Namespace: load.ChangeString(p.Changes, load.CNamespace, int(r))}
+			if pi > 0 && k.Compare(p.First) < 0 || pi+1 < len(a.Parts) && k.Compare(a.Parts[pi+1].First) >= 0 {
+				t.Fatalf("part %d (from %v) holds the change of %v", pi, p.First, k)
+			}
+		}
+	}
+	if n := int(a.Changes.NumRows()); changes != n {
+		t.Errorf("parts hold %d changes of %d", changes, n)
+	}
+}
+
+// Load, the parts, the joined event table and Release leave no Arrow
+// memory behind.
+func TestNoArrowLeaks(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	a, err := Load(context.Background(), []string{"../../../testdata/lab-basic", "../../../testdata/lab-workloads"}, Options{Mem: mem, PartRows: 10, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Parts) < 2 || a.Changes.NumRows() == 0 {
+		t.Fatalf("%d parts, %d changes: want several parts and changes", len(a.Parts), a.Changes.NumRows())
+	}
+	checkParts(t, a)
+	if got, want := a.Events().NumRows(), a.Totals.Observations; got != want {
+		t.Errorf("joined table: %d rows, want %d", got, want)
+	}
+	checkParts(t, a)
+	a.Release()
 }
 
 func TestBadInput(t *testing.T) {
@@ -253,7 +310,7 @@ func TestYAML(t *testing.T) {
 		t.Errorf("rancher: core %+v, v1 %+v", c, e)
 	}
 	// The line of each record is its YAML line.
-	v := load.NewView(a.Events)
+	v := load.NewView(a.Events())
 	for i := 0; i < v.Len(); i++ {
 		if v.Int64(load.ColSourceLine, i) < 2 {
 			t.Fatalf("row %d: line %d", i, v.Int64(load.ColSourceLine, i))
@@ -266,7 +323,7 @@ func TestYAML(t *testing.T) {
 func TestParquetCountsPerFile(t *testing.T) {
 	dir := t.TempDir()
 	a := loadT(t, []string{labBasic}, Options{})
-	if _, err := pqfile.WriteEvents(dir, a.Events); err != nil {
+	if _, err := pqfile.WriteEvents(dir, a.Events()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := pqfile.WriteChanges(dir, a.Changes); err != nil {

@@ -27,7 +27,7 @@ func TestAuditEvents(t *testing.T) {
 	// Observations from the audit log carry the export's uid when merged
 	// rows come from the export, and the api column says where a row came
 	// from.
-	v := load.NewView(b.Events)
+	v := load.NewView(b.Events())
 	apis := map[string]int{}
 	for i := 0; i < v.Len(); i++ {
 		apis[v.Str(load.ColAPI, i)]++

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -169,12 +170,15 @@ func BenchmarkMerge(b *testing.B) {
 					files[j] = &FileStats{File: n, SkipReasons: map[string]int64{}, Summary: newSummary()}
 				}
 				b.StartTimer()
-				table, err := merge(memory.DefaultAllocator, batches, nil, files, false)
+				m, err := merge(memory.DefaultAllocator, batches, nil, files, false, runtime.GOMAXPROCS(0), 64<<10)
 				if err != nil {
 					b.Fatal(err)
 				}
-				out = table.NumRows()
-				table.Release()
+				out = 0
+				for _, p := range m.parts {
+					out += p.NumRows()
+				}
+				m.release()
 			}
 			benchutil.ReportEvents(b, rows*b.N)
 			b.ReportMetric(float64(out), "rows/op")

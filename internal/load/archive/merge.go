@@ -6,6 +6,8 @@ import (
 	"hash/maphash"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/memory"
@@ -34,6 +36,7 @@ type rowRef struct {
 	file     int32  // rank of the source file name
 	off      int64
 	counts   int32 // rank of the file whose counts the row adds to
+	part     int32 // rank of the row's partition (load.PartitionKey)
 }
 
 // Two independent 64-bit hashes make a 128-bit key: two different
@@ -94,12 +97,34 @@ func writeInt(h *maphash.Hash, n int64) {
 	h.Write(b[:])
 }
 
-// merge deduplicates the decoded batches into one sorted record and fills
-// the per-file event, observation and duplicate counts. A row counts for
-// its source file, or for origins[batch] when that is not -1: rows read
-// from a Parquet archive keep the name of the file they were first read
-// from, the archive file is the one they were read from now.
-func merge(mem memory.Allocator, batches []arrow.Record, origins []int, files []*FileStats, summaries bool) (arrow.Record, error) {
+// merged is the event table as runs of whole partitions, in order.
+type merged struct {
+	parts []arrow.Record
+	first []load.PartitionKey // of each part: its first partition
+}
+
+func (m *merged) release() {
+	for _, p := range m.parts {
+		p.Release()
+	}
+}
+
+// fileCounts are the per-file counts one part adds.
+type fileCounts struct {
+	events, observations, duplicates int64
+	summary                          *Summary
+}
+
+// merge deduplicates the decoded batches into the event table, as runs of
+// whole partitions (namespaces of a cluster) of about partRows rows each,
+// and fills the per-file event, observation and duplicate counts. Repeats
+// of an event never cross a partition, so each run is deduplicated and
+// sorted on its own, on up to workers goroutines. A row counts for its
+// source file, or for origins[batch] when that is not -1: rows read from a
+// Parquet archive keep the name of the file they were first read from, the
+// archive file is the one they were read from now.
+func merge(mem memory.Allocator, batches []arrow.Record, origins []int, files []*FileStats, summaries bool, workers, partRows int) (*merged, error) {
+	workers = max(workers, 1)
 	views := make([]*load.View, len(batches))
 	total := 0
 	for i, b := range batches {
@@ -115,31 +140,131 @@ func merge(mem memory.Allocator, batches []arrow.Record, origins []int, files []
 	for i, n := range names {
 		fileRank[n] = int32(i)
 	}
+	byName := make([]*FileStats, len(files))
+	for _, f := range files {
+		byName[fileRank[f.File]] = f
+	}
 
-	refs := make([]rowRef, 0, total)
-	var h, h2 maphash.Hash
-	h.SetSeed(seed)
-	h2.SetSeed(seed2)
-	for bi, v := range views {
+	// Hash every row and name its partition, batches on all workers.
+	refs := make([][]rowRef, len(batches))
+	keys := make([][]load.PartitionKey, len(batches)) // per batch: its partitions, by local id
+	parallel(len(batches), workers, func(bi int) {
+		v := views[bi]
 		origin := int32(-1)
 		if bi < len(origins) && origins[bi] >= 0 {
 			origin = fileRank[files[origins[bi]].File]
 		}
-		for i := 0; i < v.Len(); i++ {
+		var h, h2 maphash.Hash
+		h.SetSeed(seed)
+		h2.SetSeed(seed2)
+		local := map[load.PartitionKey]int32{}
+		last, lastID := [3]int{-3, -3, -3}, int32(-1)
+		rs := make([]rowRef, v.Len())
+		for i := range rs {
+			// Consecutive rows mostly share their namespace: compare
+			// dictionary indices before looking the strings up.
+			d := [3]int{v.DictIndex(load.ColCluster, i), v.DictIndex(load.ColObjectNamespace, i), v.DictIndex(load.ColNamespace, i)}
+			if d != last || d[0] == -2 || d[1] == -2 || d[2] == -2 {
+				k := load.EventPartition(v, i)
+				id, ok := local[k]
+				if !ok {
+					id = int32(len(keys[bi]))
+					k = load.PartitionKey{Cluster: strings.Clone(k.Cluster), Namespace: strings.Clone(k.Namespace)}
+					local[k] = id
+					keys[bi] = append(keys[bi], k)
+				}
+				last, lastID = d, id
+			}
 			file := fileRank[v.Str(load.ColSourceFile, i)]
 			counts := file
 			if origin >= 0 {
 				counts = origin
 			}
-			refs = append(refs, rowRef{
+			rs[i] = rowRef{
 				batch: int32(bi), row: int32(i),
 				id: identityHash(&h, v, i), id2: identityHash(&h2, v, i),
 				obs: observationHash(&h, v, i), ob2: observationHash(&h2, v, i),
 				file: file, counts: counts,
-				off: v.Int64(load.ColSourceOffset, i),
-			})
+				off:  v.Int64(load.ColSourceOffset, i),
+				part: lastID,
+			}
+		}
+		refs[bi] = rs
+	})
+
+	// Rank the partitions and group the rows by partition.
+	rank := map[load.PartitionKey]int32{}
+	for _, ks := range keys {
+		for _, k := range ks {
+			rank[k] = 0
 		}
 	}
+	sorted := make([]load.PartitionKey, 0, len(rank))
+	for k := range rank {
+		sorted = append(sorted, k)
+	}
+	slices.SortFunc(sorted, load.PartitionKey.Compare)
+	for i, k := range sorted {
+		rank[k] = int32(i)
+	}
+	rows := make([]int, len(sorted)+1) // rows per partition, then start offsets
+	for bi, rs := range refs {
+		ranks := make([]int32, len(keys[bi]))
+		for id, k := range keys[bi] {
+			ranks[id] = rank[k]
+		}
+		for i := range rs {
+			rs[i].part = ranks[rs[i].part]
+			rows[rs[i].part+1]++
+		}
+	}
+	for p := 1; p < len(rows); p++ {
+		rows[p] += rows[p-1]
+	}
+	grouped := make([]rowRef, total)
+	next := slices.Clone(rows[:len(sorted)])
+	for bi := range refs {
+		for _, r := range refs[bi] {
+			grouped[next[r.part]] = r
+			next[r.part]++
+		}
+		refs[bi] = nil
+	}
+
+	// Cut the partitions into runs of about partRows rows.
+	var cuts []int // first partition of each run
+	for p := 0; p < len(sorted); p++ {
+		if len(cuts) == 0 || rows[p]-rows[cuts[len(cuts)-1]] >= partRows {
+			cuts = append(cuts, p)
+		}
+	}
+	m := &merged{parts: make([]arrow.Record, len(cuts)), first: make([]load.PartitionKey, len(cuts))}
+	counts := make([][]fileCounts, len(cuts))
+	parallel(len(cuts), workers, func(c int) {
+		lo, hi := cuts[c], len(sorted)
+		if c+1 < len(cuts) {
+			hi = cuts[c+1]
+		}
+		m.first[c] = sorted[lo]
+		counts[c] = make([]fileCounts, len(files))
+		m.parts[c] = mergeRun(mem, views, grouped[rows[lo]:rows[hi]], counts[c], summaries)
+	})
+	for _, fc := range counts {
+		for f, n := range fc {
+			byName[f].Events += n.events
+			byName[f].Observations += n.observations
+			byName[f].Duplicates += n.duplicates
+			if n.summary != nil {
+				byName[f].Summary.merge(n.summary)
+			}
+		}
+	}
+	return m, nil
+}
+
+// mergeRun deduplicates and sorts the rows of whole partitions into one
+// record, adding to counts (by file rank).
+func mergeRun(mem memory.Allocator, views []*load.View, refs []rowRef, counts []fileCounts, summaries bool) arrow.Record {
 	slices.SortFunc(refs, func(a, b rowRef) int {
 		if c := cmp.Or(cmp.Compare(a.id, b.id), cmp.Compare(a.id2, b.id2)); c != 0 {
 			return c
@@ -152,11 +277,6 @@ func merge(mem memory.Allocator, batches []arrow.Record, origins []int, files []
 		}
 		return cmp.Compare(a.off, b.off)
 	})
-
-	byName := make([]*FileStats, len(files))
-	for _, f := range files {
-		byName[fileRank[f.File]] = f
-	}
 
 	type kept struct {
 		ref    rowRef
@@ -183,13 +303,17 @@ func merge(mem memory.Allocator, batches []arrow.Record, origins []int, files []
 				if !slices.Contains(obsFiles, refs[ohi].counts) {
 					obsFiles = append(obsFiles, refs[ohi].counts)
 				}
-				byName[refs[ohi].counts].Duplicates++
+				counts[refs[ohi].counts].duplicates++
 				ohi++
 			}
 			for _, f := range obsFiles {
-				byName[f].Observations++
+				counts[f].observations++
 				if summaries {
-					byName[f].Summary.add(ov, int(o.row))
+					if counts[f].summary == nil {
+						s := newSummary()
+						counts[f].summary = &s
+					}
+					counts[f].summary.add(ov, int(o.row))
 				}
 				if !slices.Contains(idFiles, f) {
 					idFiles = append(idFiles, f)
@@ -203,7 +327,7 @@ func merge(mem memory.Allocator, batches []arrow.Record, origins []int, files []
 		}
 		out[latest].latest = true
 		for _, f := range idFiles {
-			byName[f].Events++
+			counts[f].events++
 		}
 		lo = hi
 	}
@@ -214,7 +338,23 @@ func merge(mem memory.Allocator, batches []arrow.Record, origins []int, files []
 	for _, k := range out {
 		batch.AppendFrom(views[k.ref.batch], int(k.ref.row), k.latest, k.dups)
 	}
-	return batch.NewRecord(), nil
+	return batch.NewRecord()
+}
+
+// parallel calls fn(0) … fn(n-1) on up to workers goroutines.
+func parallel(n, workers int, fn func(i int)) {
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for w := 0; w < min(workers, n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // later reports whether observation a is later than b: by count (series
@@ -261,13 +401,17 @@ func isDigits(s string) bool {
 	return s != ""
 }
 
-// compareRows is the order of the event table: cluster, namespace, time,
+// compareRows is the order of the event table: cluster, partition
+// namespace (load.PartitionNamespace), the event's namespace, time,
 // involved object, event name, then content and provenance, so every row
 // has one place whatever the input order.
 func compareRows(views []*load.View, a, b rowRef) int {
 	va, vb := views[a.batch], views[b.batch]
 	i, j := int(a.row), int(b.row)
 	if c := strings.Compare(va.Str(load.ColCluster, i), vb.Str(load.ColCluster, j)); c != 0 {
+		return c
+	}
+	if c := strings.Compare(load.PartitionNamespace(va, i), load.PartitionNamespace(vb, j)); c != 0 {
 		return c
 	}
 	if c := strings.Compare(va.Str(load.ColNamespace, i), vb.Str(load.ColNamespace, j)); c != 0 {

@@ -143,7 +143,7 @@ func TestOldAuditFormats(t *testing.T) {
 			t.Errorf("%s: totals %+v, want %+v", c.file, got.Totals, want.Totals)
 		}
 		sameColumns(t, c.file+" changes", want.Changes, got.Changes, append(c.skip, provenance...)...)
-		sameColumns(t, c.file+" events", want.Events, got.Events, provenance...)
+		sameColumns(t, c.file+" events", want.Events(), got.Events(), provenance...)
 	}
 	// In the v1alpha1 log the request time stands for the stage time.
 	got := loadT(t, []string{filepath.Join(dir, "v1alpha1.log")}, Options{})

@@ -14,12 +14,12 @@ import (
 // table renders the event table, less duplicates (a Parquet archive holds
 // each observation once).
 func table(a *Archive) string {
-	v := load.NewView(a.Events)
+	v := load.NewView(a.Events())
 	var b strings.Builder
 	for i := 0; i < v.Len(); i++ {
 		for col := 0; col < load.NumColumns; col++ {
 			if col != load.ColDuplicates {
-				fmt.Fprintf(&b, "%v|", a.Events.Column(col).GetOneForMarshal(i))
+				fmt.Fprintf(&b, "%v|", a.Events().Column(col).GetOneForMarshal(i))
 			}
 		}
 		b.WriteByte('\n')
@@ -29,7 +29,7 @@ func table(a *Archive) string {
 
 // filtered renders the rows of a's table in the scope.
 func filtered(a *Archive, s *load.Scope) string {
-	v := load.NewView(a.Events)
+	v := load.NewView(a.Events())
 	var b strings.Builder
 	for i := 0; i < v.Len(); i++ {
 		if !s.Cluster(v.Str(load.ColCluster, i)) || !s.Namespace(v.Str(load.ColNamespace, i), v.Str(load.ColObjectNamespace, i)) {
@@ -37,7 +37,7 @@ func filtered(a *Archive, s *load.Scope) string {
 		}
 		for col := 0; col < load.NumColumns; col++ {
 			if col != load.ColDuplicates {
-				fmt.Fprintf(&b, "%v|", a.Events.Column(col).GetOneForMarshal(i))
+				fmt.Fprintf(&b, "%v|", a.Events().Column(col).GetOneForMarshal(i))
 			}
 		}
 		b.WriteByte('\n')
@@ -57,7 +57,7 @@ func TestScope(t *testing.T) {
 		in := filepath.Join("../../../testdata", lab)
 		inputs = append(inputs, in)
 		a := loadT(t, []string{in}, Options{Cluster: lab})
-		if _, err := pqfile.WriteEvents(filepath.Join(archive, "cluster="+lab), a.Events); err != nil {
+		if _, err := pqfile.WriteEvents(filepath.Join(archive, "cluster="+lab), a.Events()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -77,7 +77,7 @@ func TestScope(t *testing.T) {
 			want := filtered(all, &s)
 			got := loadT(t, []string{archive}, Options{Scope: s})
 			if table(got) != want || want == "" {
-				t.Errorf("Parquet: %d rows in the scope, want %d", got.Events.NumRows(), strings.Count(want, "\n"))
+				t.Errorf("Parquet: %d rows in the scope, want %d", got.Events().NumRows(), strings.Count(want, "\n"))
 			}
 			tot := got.Totals
 			if tot.Records != tot.Observations+tot.Duplicates+tot.OutOfScope || tot.PartitionsSkipped == 0 && tot.Records+tot.Unread != all.Totals.Records {
@@ -110,7 +110,7 @@ func TestScope(t *testing.T) {
 func TestScopeTime(t *testing.T) {
 	archive := t.TempDir()
 	a := loadT(t, []string{labBasic}, Options{})
-	if _, err := pqfile.WriteEvents(archive, a.Events); err != nil {
+	if _, err := pqfile.WriteEvents(archive, a.Events()); err != nil {
 		t.Fatal(err)
 	}
 	since, _ := time.Parse(time.RFC3339, "2026-11-25T03:29:00Z")
@@ -118,9 +118,9 @@ func TestScopeTime(t *testing.T) {
 	s := load.Scope{Since: since.UnixNano(), Until: until.UnixNano()}
 	for _, in := range []string{labBasic, archive} {
 		got := loadT(t, []string{in}, Options{Scope: s})
-		v := load.NewView(got.Events)
-		if v.Len() == 0 || v.Len() == int(a.Events.NumRows()) {
-			t.Errorf("%s: %d of %d rows", in, v.Len(), a.Events.NumRows())
+		v := load.NewView(got.Events())
+		if v.Len() == 0 || v.Len() == int(a.Events().NumRows()) {
+			t.Errorf("%s: %d of %d rows", in, v.Len(), a.Events().NumRows())
 		}
 		for i := 0; i < v.Len(); i++ {
 			if !s.Time(v.Time(load.ColTime, i)) {
@@ -130,7 +130,7 @@ func TestScopeTime(t *testing.T) {
 	}
 	s = load.Scope{Since: since.Add(24 * time.Hour).UnixNano()}
 	got := loadT(t, []string{archive}, Options{Scope: s})
-	if got.Events.NumRows() != 0 || got.Totals.PartitionsSkipped != 1 || got.Totals.Files != 0 {
-		t.Errorf("a day later: %d rows, totals %+v, not read %v", got.Events.NumRows(), got.Totals, got.SkippedFiles)
+	if got.Events().NumRows() != 0 || got.Totals.PartitionsSkipped != 1 || got.Totals.Files != 0 {
+		t.Errorf("a day later: %d rows, totals %+v, not read %v", got.Events().NumRows(), got.Totals, got.SkippedFiles)
 	}
 }

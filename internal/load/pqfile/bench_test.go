@@ -149,13 +149,13 @@ func BenchmarkConvert(b *testing.B) {
 		in.Close()
 		gz += cw.n
 	}
-	events := a.Events.NumRows()
+	events := a.Events().NumRows()
 	var size int64
 	b.ReportAllocs()
 	cpu := benchutil.StartCPU(b)
 	for i := 0; i < b.N; i++ {
 		dir := b.TempDir()
-		files, err := pqfile.WriteEvents(dir, a.Events)
+		files, err := pqfile.WriteEvents(dir, a.Events())
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -185,7 +185,7 @@ func writeArchive(b *testing.B, src []string) []string {
 		b.Fatal(err)
 	}
 	defer a.Release()
-	files, err := pqfile.WriteEvents(b.TempDir(), a.Events)
+	files, err := pqfile.WriteEvents(b.TempDir(), a.Events())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -56,7 +56,7 @@ func TestDuckDBReadsArchive(t *testing.T) {
 	lab := "../../../testdata/lab-basic/"
 	a := load2(t, lab+"events-list.json", lab+"watch-core.json", lab+"audit.log.gz")
 	dir := t.TempDir()
-	if _, err := pqfile.WriteEvents(dir, a.Events); err != nil {
+	if _, err := pqfile.WriteEvents(dir, a.Events()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := pqfile.WriteChanges(dir, a.Changes); err != nil {
@@ -86,7 +86,7 @@ func TestDuckDBReadsArchive(t *testing.T) {
 		}
 	}
 	objects, minUID := map[string]bool{}, ""
-	v := load.NewView(a.Events)
+	v := load.NewView(a.Events())
 	for i := 0; i < v.Len(); i++ {
 		if u := v.Str(load.ColObjectUID, i); u != "" {
 			objects[u] = true

@@ -20,12 +20,12 @@ import (
 // content renders the event table less provenance (the rows of a foreign
 // file come from the file itself) and duplicates.
 func content(a *archive.Archive) string {
-	v := load.NewView(a.Events)
+	v := load.NewView(a.Events())
 	var b strings.Builder
 	for i := 0; i < v.Len(); i++ {
 		for col := 0; col < load.NumColumns; col++ {
 			if col < load.ColSourceFormat || col == load.ColLatest {
-				fmt.Fprintf(&b, "%v|", a.Events.Column(col).GetOneForMarshal(i))
+				fmt.Fprintf(&b, "%v|", a.Events().Column(col).GetOneForMarshal(i))
 			}
 		}
 		b.WriteByte('\n')
@@ -62,7 +62,7 @@ func TestForeignDuckDBExports(t *testing.T) {
 			if g, w := content(got), content(want); g != w {
 				t.Errorf("tables differ:\n%s", firstDiff(g, w))
 			}
-			v := load.NewView(got.Events)
+			v := load.NewView(got.Events())
 			for i := 0; i < v.Len(); i++ {
 				if v.Str(load.ColSourceFile, i) != pq || v.Str(load.ColSourceFormat, i) != "parquet" || v.Int64(load.ColSourceLine, i) != v.Int64(load.ColSourceOffset, i)+1 {
 					t.Fatalf("row %d: provenance %s %s:%d", i, v.Str(load.ColSourceFormat, i), v.Str(load.ColSourceFile, i), v.Int64(load.ColSourceLine, i))
@@ -187,10 +187,10 @@ func TestForeignNested(t *testing.T) {
 	}
 	// A scope applies to foreign files too.
 	shop := loadOpts(t, archive.Options{Scope: load.Scope{Namespaces: []string{"shop"}, Clusters: []string{"prod"}}}, pq)
-	if shop.Events.NumRows() != 1 || shop.Totals.OutOfScope+shop.Totals.Unread != 2 || shop.Totals.RowGroupsSkipped != 1 {
-		t.Errorf("scoped: %d rows, totals %+v", shop.Events.NumRows(), shop.Totals)
+	if shop.Events().NumRows() != 1 || shop.Totals.OutOfScope+shop.Totals.Unread != 2 || shop.Totals.RowGroupsSkipped != 1 {
+		t.Errorf("scoped: %d rows, totals %+v", shop.Events().NumRows(), shop.Totals)
 	}
-	v := load.NewView(got.Events)
+	v := load.NewView(got.Events())
 	for i := 0; i < v.Len(); i++ {
 		if v.Str(load.ColName, i) == "web.18eb2c3e7ea833d8" && (v.Str(load.ColAPI, i) != load.APIEventsV1 || v.Str(load.ColCluster, i) != "default") {
 			t.Errorf("row %d: api %s, cluster %s", i, v.Str(load.ColAPI, i), v.Str(load.ColCluster, i))
@@ -221,13 +221,13 @@ func TestForeignColumns(t *testing.T) {
 	}
 	cols := map[string]string{"time": "ts", "namespace": "ns", "reason": "evt_reason", "object_kind": "kind", "object_name": "obj", "message": "msg", "count": "n"}
 	a := loadOpts(t, archive.Options{Columns: cols, Cluster: "lab"}, path)
-	if a.Totals.Rejected != 0 || a.Events.NumRows() != 2 {
+	if a.Totals.Rejected != 0 || a.Events().NumRows() != 2 {
 		t.Fatalf("%+v %v", a.Totals, a.Files[0].Errors)
 	}
-	v := load.NewView(a.Events)
+	v := load.NewView(a.Events())
 	if v.Time(load.ColTime, 0) != ts.UnixNano() || v.Str(load.ColReason, 0) != "BackOff" || v.Str(load.ColCluster, 0) != "lab" ||
 		v.Str(load.ColAPI, 0) != load.APICoreV1 || v.Str(load.ColMessage, 1) != "" || v.Int64(load.ColSourceLine, 1) != 2 {
-		t.Errorf("%s", dump(a.Events))
+		t.Errorf("%s", dump(a.Events()))
 	}
 	if c, ok := v.Int32(load.ColCount, 0); !ok || c != 2 {
 		t.Errorf("count %d %v", c, ok)

@@ -19,7 +19,7 @@ import (
 // rows renders every column but duplicates (a Parquet archive holds each
 // observation once) of every row.
 func rows(a *archive.Archive) string {
-	v := load.NewView(a.Events)
+	v := load.NewView(a.Events())
 	var b strings.Builder
 	for i := 0; i < v.Len(); i++ {
 		for col := 0; col < load.NumColumns; col++ {
@@ -48,7 +48,7 @@ func TestRoundTrip(t *testing.T) {
 	lab := "../../../testdata/lab-basic/"
 	orig := load2(t, lab+"events-list.json", lab+"watch-core.json", lab+"audit.log.gz")
 	dir := t.TempDir()
-	files, err := pqfile.WriteEvents(dir, orig.Events)
+	files, err := pqfile.WriteEvents(dir, orig.Events())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestRoundTrip(t *testing.T) {
 	// The same inputs in another order convert to the same bytes.
 	again := t.TempDir()
 	other := load2(t, lab+"audit.log.gz", lab+"watch-core.json", lab+"events-list.json")
-	if _, err := pqfile.WriteEvents(again, other.Events); err != nil {
+	if _, err := pqfile.WriteEvents(again, other.Events()); err != nil {
 		t.Fatal(err)
 	}
 	a, _ := os.ReadFile(files[0])
@@ -93,7 +93,7 @@ func TestUIDLayouts(t *testing.T) {
 	lab := "../../../testdata/lab-basic/"
 	orig := load2(t, lab+"events-list.json", lab+"watch-core.json")
 	dir := t.TempDir()
-	files, err := pqfile.WriteEvents(dir, orig.Events)
+	files, err := pqfile.WriteEvents(dir, orig.Events())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestUIDLayoutPerConversion(t *testing.T) {
 		{in, 2, "BYTE_ARRAY"},
 	} {
 		a := load2(t, tc.path)
-		files, err := pqfile.WriteEvents(t.TempDir(), a.Events)
+		files, err := pqfile.WriteEvents(t.TempDir(), a.Events())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -66,7 +66,7 @@ func TestReadEventsMatchesRowReader(t *testing.T) {
 	for _, lab := range []string{"lab-basic", "lab-jobs", "lab-lifecycle", "lab-workloads"} {
 		dir := filepath.Join(t.TempDir(), "cluster="+lab)
 		a := load2(t, "../../../testdata/"+lab)
-		written, err := pqfile.WriteEvents(dir, a.Events)
+		written, err := pqfile.WriteEvents(dir, a.Events())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,7 +141,7 @@ func TestReadEventsEmptyCluster(t *testing.T) {
 // and a table it returns is well formed.
 func FuzzReadEvents(f *testing.F) {
 	a := load2(f, "../../../testdata/lab-basic/watch-eventsv1.jsonl")
-	files, err := pqfile.WriteEvents(f.TempDir(), a.Events)
+	files, err := pqfile.WriteEvents(f.TempDir(), a.Events())
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -20,7 +20,7 @@ func TestReadEventsScope(t *testing.T) {
 	var written []string
 	for _, lab := range []string{"lab-basic", "lab-workloads"} {
 		a := load2(t, "../../../testdata/"+lab)
-		files, err := pqfile.WriteEvents(filepath.Join(dir, "cluster="+lab), a.Events)
+		files, err := pqfile.WriteEvents(filepath.Join(dir, "cluster="+lab), a.Events())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -30,7 +30,7 @@ func TestReadEventsScope(t *testing.T) {
 	// namespace, as WriteEvents sorts them).
 	both := load2(t, written...)
 	one := filepath.Join(dir, "both")
-	files, err := pqfile.WriteEvents(one, both.Events)
+	files, err := pqfile.WriteEvents(one, both.Events())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func benchRollouts(b *testing.B, withEvents bool) (rollouts []correlate.Rollout,
 	if err != nil {
 		b.Fatal(err)
 	}
-	base := correlate.Correlate(a.Events, a.Changes).Rollouts
+	base := correlate.Correlate(a.Events(), a.Changes).Rollouts
 	for c := 0; c < 1000; c++ {
 		for _, r := range base {
 			if withEvents {
@@ -36,7 +36,7 @@ func benchRollouts(b *testing.B, withEvents bool) (rollouts []correlate.Rollout,
 		}
 	}
 	if withEvents {
-		events = a.Events
+		events = a.Events()
 	}
 	return rollouts, events, a.Release
 }

@@ -109,8 +109,8 @@ func TestTraceResetClears(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Release()
-	rollouts := correlate.Correlate(a.Events, a.Changes).Rollouts
-	b := newBuilder(rollouts, a.Events, Options{})
+	rollouts := correlate.Correlate(a.Events(), a.Changes).Rollouts
+	b := newBuilder(rollouts, a.Events(), Options{})
 	for i := range rollouts {
 		b.build(i)
 	}

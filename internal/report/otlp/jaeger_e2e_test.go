@@ -72,9 +72,9 @@ func TestJaegerE2E(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Release()
-	rollouts := correlate.Correlate(a.Events, a.Changes).Rollouts
-	rs := otlp.Build(rollouts, a.Events, otlp.Options{}) // what Jaeger should have
-	reqs := otlp.Requests(rollouts, a.Events, otlp.FileOptions{MaxSpans: 30, MaxBytes: otlp.MaxLineBytes})
+	rollouts := correlate.Correlate(a.Events(), a.Changes).Rollouts
+	rs := otlp.Build(rollouts, a.Events(), otlp.Options{}) // what Jaeger should have
+	reqs := otlp.Requests(rollouts, a.Events(), otlp.FileOptions{MaxSpans: 30, MaxBytes: otlp.MaxLineBytes})
 	ctx := context.Background()
 	if _, err := otlp.Send(ctx, reqs, otlp.SendOptions{Endpoint: httpURL}); err != nil {
 		t.Fatalf("backfill over HTTP: %v", err)

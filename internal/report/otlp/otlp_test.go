@@ -41,13 +41,13 @@ func export(t *testing.T, paths []string) (jsonl, pb []byte, rollouts []correlat
 		t.Fatal(err)
 	}
 	defer a.Release()
-	rollouts = correlate.Correlate(a.Events, a.Changes).Rollouts
+	rollouts = correlate.Correlate(a.Events(), a.Changes).Rollouts
 	o := otlp.FileOptions{Options: otlp.Options{Version: "test"}, MaxSpans: 40}
 	var j, p bytes.Buffer
-	if _, err := otlp.WriteJSONLines(&j, rollouts, a.Events, o); err != nil {
+	if _, err := otlp.WriteJSONLines(&j, rollouts, a.Events(), o); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := otlp.WriteProto(&p, rollouts, a.Events, o); err != nil {
+	if _, err := otlp.WriteProto(&p, rollouts, a.Events(), o); err != nil {
 		t.Fatal(err)
 	}
 	return j.Bytes(), p.Bytes(), rollouts
@@ -202,14 +202,14 @@ func TestWritersMatchReference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rollouts := correlate.Correlate(a.Events, a.Changes).Rollouts
+		rollouts := correlate.Correlate(a.Events(), a.Changes).Rollouts
 		for _, o := range []otlp.FileOptions{
 			{},
 			{Options: otlp.Options{Version: "v1.2.3"}, MaxSpans: 5},
 			{Options: otlp.Options{ServiceName: "svc <&>"}, MaxSpans: 40, MaxBytes: 4096},
 			{MaxSpans: 1, MaxBytes: 1},
 		} {
-			for _, events := range []arrow.Record{a.Events, nil} {
+			for _, events := range []arrow.Record{a.Events(), nil} {
 				name := fmt.Sprintf("%s/%+v/events=%t", dir, o, events != nil)
 				reqs := otlp.Batches(otlp.Build(rollouts, events, o.Options), cmp.Or(o.MaxSpans, 2000), cmp.Or(o.MaxBytes, otlp.MaxLineBytes/2))
 				spans := 0
@@ -285,7 +285,7 @@ func TestWriterReuseClearsTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Release()
-	rollouts := correlate.Correlate(a.Events, a.Changes).Rollouts
+	rollouts := correlate.Correlate(a.Events(), a.Changes).Rollouts
 	big, small := rollouts[0], rollouts[0]
 	for _, r := range rollouts {
 		if len(r.Pods) > len(big.Pods) {
@@ -298,10 +298,10 @@ func TestWriterReuseClearsTrace(t *testing.T) {
 	o := otlp.FileOptions{MaxSpans: 1} // one trace per line
 	for _, write := range []func(io.Writer, []correlate.Rollout, arrow.Record, otlp.FileOptions) (otlp.FileStats, error){otlp.WriteJSONLines, otlp.WriteProto} {
 		var both, alone bytes.Buffer
-		if _, err := write(&both, []correlate.Rollout{big, small}, a.Events, o); err != nil {
+		if _, err := write(&both, []correlate.Rollout{big, small}, a.Events(), o); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := write(&alone, []correlate.Rollout{small}, a.Events, o); err != nil {
+		if _, err := write(&alone, []correlate.Rollout{small}, a.Events(), o); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.HasSuffix(both.Bytes(), alone.Bytes()) || both.Len() < 2*alone.Len() {
@@ -326,12 +326,12 @@ func TestWriterError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Release()
-	rollouts := correlate.Correlate(a.Events, a.Changes).Rollouts
+	rollouts := correlate.Correlate(a.Events(), a.Changes).Rollouts
 	for len(rollouts) < 5000 { // more than the writer buffers
 		rollouts = append(rollouts, rollouts...)
 	}
 	for _, write := range []func(io.Writer, []correlate.Rollout, arrow.Record, otlp.FileOptions) (otlp.FileStats, error){otlp.WriteJSONLines, otlp.WriteProto} {
-		st, err := write(&failWriter{n: 1000}, rollouts, a.Events, otlp.FileOptions{})
+		st, err := write(&failWriter{n: 1000}, rollouts, a.Events(), otlp.FileOptions{})
 		if err == nil || err.Error() != "disk full" || st.Traces == len(rollouts) {
 			t.Errorf("stats %+v, error %v", st, err)
 		}

@@ -118,7 +118,7 @@ func TestOldReplicaSetEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Release()
-	v := load.NewView(a.Events)
+	v := load.NewView(a.Events())
 	for i := 0; i < v.Len(); i++ {
 		src := fmt.Sprintf("%s:%d", v.Str(load.ColSourceFile, i), v.Int64(load.ColSourceLine, i))
 		kind, reason, msg := v.Str(load.ColObjectKind, i), v.Str(load.ColReason, i), v.Str(load.ColMessage, i)

@@ -33,7 +33,7 @@ func requests(t *testing.T) []otlp.Request {
 		t.Fatal(err)
 	}
 	defer a.Release()
-	return otlp.Requests(correlate.Correlate(a.Events, a.Changes).Rollouts, a.Events, otlp.FileOptions{MaxSpans: 20, MaxBytes: otlp.MaxLineBytes})
+	return otlp.Requests(correlate.Correlate(a.Events(), a.Changes).Rollouts, a.Events(), otlp.FileOptions{MaxSpans: 20, MaxBytes: otlp.MaxLineBytes})
 }
 
 // receiver is an OTLP/HTTP receiver on loopback that answers from a script.

@@ -24,7 +24,7 @@ func TestHTMLInChromium(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rollouts = append(rollouts, correlate.Correlate(a.Events, a.Changes).Rollouts...)
+		rollouts = append(rollouts, correlate.Correlate(a.Events(), a.Changes).Rollouts...)
 		a.Release()
 	}
 	rep := stats.Compute(rollouts, stats.Defaults)

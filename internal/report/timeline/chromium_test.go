@@ -29,9 +29,9 @@ func TestHTMLInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Release()
-	res := correlate.Correlate(a.Events, a.Changes)
+	res := correlate.Correlate(a.Events(), a.Changes)
 	o := timeline.Options{Verbose: true}
-	tl := timeline.Build(a.Events, a.Changes, res, o)
+	tl := timeline.Build(a.Events(), a.Changes, res, o)
 	var page bytes.Buffer
 	if err := timeline.WriteHTML(&page, tl, timeline.Rollouts(res, o)); err != nil {
 		t.Fatal(err)
@@ -62,7 +62,7 @@ func TestNodeEventNamesPods(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Release()
-	res := correlate.Correlate(a.Events, a.Changes)
+	res := correlate.Correlate(a.Events(), a.Changes)
 	// A NotReady event on node-1 at 03:29:30, when web's pods ran there.
 	var node string
 	var at time.Time
@@ -85,7 +85,7 @@ func TestNodeEventNamesPods(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Release()
-	tl := timeline.Build(b.Events, b.Changes, correlate.Correlate(b.Events, b.Changes), timeline.Options{})
+	tl := timeline.Build(b.Events(), b.Changes, correlate.Correlate(b.Events(), b.Changes), timeline.Options{})
 	for _, e := range tl.Entries {
 		if e.Kind == timeline.KindNode && strings.Contains(e.Summary, "NodeNotReady") {
 			if !strings.Contains(e.Summary, "(pods on "+node+": ") || !strings.Contains(e.Summary, "shop/web-6ff6db9c5f-") || e.Severity != timeline.SevWarning {
@@ -108,7 +108,7 @@ func TestEveryEntryHasSources(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Release()
-	tl := timeline.Build(a.Events, a.Changes, correlate.Correlate(a.Events, a.Changes), timeline.Options{})
+	tl := timeline.Build(a.Events(), a.Changes, correlate.Correlate(a.Events(), a.Changes), timeline.Options{})
 	for _, e := range tl.Entries {
 		if len(e.Sources) == 0 {
 			t.Errorf("no sources: %s %s %s", e.Kind, e.Object, e.Summary)
@@ -125,7 +125,7 @@ func TestRefusedPodsCollapse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Release()
-	tl := timeline.Build(a.Events, a.Changes, correlate.Correlate(a.Events, a.Changes), timeline.Options{})
+	tl := timeline.Build(a.Events(), a.Changes, correlate.Correlate(a.Events(), a.Changes), timeline.Options{})
 	var got []string
 	for _, e := range tl.Entries {
 		if strings.HasPrefix(e.Summary, "FailedCreate") {

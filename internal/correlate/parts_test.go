@@ -1,0 +1,89 @@
+package correlate_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/evanalyze/evanalyze/internal/correlate"
+	"github.com/evanalyze/evanalyze/internal/load/archive"
+)
+
+// recordings lists the recorded inputs in testdata: each directory, and
+// the public must-gathers when EVANALYZE_PUBLIC_DATA names them.
+func recordings(t *testing.T) []string {
+	t.Helper()
+	dirs, err := filepath.Glob("../../testdata/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, d := range dirs {
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() && filepath.Base(d) != "golden" {
+			out = append(out, d)
+		}
+	}
+	if pub := os.Getenv("EVANALYZE_PUBLIC_DATA"); pub != "" {
+		out = append(out, pub)
+	}
+	return out
+}
+
+// TestPartsGiveTheWholeTable checks that correlating an archive part by
+// part, with parts of any size on any number of workers, gives the
+// rollouts and scaling of correlating its whole event table at once.
+func TestPartsGiveTheWholeTable(t *testing.T) {
+	for _, dir := range recordings(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			whole, err := archive.Load(context.Background(), []string{dir}, archive.Options{PartRows: 1 << 30, Workers: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer whole.Release()
+			if len(whole.Parts) != 1 {
+				t.Fatalf("%d parts with PartRows 1<<30, want 1", len(whole.Parts))
+			}
+			want := resultJSON(t, correlate.Correlate(whole.Events(), whole.Changes))
+			if len(want) < 100 {
+				t.Fatalf("whole table gives next to nothing: %s", want)
+			}
+			for _, c := range []struct{ rows, workers int }{{1, 1}, {1, 8}, {7, 2}, {500, 2}, {0, 8}} {
+				t.Run(fmt.Sprintf("rows=%d/workers=%d", c.rows, c.workers), func(t *testing.T) {
+					a, err := archive.Load(context.Background(), []string{dir}, archive.Options{PartRows: c.rows, Workers: c.workers})
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer a.Release()
+					if c.rows == 1 && len(a.Parts) < 2 && a.Totals.Observations > 1 {
+						t.Errorf("one part with PartRows 1 over %d observations", a.Totals.Observations)
+					}
+					if got := resultJSON(t, correlate.CorrelateParts(a.Parts, c.workers)); got != want {
+						t.Errorf("%d parts give other rollouts than the whole table:\n%s", len(a.Parts), firstDiff(got, want))
+					}
+				})
+			}
+		})
+	}
+}
+
+func resultJSON(t *testing.T, res correlate.Result) string {
+	t.Helper()
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// firstDiff shows where two strings part.
+func firstDiff(got, want string) string {
+	i := 0
+	for i < len(got) && i < len(want) && got[i] == want[i] {
+		i++
+	}
+	lo := max(i-200, 0)
+	return fmt.Sprintf("got  …%s\nwant …%s", got[lo:min(i+200, len(got))], want[lo:min(i+200, len(want))])
+}
