@@ -284,7 +284,7 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 				dw.flushStats(j.file)
 				mu.Unlock()
 				if opts.Strict && dw.firstErr != nil {
-					cancel(fmt.Errorf("%w: %v", ErrStrict, dw.firstErr))
+					cancel(fmt.Errorf("%w: %w", ErrStrict, dw.firstErr))
 				}
 				if dw.batch.Len() >= opts.BatchRows {
 					rec := dw.batch.NewRecord()

@@ -175,6 +175,11 @@ func TestStrict(t *testing.T) {
 	if !errors.Is(err, ErrStrict) || !strings.Contains(err.Error(), "malformed.jsonl:2:") {
 		t.Fatalf("strict: %v", err)
 	}
+	// The rejected record stays reachable under ErrStrict.
+	var ie *load.InputError
+	if !errors.As(err, &ie) || filepath.Base(ie.File) != "malformed.jsonl" || ie.Line != 2 {
+		t.Errorf("strict: errors.As finds %+v in %v, want the InputError of malformed.jsonl:2", ie, err)
+	}
 	if _, err := Load(context.Background(), labPaths("events-list.json"), Options{Strict: true}); err != nil {
 		t.Fatalf("strict on good input: %v", err)
 	}
