@@ -288,3 +288,21 @@ func TestParquetCountsPerFile(t *testing.T) {
 		}
 	}
 }
+
+// Every format listed is accepted, an unlisted one is not, and a caller
+// changing the list changes no one else's.
+func TestFormats(t *testing.T) {
+	fs := Formats()
+	for _, f := range fs {
+		if _, err := allowedShapes(f); err != nil {
+			t.Errorf("listed format %q: %v", f, err)
+		}
+	}
+	if _, err := allowedShapes("csv"); err == nil || !strings.Contains(err.Error(), "unknown input format \"csv\"") {
+		t.Errorf("csv: %v", err)
+	}
+	fs[0] = "changed"
+	if Formats()[0] != "auto" {
+		t.Error("Formats returns a shared slice")
+	}
+}
