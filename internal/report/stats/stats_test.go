@@ -46,7 +46,7 @@ func TestAggregates(t *testing.T) {
 		ro("a", "web", 3, 0, correlate.OutcomeSuperseded),
 	}
 	rs[2].Rollback = true
-	rep := Compute(rs, Defaults)
+	rep := Compute(rs, DefaultThresholds())
 	g := rep.Workloads[0]
 	got := fmt.Sprintf("%d %d %d %d %d %v %v %v", g.Rollouts, g.Complete, g.Failed, g.Superseded, g.Rollbacks, *g.DurationP50, *g.DurationMax, g.FailureReasons)
 	if got != "4 2 1 1 1 10 30 map[ErrImagePull:1]" {
@@ -67,12 +67,12 @@ func TestSlow(t *testing.T) {
 	for d, s := range []float64{10, 12, 11, 9, 60} {
 		rs = append(rs, ro("a", "web", d, s, correlate.OutcomeComplete))
 	}
-	fs := Compute(rs, Defaults).Findings
+	fs := Compute(rs, DefaultThresholds()).Findings
 	if kinds(fs) != "slow a deployment/web" || !strings.Contains(fs[0].Evidence[0], "60s is 5.5× the workload's median 11s") {
 		t.Errorf("findings %s %v", kinds(fs), fs)
 	}
 	// Below the minimum duration nothing is slow.
-	th := Defaults
+	th := DefaultThresholds()
 	th.SlowMinSeconds = 100
 	if fs := Compute(rs, th).Findings; len(fs) != 0 {
 		t.Errorf("with a 100s minimum: %s", kinds(fs))
@@ -95,7 +95,7 @@ func TestFlakyAndRegression(t *testing.T) {
 		ro("a", "db", 2, 100, correlate.OutcomeComplete),
 		ro("a", "db", 3, 120, correlate.OutcomeComplete),
 	}
-	got := kinds(Compute(rs, Defaults).Findings)
+	got := kinds(Compute(rs, DefaultThresholds()).Findings)
 	for _, want := range []string{"flaky a deployment/api", "regression a deployment/api", "regression a deployment/db"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("findings %q lack %q", got, want)
@@ -111,7 +111,7 @@ func TestClusterOutlier(t *testing.T) {
 	for d := 0; d < 3; d++ {
 		rs = append(rs, ro("a", "web", d, 20, correlate.OutcomeComplete), ro("b", "web", d, 22, correlate.OutcomeComplete), ro("c", "web", d, 90, correlate.OutcomeComplete))
 	}
-	fs := Compute(rs, Defaults).Findings
+	fs := Compute(rs, DefaultThresholds()).Findings
 	if kinds(fs) != "cluster-outlier c deployment/web" || !strings.Contains(fs[0].Summary, "90s in c against 20s") {
 		t.Errorf("findings %s %+v", kinds(fs), fs)
 	}
@@ -121,8 +121,8 @@ func TestClusterOutlier(t *testing.T) {
 func TestMergeable(t *testing.T) {
 	a := []correlate.Rollout{ro("a", "web", 0, 10, correlate.OutcomeComplete), ro("a", "web", 1, 30, correlate.OutcomeComplete)}
 	b := []correlate.Rollout{ro("a", "web", 2, 20, correlate.OutcomeComplete)}
-	whole := Compute(append(append([]correlate.Rollout{}, a...), b...), Defaults)
-	swapped := Compute(append(append([]correlate.Rollout{}, b...), a...), Defaults)
+	whole := Compute(append(append([]correlate.Rollout{}, a...), b...), DefaultThresholds())
+	swapped := Compute(append(append([]correlate.Rollout{}, b...), a...), DefaultThresholds())
 	if fmt.Sprint(*whole.Workloads[0].DurationP50, *whole.Workloads[0].DurationMax) != "20 30" ||
 		*swapped.Workloads[0].DurationP50 != *whole.Workloads[0].DurationP50 {
 		t.Errorf("merged p50 %v, swapped %v", *whole.Workloads[0].DurationP50, *swapped.Workloads[0].DurationP50)
@@ -155,7 +155,7 @@ func TestGroupBy(t *testing.T) {
 // The Parquet output reads back with the same numbers.
 func TestParquetOutput(t *testing.T) {
 	rs := []correlate.Rollout{ro("a", "web", 0, 10, correlate.OutcomeComplete), ro("a", "web", 1, 20, correlate.OutcomeFailed)}
-	rep := Compute(rs, Defaults)
+	rep := Compute(rs, DefaultThresholds())
 	var buf bytes.Buffer
 	if err := WriteParquet(&buf, rep.Workloads); err != nil {
 		t.Fatal(err)
@@ -180,7 +180,7 @@ func TestFlakyWarnings(t *testing.T) {
 		}
 		rs = append(rs, r)
 	}
-	fs := Compute(rs, Defaults).Findings
+	fs := Compute(rs, DefaultThresholds()).Findings
 	if kinds(fs) != "flaky a deployment/svc" || !strings.Contains(fs[0].Summary, "2 of 4 complete rollouts hit failure signals") ||
 		!strings.Contains(fs[0].Evidence[0], "CrashLoopBackOff ×2") {
 		t.Errorf("findings %s %+v", kinds(fs), fs)
