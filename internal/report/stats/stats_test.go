@@ -2,7 +2,9 @@ package stats
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -118,14 +120,93 @@ func TestClusterOutlier(t *testing.T) {
 }
 
 // Shards merge by concatenating their rollouts: the partials are exact.
+// The shards, concatenated in any order, give the report of the whole
+// input computed in one go, and its figures are the hand-computed ones,
+// among them a time to restore from a failure in one shard to the
+// completion in another.
 func TestMergeable(t *testing.T) {
-	a := []correlate.Rollout{ro("a", "web", 0, 10, correlate.OutcomeComplete), ro("a", "web", 1, 30, correlate.OutcomeComplete)}
-	b := []correlate.Rollout{ro("a", "web", 2, 20, correlate.OutcomeComplete)}
-	whole := Compute(append(append([]correlate.Rollout{}, a...), b...), DefaultThresholds())
-	swapped := Compute(append(append([]correlate.Rollout{}, b...), a...), DefaultThresholds())
-	if fmt.Sprint(*whole.Workloads[0].DurationP50, *whole.Workloads[0].DurationMax) != "20 30" ||
-		*swapped.Workloads[0].DurationP50 != *whole.Workloads[0].DurationP50 {
-		t.Errorf("merged p50 %v, swapped %v", *whole.Workloads[0].DurationP50, *swapped.Workloads[0].DurationP50)
+	shards := [][]correlate.Rollout{
+		{ro("a", "web", 2, 20, correlate.OutcomeFailed), ro("b", "web", 1, 50, correlate.OutcomeComplete), ro("a", "api", 2, 15, correlate.OutcomeComplete)},
+		{ro("a", "web", 0, 10, correlate.OutcomeComplete), ro("a", "api", 0, 5, correlate.OutcomeComplete)},
+		{ro("a", "web", 3, 40, correlate.OutcomeComplete), ro("a", "web", 4, 0, correlate.OutcomeInProgress), ro("a", "web", 1, 30, correlate.OutcomeComplete)},
+	}
+	whole := []correlate.Rollout{
+		ro("a", "api", 0, 5, correlate.OutcomeComplete),
+		ro("a", "api", 2, 15, correlate.OutcomeComplete),
+		ro("a", "web", 0, 10, correlate.OutcomeComplete),
+		ro("a", "web", 1, 30, correlate.OutcomeComplete),
+		ro("a", "web", 2, 20, correlate.OutcomeFailed),
+		ro("a", "web", 3, 40, correlate.OutcomeComplete),
+		ro("a", "web", 4, 0, correlate.OutcomeInProgress),
+		ro("b", "web", 1, 50, correlate.OutcomeComplete),
+	}
+	want, err := json.Marshal(Compute(whole, DefaultThresholds()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, order := range [][]int{{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}} {
+		var merged []correlate.Rollout
+		for _, i := range order {
+			merged = append(merged, shards[i]...)
+		}
+		got, err := json.Marshal(Compute(merged, DefaultThresholds()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("shards in order %v: the report differs from the whole input's:\n%s\nwant\n%s", order, got, want)
+		}
+	}
+
+	// rollouts complete failed in-progress | p50 p90 max | change failure
+	// rate, time to restore p50, rollouts per day
+	figures := func(g *Group) string {
+		f := func(p *float64) string {
+			if p == nil {
+				return "-"
+			}
+			return strconv.FormatFloat(*p, 'g', 6, 64)
+		}
+		return fmt.Sprintf("%d %d %d %d | %s %s %s | %s %s %s", g.Rollouts, g.Complete, g.Failed, g.InProgress,
+			f(g.DurationP50), f(g.DurationP90), f(g.DurationMax), f(g.ChangeFailureRate), f(g.TimeToRestoreP50), f(g.RolloutsPerDay))
+	}
+	var all []correlate.Rollout
+	for _, sh := range shards {
+		all = append(all, sh...)
+	}
+	rep := Compute(all, DefaultThresholds())
+	got := map[string]string{"fleet": figures(rep.Fleet)}
+	for _, g := range rep.Workloads {
+		got["workload "+g.Cluster+"/"+g.Name] = figures(g)
+	}
+	for _, g := range rep.Clusters {
+		got["cluster "+g.Cluster] = figures(g)
+	}
+	for _, g := range rep.Namespaces {
+		got["namespace "+g.Cluster+"/"+g.Namespace] = figures(g)
+	}
+	restore := strconv.Itoa(24*3600 + 40) // a/web: failed at day 2's start, complete at day 3 + 40s
+	for k, w := range map[string]string{
+		// Complete durations 10 30 40; 5 rollouts over 4 days.
+		"workload a/web": "5 3 1 1 | 30 40 40 | 0.25 " + restore + " 1.25",
+		// 5 15; 2 rollouts within 2 days.
+		"workload a/api": "2 2 0 0 | 5 15 15 | 0 - 1",
+		// One rollout: no rate per day.
+		"workload b/web": "1 1 0 0 | 50 50 50 | 0 - -",
+		// 5 10 15 30 40; 7 over 4 days.
+		"cluster a":      "7 5 1 1 | 15 40 40 | 0.166667 " + restore + " 1.75",
+		"namespace a/ns": "7 5 1 1 | 15 40 40 | 0.166667 " + restore + " 1.75",
+		"cluster b":      "1 1 0 0 | 50 50 50 | 0 - -",
+		"namespace b/ns": "1 1 0 0 | 50 50 50 | 0 - -",
+		// 5 10 15 30 40 50; 8 over 4 days.
+		"fleet": "8 6 1 1 | 15 50 50 | 0.142857 " + restore + " 2",
+	} {
+		if got[k] != w {
+			t.Errorf("%s: %q, want %q", k, got[k], w)
+		}
+	}
+	if len(got) != 8 {
+		t.Errorf("groups %v", got)
 	}
 }
 
