@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -113,22 +114,17 @@ are derived from content, so a resend would not duplicate either).`,
 					return nil
 				}
 			}
-			w := s.Out
-			if o.file != "-" {
-				f, err := os.Create(o.file)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				w = f
-			}
 			write := otlp.WriteJSONLines
 			if format == "proto" {
 				write = otlp.WriteProto
 			}
-			st, err := write(w, rollouts, a.Events(), fo)
+			var st otlp.FileStats
+			err = writeOutput(o.file, s.Out, func(w io.Writer) (err error) {
+				st, err = write(w, rollouts, a.Events(), fo)
+				return err
+			})
 			if err != nil {
-				return fmt.Errorf("write %s: %w", o.file, err)
+				return err
 			}
 			if !o.load.quiet {
 				fmt.Fprintf(s.Err, "exported %d traces, %d spans in %d requests\n", st.Traces, st.Spans, st.Requests)
@@ -152,6 +148,26 @@ are derived from content, so a resend would not duplicate either).`,
 	f.StringVar(&o.send.Checkpoint, "checkpoint", "", "file recording delivered requests, so a rerun resumes")
 	o.filter.register(f)
 	return cmd
+}
+
+// writeOutput calls write with out when path is "-", else with the file
+// at path, created anew. A file that does not close (its last bytes not
+// written) is an error too.
+func writeOutput(path string, out io.Writer, write func(io.Writer) error) error {
+	if path == "-" {
+		if err := write(out); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := errors.Join(write(f), f.Close()); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }
 
 // parseHeaders merges --header k=v flags over OTEL_EXPORTER_OTLP_HEADERS

@@ -78,7 +78,7 @@ type loadFlags struct {
 
 func (f *loadFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.cluster, "cluster", "", "cluster name for inputs without a cluster=NAME path segment (default: the record's clusterName, else \"default\")")
-	fs.StringVar(&f.format, "input-format", "auto", "input format: "+strings.Join(archive.Formats, ", "))
+	fs.StringVar(&f.format, "input-format", "auto", "input format: "+strings.Join(archive.Formats(), ", "))
 	fs.BoolVar(&f.strict, "strict", false, "stop at the first rejected record (exit code 1)")
 	fs.IntVar(&f.workers, "workers", 0, "decode workers (default: number of CPUs)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "do not report rejected records on stderr")

@@ -21,7 +21,8 @@ type statsOptions struct {
 }
 
 func newStatsCmd(s streams) *cobra.Command {
-	o := &statsOptions{th: stats.Defaults}
+	def := stats.DefaultThresholds()
+	o := &statsOptions{th: def}
 	cmd := &cobra.Command{
 		Use:   "stats PATH...",
 		Short: "Rollout statistics per workload, namespace, cluster and fleet, with findings",
@@ -96,13 +97,13 @@ docs/stats.md gives the exact rules.`,
 	f := cmd.Flags()
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text, json, csv (per workload), parquet (per workload or group) or html (one self-contained page with charts)")
 	f.StringSliceVar(&o.groupBy, "group-by", nil, "also roll up by these fields (comma-separated: cluster, namespace, kind, name), e.g. --group-by kind or --group-by cluster,kind")
-	f.Float64Var(&o.th.SlowFactor, "slow-factor", stats.Defaults.SlowFactor, "slow: times the workload's median duration")
-	f.Float64Var(&o.th.SlowMinSeconds, "slow-min-seconds", stats.Defaults.SlowMinSeconds, "slow, regression, outlier: ignore durations below this")
-	f.Float64Var(&o.th.FleetQuantile, "fleet-quantile", stats.Defaults.FleetQuantile, "slow: above this quantile of the fleet's durations")
-	f.IntVar(&o.th.FlakyMin, "flaky-min", stats.Defaults.FlakyMin, "flaky: rollouts a workload needs")
-	f.Float64Var(&o.th.RegressFactor, "regress-factor", stats.Defaults.RegressFactor, "regression: recent median over earlier median")
-	f.IntVar(&o.th.RegressMinRuns, "regress-min-runs", stats.Defaults.RegressMinRuns, "regression: rollouts a workload needs")
-	f.Float64Var(&o.th.OutlierFactor, "outlier-factor", stats.Defaults.OutlierFactor, "cluster outlier: median over the other clusters' median")
+	f.Float64Var(&o.th.SlowFactor, "slow-factor", def.SlowFactor, "slow: times the workload's median duration")
+	f.Float64Var(&o.th.SlowMinSeconds, "slow-min-seconds", def.SlowMinSeconds, "slow, regression, outlier: ignore durations below this")
+	f.Float64Var(&o.th.FleetQuantile, "fleet-quantile", def.FleetQuantile, "slow: above this quantile of the fleet's durations")
+	f.IntVar(&o.th.FlakyMin, "flaky-min", def.FlakyMin, "flaky: rollouts a workload needs")
+	f.Float64Var(&o.th.RegressFactor, "regress-factor", def.RegressFactor, "regression: recent median over earlier median")
+	f.IntVar(&o.th.RegressMinRuns, "regress-min-runs", def.RegressMinRuns, "regression: rollouts a workload needs")
+	f.Float64Var(&o.th.OutlierFactor, "outlier-factor", def.OutlierFactor, "cluster outlier: median over the other clusters' median")
 	o.filter.register(f)
 	return cmd
 }

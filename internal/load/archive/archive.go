@@ -31,8 +31,11 @@ import (
 	"github.com/evanalyze/evanalyze/internal/load/yamlrec"
 )
 
-// Formats accepted by Options.Format ("" or "auto" detects per file).
-var Formats = []string{"auto", "k8s-list", "json-array", "json-stream", "event-lines", "watch", "eventrouter", "event-exporter", "audit", "yaml"}
+// Formats returns the formats Options.Format accepts ("" or "auto"
+// detects per file), in a new slice the caller may change.
+func Formats() []string {
+	return []string{"auto", "k8s-list", "json-array", "json-stream", "event-lines", "watch", "eventrouter", "event-exporter", "audit", "yaml"}
+}
 
 // Options configure Load.
 type Options struct {
@@ -348,7 +351,7 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 				dw.flushStats(j.file)
 				mu.Unlock()
 				if opts.Strict && dw.firstErr != nil {
-					cancel(fmt.Errorf("%w: %v", ErrStrict, dw.firstErr))
+					cancel(fmt.Errorf("%w: %w", ErrStrict, dw.firstErr))
 				}
 				if dw.batch.Len() >= opts.BatchRows {
 					rec := dw.batch.NewRecord()
@@ -670,7 +673,7 @@ func allowedShapes(format string) (func(k8sjson.Shape) bool, error) {
 	case "yaml":
 		return func(k8sjson.Shape) bool { return true }, nil
 	}
-	return nil, fmt.Errorf("unknown input format %q (want one of %v)", format, Formats)
+	return nil, fmt.Errorf("unknown input format %q (want one of %v)", format, Formats())
 }
 
 // formatName names a file's format from its layout and the shapes of its

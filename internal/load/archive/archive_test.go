@@ -232,6 +232,11 @@ func TestStrict(t *testing.T) {
 	if !errors.Is(err, ErrStrict) || !strings.Contains(err.Error(), "malformed.jsonl:2:") {
 		t.Fatalf("strict: %v", err)
 	}
+	// The rejected record stays reachable under ErrStrict.
+	var ie *load.InputError
+	if !errors.As(err, &ie) || filepath.Base(ie.File) != "malformed.jsonl" || ie.Line != 2 {
+		t.Errorf("strict: errors.As finds %+v in %v, want the InputError of malformed.jsonl:2", ie, err)
+	}
 	if _, err := Load(context.Background(), labPaths("events-list.json"), Options{Strict: true}); err != nil {
 		t.Fatalf("strict on good input: %v", err)
 	}
@@ -338,5 +343,23 @@ func TestParquetCountsPerFile(t *testing.T) {
 		if f.Observations != want || f.Events > f.Observations {
 			t.Errorf("%s: %d observations, %d events; want %d observations", f.File, f.Observations, f.Events, want)
 		}
+	}
+}
+
+// Every format listed is accepted, an unlisted one is not, and a caller
+// changing the list changes no one else's.
+func TestFormats(t *testing.T) {
+	fs := Formats()
+	for _, f := range fs {
+		if _, err := allowedShapes(f); err != nil {
+			t.Errorf("listed format %q: %v", f, err)
+		}
+	}
+	if _, err := allowedShapes("csv"); err == nil || !strings.Contains(err.Error(), "unknown input format \"csv\"") {
+		t.Errorf("csv: %v", err)
+	}
+	fs[0] = "changed"
+	if Formats()[0] != "auto" {
+		t.Error("Formats returns a shared slice")
 	}
 }

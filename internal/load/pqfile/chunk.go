@@ -76,7 +76,7 @@ func (c *chunkBytes) checkPages(rows int64, codec format.CompressionCodec) error
 	for off := 0; off < len(data); {
 		h, n, err := readPageHeader(data[off:])
 		if err != nil {
-			return fmt.Errorf("%w: page header at chunk byte %d: %v", parquet.ErrCorrupted, off, err)
+			return fmt.Errorf("%w: page header at chunk byte %d: %w", parquet.ErrCorrupted, off, err)
 		}
 		off += n
 		switch {

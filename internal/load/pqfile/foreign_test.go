@@ -174,8 +174,8 @@ func TestForeignNested(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(pq, buf.Bytes(), 0o644)
-	os.WriteFile(js, []byte(strings.Join(jsonRows, "\n")+"\n"), 0o644)
+	writeFile(t, pq, buf.Bytes())
+	writeFile(t, js, []byte(strings.Join(jsonRows, "\n")+"\n"))
 	got, want := load2(t, pq), load2(t, js)
 	if g, w := content(got), content(want); g != w {
 		t.Errorf("tables differ:\n%s\nwant\n%s", g, w)
@@ -262,15 +262,18 @@ func TestForeignBadFiles(t *testing.T) {
 		return path
 	}
 	flat := write("flat.parquet", []flatEvent{{TS: time.Unix(1764041400, 0), Reason: "X", Kind: "Pod", Object: "p"}})
-	raw, _ := os.ReadFile(flat)
+	raw, err := os.ReadFile(flat)
+	if err != nil {
+		t.Fatal(err)
+	}
 	truncated := filepath.Join(dir, "truncated.parquet")
-	os.WriteFile(truncated, raw[:len(raw)/2], 0o644)
-	corrupt := filepath.Join(dir, "corrupt.parquet")
+	writeFile(t, truncated, raw[:len(raw)/2])
 	bad := append([]byte{}, raw...)
 	for i := 8; i < 40; i++ { // the first column chunk's page header
 		bad[i] = 0xff
 	}
-	os.WriteFile(corrupt, bad, 0o644)
+	corrupt := filepath.Join(dir, "corrupt.parquet")
+	writeFile(t, corrupt, bad)
 	wrongType := write("wrongtype.parquet", []struct {
 		Reason int64  `parquet:"reason"`
 		Kind   string `parquet:"object_kind"`

@@ -165,7 +165,7 @@ func (r *chunkReader) readPages(t *table, col int, l *leaf) error {
 			}
 			idx, err := parquet.LookupEncoding(format.RLEDictionary).DecodeInt32(b.idx[:0], src)
 			if err != nil {
-				return fmt.Errorf("%w: %v", parquet.ErrCorrupted, err)
+				return fmt.Errorf("%w: %w", parquet.ErrCorrupted, err)
 			}
 			b.idx = idx
 			p.values, p.dict = encoding.Int32Values(idx), dict
@@ -207,7 +207,7 @@ func (b *pageBuffers) decompress(codec compress.Codec, kind format.CompressionCo
 		out, err = codec.Decode((*buf)[:0], body)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: decompress page: %v", parquet.ErrCorrupted, err)
+		return nil, fmt.Errorf("%w: decompress page: %w", parquet.ErrCorrupted, err)
 	}
 	*buf = out
 	if len(out) != size {
@@ -221,7 +221,7 @@ func (b *pageBuffers) decodeLevels(src []byte, maxDef byte, n int) ([]byte, erro
 	enc := rle.Encoding{BitWidth: bits.Len8(maxDef)}
 	levels, err := enc.DecodeLevels(b.levels[:0], src)
 	if err != nil {
-		return nil, fmt.Errorf("%w: definition levels: %v", parquet.ErrCorrupted, err)
+		return nil, fmt.Errorf("%w: definition levels: %w", parquet.ErrCorrupted, err)
 	}
 	b.levels = levels
 	if len(levels) < n {
@@ -276,7 +276,7 @@ func (b *pageBuffers) decodeValues(l *leaf, enc format.Encoding, src []byte, dic
 		}
 	}
 	if err != nil {
-		return v, fmt.Errorf("%w: %v", parquet.ErrCorrupted, err)
+		return v, fmt.Errorf("%w: %w", parquet.ErrCorrupted, err)
 	}
 	return v, nil
 }

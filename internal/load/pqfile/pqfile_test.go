@@ -3,13 +3,15 @@ package pqfile_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	"github.com/parquet-go/parquet-go"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/parquet-go/parquet-go"
 
 	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
@@ -42,6 +44,17 @@ func load2(t testing.TB, paths ...string) *archive.Archive {
 	return a
 }
 
+// writeFile writes data to path, making its directory.
+func writeFile(t testing.TB, path string, data []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // The event table survives a round trip through Parquet row for row,
 // provenance included, and converting again gives identical bytes.
 func TestRoundTrip(t *testing.T) {
@@ -68,21 +81,66 @@ func TestRoundTrip(t *testing.T) {
 	if _, err := pqfile.WriteEvents(again, other.Events()); err != nil {
 		t.Fatal(err)
 	}
-	a, _ := os.ReadFile(files[0])
-	b, _ := os.ReadFile(filepath.Join(again, "cluster=default", "date=2026-11-25", "events.parquet"))
+	a, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(again, "cluster=default", "date=2026-11-25", "events.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !bytes.Equal(a, b) {
 		t.Error("converting the same inputs twice gives different files")
 	}
 }
 
-// A file that is not an evanalyze events file is rejected with its name.
+// A Parquet file that is not an event table, whole or cut short, is
+// rejected with its name and the reason.
 func TestForeignParquet(t *testing.T) {
 	dir := t.TempDir()
-	bad := filepath.Join(dir, "x.parquet")
-	os.WriteFile(bad, []byte("PAR1 truncated"), 0o644)
-	a := load2(t, bad)
-	if a.Totals.Rejected != 1 || !strings.Contains(a.Files[0].Errors[0].Error(), "x.parquet") {
-		t.Errorf("%+v %v", a.Totals, a.Files[0].Errors)
+	type metric struct {
+		Host string  `parquet:"host"`
+		CPU  float64 `parquet:"cpu"`
+	}
+	whole := filepath.Join(dir, "metrics.parquet")
+	if err := parquet.WriteFile(whole, []metric{{"node-1", 0.5}, {"node-2", 0.25}}); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The file is whole: parquet-go reads its two rows.
+	if pf, err := parquet.OpenFile(bytes.NewReader(raw), int64(len(raw))); err != nil || pf.NumRows() != 2 {
+		t.Fatalf("metrics.parquet is not a whole Parquet file: %v", err)
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte // nil: the whole file
+		want string
+	}{
+		{"metrics.parquet", nil, "metrics.parquet: column reason missing: none of reason (map one with --columns reason=COLUMN)"},
+		{"magic-only.parquet", []byte("PAR1 truncated"), "magic-only.parquet: open Parquet: corrupted parquet page: footer of 1668183410 bytes in a file of 14 (truncated?)"},
+		{"cut.parquet", raw[:len(raw)-8], "cut.parquet: open Parquet: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := whole
+			if tc.data != nil {
+				path = filepath.Join(dir, tc.name)
+				writeFile(t, path, tc.data)
+			}
+			a := load2(t, path)
+			if a.Totals.Rejected != 1 || len(a.Files[0].Errors) != 1 {
+				t.Fatalf("%+v %v", a.Totals, a.Files[0].Errors)
+			}
+			err := a.Files[0].Errors[0]
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q, want %q", err, tc.want)
+			}
+			if truncated := tc.data != nil; truncated != errors.Is(err, parquet.ErrCorrupted) {
+				t.Errorf("errors.Is(%v, parquet.ErrCorrupted) = %v", err, !truncated)
+			}
+		})
 	}
 }
 
@@ -169,16 +227,13 @@ func TestUIDLayoutPerConversion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []string{"a", "b"} {
-		os.MkdirAll(filepath.Join(in, "cluster="+c), 0o755)
-	}
-	os.WriteFile(filepath.Join(in, "cluster=a", "w.json"), src, 0o644)
+	writeFile(t, filepath.Join(in, "cluster=a", "w.json"), src)
 	i := bytes.Index(src, []byte(`"uid": "`))
 	if i < 0 {
 		t.Fatal("no uid in lab-basic")
 	}
 	odd := append(append(append([]byte{}, src[:i]...), `"uid": "u1", "x": "`...), src[i+len(`"uid": "`):]...)
-	os.WriteFile(filepath.Join(in, "cluster=b", "w.json"), odd, 0o644)
+	writeFile(t, filepath.Join(in, "cluster=b", "w.json"), odd)
 	for _, tc := range []struct {
 		path  string
 		files int

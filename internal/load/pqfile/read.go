@@ -250,7 +250,11 @@ func openFile(r io.ReaderAt, size int64) (*parquet.File, error) {
 // into an error.
 func recoverCorrupt(err *error) {
 	if p := recover(); p != nil {
-		*err = fmt.Errorf("%w: %v", parquet.ErrCorrupted, p)
+		if e, ok := p.(error); ok {
+			*err = fmt.Errorf("%w: %w", parquet.ErrCorrupted, e)
+		} else {
+			*err = fmt.Errorf("%w: %v", parquet.ErrCorrupted, p)
+		}
 	}
 }
 

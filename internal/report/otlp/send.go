@@ -87,14 +87,12 @@ func Send(ctx context.Context, reqs []Request, o SendOptions) (SendStats, error)
 	if err != nil {
 		return SendStats{}, err
 	}
-	if ckpt != nil {
-		defer ckpt.Close()
-	}
 
 	var (
 		mu    sync.Mutex
 		st    SendStats
 		errs  []error
+		ckErr error // the first checkpoint write that failed
 		wg    sync.WaitGroup
 		sem   = make(chan struct{}, o.Concurrency)
 		count int
@@ -132,7 +130,9 @@ func Send(ctx context.Context, reqs []Request, o SendOptions) (SendStats, error)
 				st.Requests++
 				st.Spans += req.Spans
 				if ckpt != nil {
-					fmt.Fprintln(ckpt, digest)
+					if _, err := fmt.Fprintln(ckpt, digest); err != nil && ckErr == nil {
+						ckErr = err
+					}
 				}
 			}
 			count++
@@ -142,9 +142,11 @@ func Send(ctx context.Context, reqs []Request, o SendOptions) (SendStats, error)
 		}()
 	}
 	wg.Wait()
+	// A checkpoint that lost records would make a rerun send them again:
+	// its write, sync and close errors are errors of the backfill.
 	if ckpt != nil {
-		if err := ckpt.Sync(); err != nil {
-			errs = append(errs, err)
+		if err := errors.Join(ckErr, ckpt.Sync(), ckpt.Close()); err != nil {
+			ckErr = fmt.Errorf("write checkpoint: %w", err)
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -152,9 +154,10 @@ func Send(ctx context.Context, reqs []Request, o SendOptions) (SendStats, error)
 	}
 	if len(errs) > 0 {
 		todo := len(reqs) - st.Skipped
-		return st, fmt.Errorf("%d of %d requests not delivered: %w", todo-st.Requests, todo, errors.Join(first(errs, 3)...))
+		err := fmt.Errorf("%d of %d requests not delivered: %w", todo-st.Requests, todo, errors.Join(first(errs, 3)...))
+		return st, errors.Join(err, ckErr)
 	}
-	return st, nil
+	return st, ckErr
 }
 
 func first(errs []error, n int) []error {

@@ -27,7 +27,7 @@ func TestHTMLInChromium(t *testing.T) {
 		rollouts = append(rollouts, correlate.Correlate(a.Events(), a.Changes).Rollouts...)
 		a.Release()
 	}
-	rep := stats.Compute(rollouts, stats.Defaults)
+	rep := stats.Compute(rollouts, stats.DefaultThresholds())
 	var page bytes.Buffer
 	if err := stats.WriteHTML(&page, rep, rollouts); err != nil {
 		t.Fatal(err)

@@ -16,7 +16,7 @@ import (
 	"github.com/evanalyze/evanalyze/internal/correlate"
 )
 
-// Thresholds of the findings; Defaults documents each.
+// Thresholds of the findings; DefaultThresholds gives their defaults.
 type Thresholds struct {
 	SlowFactor     float64 // a rollout is slow when it takes this many times its workload's median...
 	SlowMinSeconds float64 // ...and at least this long
@@ -27,8 +27,11 @@ type Thresholds struct {
 	OutlierFactor  float64 // a cluster outlier: median duration this many times the other clusters' median
 }
 
-// Defaults are the thresholds used when flags do not change them.
-var Defaults = Thresholds{SlowFactor: 3, SlowMinSeconds: 30, FleetQuantile: 0.95, FlakyMin: 3, RegressFactor: 2, RegressMinRuns: 4, OutlierFactor: 3}
+// DefaultThresholds returns the thresholds used when flags do not change
+// them.
+func DefaultThresholds() Thresholds {
+	return Thresholds{SlowFactor: 3, SlowMinSeconds: 30, FleetQuantile: 0.95, FlakyMin: 3, RegressFactor: 2, RegressMinRuns: 4, OutlierFactor: 3}
+}
 
 // Group is the statistics of a set of rollouts (a workload, a namespace, a
 // cluster, the fleet).
