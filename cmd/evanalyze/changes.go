@@ -48,6 +48,9 @@ deploy is a clue), status updates and writes to other resources.`,
 			// Rollouts and changes are per namespace: those of other
 			// namespaces need not be loaded.
 			o.load.scope.Namespaces = namespaces(o.namespace)
+			if o.all {
+				o.load.changes = archive.AllChanges
+			}
 			a, err := o.load.load(cmd.Context(), args, s, false)
 			if err != nil {
 				return err

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/evanalyze/evanalyze/internal/load/archive"
 	"github.com/evanalyze/evanalyze/internal/load/pqfile"
 )
 
@@ -34,6 +35,7 @@ the same inputs twice gives identical files.`,
 			if o.to == "" {
 				return usagef("--to DIR is required")
 			}
+			o.load.changes = archive.AllChanges
 			a, err := o.load.load(cmd.Context(), args, s, false)
 			if err != nil {
 				return err

@@ -56,6 +56,7 @@ counts say how many were left out.`,
 				return err
 			}
 			o.load.scope = scope
+			o.load.changes = archive.NoChanges // counted only
 			a, err := o.load.load(cmd.Context(), args, s, true)
 			if err != nil {
 				return err

@@ -74,6 +74,8 @@ type loadFlags struct {
 	// "Scopes"); noPushDown loads everything anyway.
 	scope      load.Scope
 	noPushDown bool
+	// changes is which write requests the command reads rows of.
+	changes archive.ChangeSet
 }
 
 func (f *loadFlags) register(fs *pflag.FlagSet) {
@@ -89,7 +91,7 @@ func (f *loadFlags) register(fs *pflag.FlagSet) {
 }
 
 func (f *loadFlags) options(s streams) archive.Options {
-	o := archive.Options{Cluster: f.cluster, Format: f.format, Strict: f.strict, Workers: f.workers, Stdin: s.In}
+	o := archive.Options{Cluster: f.cluster, Format: f.format, Strict: f.strict, Workers: f.workers, Stdin: s.In, Changes: f.changes}
 	if !f.noPushDown {
 		o.Scope = f.scope
 	}

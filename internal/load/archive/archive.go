@@ -54,9 +54,38 @@ type Options struct {
 	// Parquet archives skip the partitions (by path) and row groups (by
 	// statistics) that hold none. The changes table is not scoped.
 	Scope load.Scope
+	// Changes selects the write requests that become rows of the changes
+	// table; the others are counted only.
+	Changes ChangeSet
 	// Columns maps fields of the event table to the columns of Parquet
 	// files other pipelines wrote (pqfile.ParseColumns).
 	Columns map[string]string
+}
+
+// ChangeSet selects the write requests kept as rows of the changes table.
+// Every request is counted in the audit statistics either way.
+type ChangeSet int
+
+const (
+	// WorkloadChanges keeps the writes of Deployments, ReplicaSets,
+	// StatefulSets, DaemonSets, Jobs, CronJobs and pods (every
+	// subresource): all that rollouts, stats, export, timeline and the
+	// changes summary read.
+	WorkloadChanges ChangeSet = iota
+	// AllChanges keeps every write (changes --all, convert).
+	AllChanges
+	// NoChanges keeps none (inspect).
+	NoChanges
+)
+
+func (c ChangeSet) keeps(r *load.ChangeRow) bool {
+	switch c {
+	case AllChanges:
+		return true
+	case NoChanges:
+		return false
+	}
+	return specResources[r.Resource] || r.Resource == "pods"
 }
 
 // FileStats describes one input file.
@@ -278,7 +307,7 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 		batches []arrow.Record
 		origins []int // per batch: the file all its rows were read from (Parquet), else -1
 		changes []load.ChangeRow
-		reads   []readRef
+		reqs    []reqRef
 		patches []eventPatch
 	)
 	jobs := make(chan job, 2*opts.Workers)
@@ -339,7 +368,13 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 							fs.WarningList = append(fs.WarningList, &load.InputError{File: fs.File, Offset: -1, Err: j.pq.Warning})
 						}
 					} else {
-						changes = append(changes, j.chg...)
+						for i := range j.chg {
+							if opts.Changes.keeps(&j.chg[i]) {
+								changes = append(changes, j.chg[i])
+							} else {
+								reqs = append(reqs, newReqRef(&dw.h, &dw.h2, j.chg[i].Cluster, j.chg[i].AuditID, j.file, true))
+							}
+						}
 						files[j.file].Audit.Records += j.rows
 					}
 					mu.Unlock()
@@ -367,7 +402,7 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 				origins = append(origins, -1)
 			}
 			changes = append(changes, dw.changes...)
-			reads = append(reads, dw.reads...)
+			reqs = append(reqs, dw.reqs...)
 			patches = append(patches, dw.patches...)
 			mu.Unlock()
 		}()
@@ -407,7 +442,7 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 	a.Totals.PartitionsSkipped = partitions
 	a.Changes = buildChanges(opts.Mem, changes, files)
 	a.Parts = partition(opts.Mem, m, a.Changes)
-	countReads(reads, files)
+	countRequests(reqs, files)
 	a.Totals.Files = len(files)
 	for _, f := range files {
 		a.Totals.Read += f.Read

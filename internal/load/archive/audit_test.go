@@ -148,3 +148,55 @@ func TestGKECloudAuditLogs(t *testing.T) {
 		}
 	}
 }
+
+// Options.Changes leaves the writes of other resources out of the changes
+// table, and nothing out of the counts.
+func TestChangeSets(t *testing.T) {
+	paths := append(labPaths("audit.log.gz"), "../../../testdata/lab-workloads")
+	all := loadT(t, paths, Options{Changes: AllChanges})
+	rows := func(a *Archive) map[string]int {
+		m := map[string]int{}
+		for i := 0; i < int(a.Changes.NumRows()); i++ {
+			m[load.ChangeString(a.Changes, load.CResource, i)]++
+		}
+		return m
+	}
+	everything := rows(all)
+	for _, res := range []string{"deployments", "replicasets", "pods", "events", "clusterroles"} {
+		if everything[res] == 0 {
+			t.Fatalf("no %s writes in the recordings: %v", res, everything)
+		}
+	}
+	for _, c := range []struct {
+		set  ChangeSet
+		keep func(string) bool
+	}{
+		{WorkloadChanges, func(r string) bool { return specResources[r] || r == "pods" }},
+		{NoChanges, func(string) bool { return false }},
+	} {
+		a := loadT(t, paths, Options{Changes: c.set})
+		if a.Totals.Audit.Requests != all.Totals.Audit.Requests || a.Totals.Audit.Writes != all.Totals.Audit.Writes ||
+			a.Totals.Audit.Duplicates != all.Totals.Audit.Duplicates || a.Totals.Read != all.Totals.Read {
+			t.Errorf("set %d: audit totals %+v, want those of all changes %+v", c.set, a.Totals.Audit, all.Totals.Audit)
+		}
+		for i := range a.Files {
+			if a.Files[i].Audit.Requests != all.Files[i].Audit.Requests || a.Files[i].Audit.Writes != all.Files[i].Audit.Writes {
+				t.Errorf("set %d: %s: %d requests, %d writes; want %d, %d", c.set, a.Files[i].File, a.Files[i].Audit.Requests,
+					a.Files[i].Audit.Writes, all.Files[i].Audit.Requests, all.Files[i].Audit.Writes)
+			}
+		}
+		got := rows(a)
+		for res, n := range everything {
+			want := 0
+			if c.keep(res) {
+				want = n
+			}
+			if got[res] != want {
+				t.Errorf("set %d: %d %s rows, want %d", c.set, got[res], res, want)
+			}
+		}
+		if a.Totals.Observations != all.Totals.Observations {
+			t.Errorf("set %d: %d observations, want %d (event writes in audit logs are events whatever the set)", c.set, a.Totals.Observations, all.Totals.Observations)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"cmp"
+	"hash/maphash"
 	"slices"
 	"strings"
 
@@ -13,7 +14,7 @@ type AuditStats struct {
 	Records    int64 // audit records decoded (each stage of a request counts)
 	Requests   int64 // distinct requests (auditIDs) after merging stages
 	Duplicates int64 // stage records merged into their request
-	Writes     int64 // write requests: rows of the changes table
+	Writes     int64 // write requests (rows of the changes table when Options.Changes keeps their resource)
 	Events     int64 // event writes turned into event observations
 	ByLevel    map[string]int64
 	ByStage    map[string]int64
@@ -79,28 +80,43 @@ func newEventPatch(r *load.EventRow, p *load.Provenance) eventPatch {
 	}
 }
 
-// readRef is a read request, kept only to count requests once per auditID.
-type readRef struct{ cluster, auditID, file string }
+// reqRef is an audit request kept only to be counted once per auditID: a
+// read, or a write whose resource the command reads no rows of (see
+// ChangeSet). 24 bytes, whatever the lengths of the IDs.
+type reqRef struct {
+	id, id2 uint64 // hash of cluster and auditID, 128 bits
+	file    int32  // index in Load's files
+	write   bool
+	noID    bool // no auditID: a request of its own
+}
 
-// countReads adds the distinct read requests to their files' counts; the
-// other stage records of a request are duplicates.
-func countReads(reads []readRef, files []*FileStats) {
-	byFile := map[string]*FileStats{}
-	for _, f := range files {
-		byFile[f.File] = f
+func newReqRef(h, h2 *maphash.Hash, cluster, auditID string, file int, write bool) reqRef {
+	sum := func(h *maphash.Hash) uint64 {
+		h.Reset()
+		h.WriteString(cluster)
+		h.WriteByte(0)
+		h.WriteString(auditID)
+		return h.Sum64()
 	}
-	slices.SortFunc(reads, func(a, b readRef) int {
-		return cmp.Or(strings.Compare(a.cluster, b.cluster), strings.Compare(a.auditID, b.auditID), strings.Compare(a.file, b.file))
+	return reqRef{id: sum(h), id2: sum(h2), file: int32(file), write: write, noID: auditID == ""}
+}
+
+// countRequests adds the distinct requests to their files' counts (to the
+// first file by name that holds one); the other stage records of a request
+// are duplicates.
+func countRequests(refs []reqRef, files []*FileStats) {
+	slices.SortFunc(refs, func(a, b reqRef) int {
+		return cmp.Or(cmp.Compare(a.id, b.id), cmp.Compare(a.id2, b.id2), strings.Compare(files[a.file].File, files[b.file].File))
 	})
-	for i, r := range reads {
-		f := byFile[r.file]
-		if f == nil {
+	for i, r := range refs {
+		f := files[r.file]
+		if i > 0 && !r.noID && r.id == refs[i-1].id && r.id2 == refs[i-1].id2 {
+			f.Audit.Duplicates++
 			continue
 		}
-		if i > 0 && r.auditID != "" && r.auditID == reads[i-1].auditID && r.cluster == reads[i-1].cluster {
-			f.Audit.Duplicates++
-		} else {
-			f.Audit.Requests++
+		f.Audit.Requests++
+		if r.write {
+			f.Audit.Writes++
 		}
 	}
 }

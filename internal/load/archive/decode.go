@@ -2,6 +2,7 @@ package archive
 
 import (
 	"fmt"
+	"hash/maphash"
 
 	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/audit"
@@ -23,7 +24,9 @@ type decodeWorker struct {
 	aud       audit.Decoder
 	ch        load.ChangeRow
 	changes   []load.ChangeRow // write requests, owned
-	reads     []readRef        // read requests, for counting them once per auditID
+	reqs      []reqRef         // requests kept only to be counted: reads, writes left out of the changes table
+	file      int              // index of the file of the block in hand
+	h, h2     maphash.Hash     // for reqRef
 	patches   []eventPatch     // event patches found in audit logs, owned
 	audit     AuditStats       // of the current block
 	envelopes map[string]int64 // records found inside log shipper envelopes, by envelope
@@ -37,16 +40,20 @@ type decodeWorker struct {
 }
 
 func newDecodeWorker(opts Options, allow func(k8sjson.Shape) bool, files []*FileStats, sources []load.Source) *decodeWorker {
-	return &decodeWorker{
+	w := &decodeWorker{
 		opts: opts, allow: allow, files: files, sources: sources,
 		batch:       load.NewDecodeBatch(opts.Mem),
 		skipReasons: map[string]int64{},
 		envelopes:   map[string]int64{},
 	}
+	w.h.SetSeed(seed)
+	w.h2.SetSeed(seed2)
+	return w
 }
 
 func (w *decodeWorker) decodeBlock(j job) {
 	b := j.block
+	w.file = j.file
 	fs := w.files[j.file]
 	layout := b.Layout.String()
 	if j.yaml {
@@ -146,14 +153,18 @@ func (w *decodeWorker) decodeAudit(rec []byte, fs *FileStats, prov *load.Provena
 	}
 	w.audit.count(ch)
 	if res.Kind != audit.KindWrite {
-		w.reads = append(w.reads, readRef{cluster: prov.Cluster, auditID: ch.AuditID, file: fs.File})
+		w.reqs = append(w.reqs, newReqRef(&w.h, &w.h2, prov.Cluster, ch.AuditID, w.file, false))
 		return
 	}
 	if prov.Cluster != "" || ch.Cluster == "" {
 		ch.Cluster = prov.Cluster // a path or flag names the cluster; else the record may
 	}
-	ch.SourceFile, ch.SourceLine, ch.SourceOffset = fs.File, line, off
-	w.changes = append(w.changes, *ch)
+	if w.opts.Changes.keeps(ch) {
+		ch.SourceFile, ch.SourceLine, ch.SourceOffset = fs.File, line, off
+		w.changes = append(w.changes, *ch)
+	} else {
+		w.reqs = append(w.reqs, newReqRef(&w.h, &w.h2, ch.Cluster, ch.AuditID, w.file, true))
+	}
 	if res.EventObject == nil || audit.StageRank(ch.Stage) < 3 || (ch.Code >= 300 && ch.Code != 0) {
 		return
 	}
