@@ -4,13 +4,13 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
+	"github.com/evanalyze/evanalyze/internal/report/textsafe"
 )
 
 type changesOptions struct {
@@ -136,7 +136,7 @@ func writeChangesText(w io.Writer, rows []changeJSON) error {
 		if r.Name != "" {
 			obj += " " + r.Name
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Time, r.Cluster, dash(r.Namespace), obj, r.Verb, r.Code, dash(r.User), sanitize(r.Change))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Time, r.Cluster, textsafe.Dash(r.Namespace), obj, r.Verb, r.Code, textsafe.Dash(r.User), textsafe.Sanitize(r.Change))
 	}
 	return tw.Flush()
 }
@@ -154,28 +154,4 @@ func writeChangesCSV(w io.Writer, rows []changeJSON) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-// sanitize makes untrusted text safe for a terminal: control characters
-// (escape sequences, newlines) are shown escaped.
-func sanitize(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			fmt.Fprintf(&b, "\\x%02x", r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }

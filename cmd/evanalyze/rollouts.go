@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evanalyze/evanalyze/internal/correlate"
+	"github.com/evanalyze/evanalyze/internal/report/textsafe"
 )
 
 type rolloutsOptions struct {
@@ -122,11 +123,11 @@ func writeRolloutsText(w io.Writer, rs []correlate.Rollout) error {
 			outcome += " (rollback)"
 		}
 		if r.FailureReason != "" {
-			outcome += ": " + sanitize(firstLine(r.FailureReason, 60))
+			outcome += ": " + textsafe.Sanitize(firstLine(r.FailureReason, 60))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Start.Format(time.RFC3339), r.Cluster, r.Namespace,
-			strings.ToLower(r.Kind), r.Name, dash(r.Revision), r.NewReplicaSet, durationText(r.DurationSeconds), outcome,
-			dash(triggerUser(&r)), sanitize(strings.Join(r.Changes, "; ")))
+			strings.ToLower(r.Kind), r.Name, textsafe.Dash(r.Revision), r.NewReplicaSet, durationText(r.DurationSeconds), outcome,
+			textsafe.Dash(triggerUser(&r)), textsafe.Sanitize(strings.Join(r.Changes, "; ")))
 	}
 	return tw.Flush()
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evanalyze/evanalyze/internal/report/stats"
+	"github.com/evanalyze/evanalyze/internal/report/textsafe"
 )
 
 type statsOptions struct {
@@ -134,9 +135,9 @@ func writeStatsTables(w io.Writer, rep *stats.Report) error {
 	if len(rep.Findings) > 0 {
 		fmt.Fprintln(w, "FINDINGS")
 		for _, f := range rep.Findings {
-			fmt.Fprintf(w, "  %-15s %s %s/%s: %s\n", f.Kind, f.Cluster, f.Namespace, f.Workload, sanitize(f.Summary))
+			fmt.Fprintf(w, "  %-15s %s %s/%s: %s\n", f.Kind, f.Cluster, f.Namespace, f.Workload, textsafe.Sanitize(f.Summary))
 			for _, e := range f.Evidence {
-				fmt.Fprintf(w, "  %-15s   - %s\n", "", sanitize(e))
+				fmt.Fprintf(w, "  %-15s   - %s\n", "", textsafe.Sanitize(e))
 			}
 		}
 		fmt.Fprintln(w)

@@ -11,6 +11,7 @@ import (
 	"github.com/evanalyze/evanalyze/internal/correlate"
 	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
+	"github.com/evanalyze/evanalyze/internal/report/textsafe"
 	"github.com/evanalyze/evanalyze/internal/report/timeline"
 )
 
@@ -207,7 +208,7 @@ func windowText(tl *timeline.Timeline) string {
 func writeTimelineText(w io.Writer, tl *timeline.Timeline) error {
 	fmt.Fprintf(w, "Timeline from %s\n", windowText(tl))
 	for _, s := range tl.Summary {
-		fmt.Fprintf(w, "  * %s\n", sanitize(s))
+		fmt.Fprintf(w, "  * %s\n", textsafe.Sanitize(s))
 	}
 	fmt.Fprintln(w)
 	for _, e := range tl.Entries {
@@ -220,9 +221,9 @@ func writeTimelineText(w io.Writer, tl *timeline.Timeline) error {
 		}
 		actor := ""
 		if e.Actor != "" {
-			actor = " [" + sanitize(e.Actor) + "]"
+			actor = " [" + textsafe.Sanitize(e.Actor) + "]"
 		}
-		fmt.Fprintf(w, "%s %s %-8s %s/%s%s %s\n", e.Time.Format("2006-01-02T15:04:05.000Z"), mark, e.Kind, e.Namespace, e.Object, actor, sanitize(e.Summary))
+		fmt.Fprintf(w, "%s %s %-8s %s/%s%s %s\n", e.Time.Format("2006-01-02T15:04:05.000Z"), mark, e.Kind, e.Namespace, e.Object, actor, textsafe.Sanitize(e.Summary))
 	}
 	return nil
 }
@@ -232,7 +233,7 @@ func writeTimelineText(w io.Writer, tl *timeline.Timeline) error {
 // link, markup or a script.
 func mdEscape(s string) string {
 	var b strings.Builder
-	for _, r := range sanitize(s) {
+	for _, r := range textsafe.Sanitize(s) {
 		switch r {
 		case '<':
 			b.WriteString("&lt;")
