@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -214,4 +215,11 @@ func writeStatsCSV(w io.Writer, rep *stats.Report) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+func fmtTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
 }
