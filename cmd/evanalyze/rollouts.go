@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -64,16 +63,9 @@ docs/rollouts.md gives the exact rules. Scale-only changes are not rollouts.`,
 			}
 			switch o.output {
 			case "json":
-				return writeJSON(s.Out, rs)
+				return rollouts.WriteJSON(s.Out, rs)
 			case "jsonl":
-				enc := json.NewEncoder(s.Out)
-				enc.SetEscapeHTML(false)
-				for _, r := range rs {
-					if err := enc.Encode(r); err != nil {
-						return err
-					}
-				}
-				return nil
+				return rollouts.WriteJSONL(s.Out, rs)
 			case "csv":
 				return rollouts.WriteCSV(s.Out, rs)
 			}

@@ -20,6 +20,8 @@ func TestGolden(t *testing.T) {
 	}{
 		{"txt", WriteText},
 		{"csv", WriteCSV},
+		{"json", WriteJSON},
+		{"jsonl", WriteJSONL},
 	}
 	for _, rec := range []string{"lab-basic", "lab-failures"} {
 		rs := reporttest.Correlate(t, rec)
