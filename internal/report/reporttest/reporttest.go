@@ -22,11 +22,17 @@ const Root = "../../../testdata"
 // archive, released when the test ends.
 func Load(t testing.TB, paths ...string) *archive.Archive {
 	t.Helper()
+	return LoadCluster(t, "", paths...)
+}
+
+// LoadCluster is Load naming the cluster of the inputs.
+func LoadCluster(t testing.TB, cluster string, paths ...string) *archive.Archive {
+	t.Helper()
 	full := make([]string, len(paths))
 	for i, p := range paths {
 		full[i] = filepath.Join(Root, p)
 	}
-	a, err := archive.Load(context.Background(), full, archive.Options{})
+	a, err := archive.Load(context.Background(), full, archive.Options{Cluster: cluster})
 	if err != nil {
 		t.Fatalf("load %v: %v", paths, err)
 	}
@@ -39,6 +45,18 @@ func Correlate(t testing.TB, paths ...string) []correlate.Rollout {
 	t.Helper()
 	a := Load(t, paths...)
 	return correlate.Correlate(a.Events, a.Changes).Rollouts
+}
+
+// Clusters correlates each recording as a cluster of its own name, as if
+// they were one archive of several clusters.
+func Clusters(t testing.TB, recordings ...string) []correlate.Rollout {
+	t.Helper()
+	var out []correlate.Rollout
+	for _, rec := range recordings {
+		a := LoadCluster(t, rec, rec)
+		out = append(out, correlate.Correlate(a.Events, a.Changes).Rollouts...)
+	}
+	return out
 }
 
 // Recordings are the directories under Root holding recorded inputs:
