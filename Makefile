@@ -54,6 +54,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/load/audit
 	$(GO) test -run '^$$' -fuzz '^FuzzConvert$$' -fuzztime $(FUZZTIME) ./internal/load/yamlrec
 	$(GO) test -run '^$$' -fuzz '^FuzzUUID$$' -fuzztime $(FUZZTIME) ./internal/load/pqfile
+	$(GO) test -run '^$$' -fuzz '^FuzzRolloutJSON$$' -fuzztime $(FUZZTIME) ./internal/report/rollouts
 
 clean:
 	rm -rf bin bench.txt

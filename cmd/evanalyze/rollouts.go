@@ -1,17 +1,11 @@
 package main
 
 import (
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
-	"io"
-	"strings"
-	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/evanalyze/evanalyze/internal/correlate"
+	"github.com/evanalyze/evanalyze/internal/report/rollouts"
 )
 
 type rolloutsOptions struct {
@@ -63,26 +57,19 @@ docs/rollouts.md gives the exact rules. Scale-only changes are not rollouts.`,
 				return err
 			}
 			defer a.Release()
-			rollouts := o.filter.rollouts(a, keep)
-			if len(rollouts) == 0 {
+			rs := o.filter.rollouts(a, keep)
+			if len(rs) == 0 {
 				fmt.Fprintln(s.Err, "No rollouts found.")
 			}
 			switch o.output {
 			case "json":
-				return writeJSON(s.Out, rollouts)
+				return rollouts.WriteJSON(s.Out, rs)
 			case "jsonl":
-				enc := json.NewEncoder(s.Out)
-				enc.SetEscapeHTML(false)
-				for _, r := range rollouts {
-					if err := enc.Encode(r); err != nil {
-						return err
-					}
-				}
-				return nil
+				return rollouts.WriteJSONL(s.Out, rs)
 			case "csv":
-				return writeRolloutsCSV(s.Out, rollouts)
+				return rollouts.WriteCSV(s.Out, rs)
 			}
-			return writeRolloutsText(s.Out, rollouts)
+			return rollouts.WriteText(s.Out, rs)
 		},
 	}
 	o.load.register(cmd.Flags())
@@ -90,78 +77,4 @@ docs/rollouts.md gives the exact rules. Scale-only changes are not rollouts.`,
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text, json, jsonl or csv")
 	o.filter.register(f)
 	return cmd
-}
-
-func fmtTime(t *time.Time) string {
-	if t == nil {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339Nano)
-}
-
-func fmtSeconds(s *float64) string {
-	if s == nil {
-		return ""
-	}
-	return fmt.Sprintf("%.1f", *s)
-}
-
-func triggerUser(r *correlate.Rollout) string {
-	if r.Trigger == nil {
-		return ""
-	}
-	return r.Trigger.User
-}
-
-func writeRolloutsText(w io.Writer, rs []correlate.Rollout) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "START\tCLUSTER\tNAMESPACE\tWORKLOAD\tREV\tREPLICASET\tDURATION\tOUTCOME\tTRIGGER\tCHANGE")
-	for _, r := range rs {
-		outcome := r.Outcome
-		if r.Rollback {
-			outcome += " (rollback)"
-		}
-		if r.FailureReason != "" {
-			outcome += ": " + sanitize(firstLine(r.FailureReason, 60))
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Start.Format(time.RFC3339), r.Cluster, r.Namespace,
-			strings.ToLower(r.Kind), r.Name, dash(r.Revision), r.NewReplicaSet, durationText(r.DurationSeconds), outcome,
-			dash(triggerUser(&r)), sanitize(strings.Join(r.Changes, "; ")))
-	}
-	return tw.Flush()
-}
-
-func durationText(s *float64) string {
-	if s == nil {
-		return "-"
-	}
-	return fmtSeconds(s) + "s"
-}
-
-func firstLine(s string, n int) string {
-	s, _, _ = strings.Cut(s, "\n")
-	if len(s) > n {
-		s = s[:n] + "…"
-	}
-	return s
-}
-
-func writeRolloutsCSV(w io.Writer, rs []correlate.Rollout) error {
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"cluster", "namespace", "kind", "name", "uid", "revision", "seq", "new_replicaset", "old_replicasets", "rollback",
-		"partial", "start", "end", "duration_seconds", "outcome", "failure_reason", "trigger_user", "trigger_user_agent", "trigger_at",
-		"changes", "replicas", "pods", "scheduling_wait_seconds", "image_pull_seconds", "container_start_seconds", "readiness_seconds"})
-	for _, r := range rs {
-		var tu, ta, tat string
-		if r.Trigger != nil {
-			tu, ta, tat = r.Trigger.User, r.Trigger.UserAgent, r.Trigger.At.Format(time.RFC3339Nano)
-		}
-		cw.Write([]string{r.Cluster, r.Namespace, r.Kind, r.Name, r.UID, r.Revision, fmt.Sprint(r.Seq), r.NewReplicaSet,
-			strings.Join(r.OldReplicaSets, " "), fmt.Sprint(r.Rollback), fmt.Sprint(r.Partial), r.Start.Format(time.RFC3339Nano),
-			fmtTime(r.End), fmtSeconds(r.DurationSeconds), r.Outcome, r.FailureReason, tu, ta, tat, strings.Join(r.Changes, "; "),
-			fmt.Sprint(r.Replicas), fmt.Sprint(len(r.Pods)), fmtSeconds(r.Phases.SchedulingWait), fmtSeconds(r.Phases.ImagePull),
-			fmtSeconds(r.Phases.ContainerStart), fmtSeconds(r.Phases.Readiness)})
-	}
-	cw.Flush()
-	return cw.Error()
 }

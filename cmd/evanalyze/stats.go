@@ -1,12 +1,6 @@
 package main
 
 import (
-	"encoding/csv"
-	"fmt"
-	"io"
-	"strings"
-	"text/tabwriter"
-
 	"github.com/spf13/cobra"
 
 	"github.com/evanalyze/evanalyze/internal/report/stats"
@@ -88,9 +82,9 @@ docs/stats.md gives the exact rules.`,
 			case "json":
 				return writeJSON(s.Out, rep)
 			case "csv":
-				return writeStatsCSV(s.Out, rep)
+				return stats.WriteCSV(s.Out, rep)
 			}
-			return writeStatsText(s.Out, rep)
+			return stats.WriteText(s.Out, rep)
 		},
 	}
 	o.load.register(cmd.Flags())
@@ -106,112 +100,4 @@ docs/stats.md gives the exact rules.`,
 	f.Float64Var(&o.th.OutlierFactor, "outlier-factor", def.OutlierFactor, "cluster outlier: median over the other clusters' median")
 	o.filter.register(f)
 	return cmd
-}
-
-func writeStatsText(w io.Writer, rep *stats.Report) error {
-	if err := writeStatsTables(w, rep); err != nil {
-		return err
-	}
-	if len(rep.Groups) > 0 {
-		fmt.Fprintf(w, "\nBY %s\n", strings.ToUpper(strings.Join(rep.GroupBy, ", ")))
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "GROUP\tROLLOUTS\tCOMPLETE\tFAILED\tSUPERSEDED\tROLLBACKS\tP50\tP90\tMAX\tCHANGE FAILURE RATE\tFAILURES")
-		for _, g := range rep.Groups {
-			var parts []string
-			for _, p := range []string{g.Cluster, g.Namespace, g.Kind, g.Name} {
-				if p != "" {
-					parts = append(parts, p)
-				}
-			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", strings.Join(parts, "/"), g.Rollouts, g.Complete, g.Failed,
-				g.Superseded, g.Rollbacks, secs(g.DurationP50), secs(g.DurationP90), secs(g.DurationMax), num(g.ChangeFailureRate, "%.2f"), reasons(g.FailureReasons))
-		}
-		return tw.Flush()
-	}
-	return nil
-}
-
-func writeStatsTables(w io.Writer, rep *stats.Report) error {
-	if len(rep.Findings) > 0 {
-		fmt.Fprintln(w, "FINDINGS")
-		for _, f := range rep.Findings {
-			fmt.Fprintf(w, "  %-15s %s %s/%s: %s\n", f.Kind, f.Cluster, f.Namespace, f.Workload, sanitize(f.Summary))
-			for _, e := range f.Evidence {
-				fmt.Fprintf(w, "  %-15s   - %s\n", "", sanitize(e))
-			}
-		}
-		fmt.Fprintln(w)
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CLUSTER\tNAMESPACE\tWORKLOAD\tROLLOUTS\tCOMPLETE\tFAILED\tSUPERSEDED\tROLLBACKS\tP50\tP90\tMAX\tRESTARTS\tFAILURES")
-	row := func(g *stats.Group, cluster, ns, workload string) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%d\t%s\n", cluster, ns, workload, g.Rollouts, g.Complete, g.Failed,
-			g.Superseded, g.Rollbacks, secs(g.DurationP50), secs(g.DurationP90), secs(g.DurationMax), g.PodRestarts, reasons(g.FailureReasons))
-	}
-	for _, g := range rep.Workloads {
-		row(g, g.Cluster, g.Namespace, strings.ToLower(g.Kind)+"/"+g.Name)
-	}
-	for _, g := range rep.Clusters {
-		row(g, g.Cluster, "*", "*")
-	}
-	row(rep.Fleet, "*", "*", "*")
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	f := rep.Fleet
-	fmt.Fprintf(w, "\ndelivery: %s rollouts/day, change failure rate %s, time to restore p50 %s\n",
-		num(f.RolloutsPerDay, "%.1f"), num(f.ChangeFailureRate, "%.2f"), secs(f.TimeToRestoreP50))
-	return nil
-}
-
-func secs(v *float64) string {
-	if v == nil {
-		return "-"
-	}
-	return fmt.Sprintf("%.1fs", *v)
-}
-
-func num(v *float64, format string) string {
-	if v == nil {
-		return "-"
-	}
-	return fmt.Sprintf(format, *v)
-}
-
-func reasons(m map[string]int) string {
-	cs := make(map[string]int64, len(m))
-	for k, v := range m {
-		cs[k] = int64(v)
-	}
-	var parts []string
-	for _, c := range topCounts(cs, 0) {
-		parts = append(parts, fmt.Sprintf("%s×%d", c.Name, c.Count))
-	}
-	if len(parts) == 0 {
-		return "-"
-	}
-	return strings.Join(parts, " ")
-}
-
-func writeStatsCSV(w io.Writer, rep *stats.Report) error {
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"cluster", "namespace", "kind", "name", "rollouts", "complete", "failed", "superseded", "in_progress", "rollbacks",
-		"duration_p50_seconds", "duration_p90_seconds", "duration_p99_seconds", "duration_max_seconds",
-		"scheduling_wait_p50_seconds", "image_pull_p50_seconds", "container_start_p50_seconds", "readiness_p50_seconds",
-		"pod_restarts", "failure_reasons", "first_rollout", "last_rollout", "rollouts_per_day", "change_failure_rate", "time_to_restore_p50_seconds"})
-	opt := func(v *float64) string {
-		if v == nil {
-			return ""
-		}
-		return fmt.Sprint(*v)
-	}
-	for _, g := range rep.Workloads {
-		cw.Write([]string{g.Cluster, g.Namespace, g.Kind, g.Name, fmt.Sprint(g.Rollouts), fmt.Sprint(g.Complete), fmt.Sprint(g.Failed),
-			fmt.Sprint(g.Superseded), fmt.Sprint(g.InProgress), fmt.Sprint(g.Rollbacks), opt(g.DurationP50), opt(g.DurationP90),
-			opt(g.DurationP99), opt(g.DurationMax), opt(g.SchedulingWaitP50), opt(g.ImagePullP50), opt(g.ContainerStartP50),
-			opt(g.ReadinessP50), fmt.Sprint(g.PodRestarts), reasons(g.FailureReasons), fmtTime(g.FirstRollout), fmtTime(g.LastRollout),
-			opt(g.RolloutsPerDay), opt(g.ChangeFailureRate), opt(g.TimeToRestoreP50)})
-	}
-	cw.Flush()
-	return cw.Error()
 }

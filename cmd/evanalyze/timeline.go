@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -82,9 +81,9 @@ and namespaces (with start/end times the whole archive is needed).`,
 			case "json":
 				return writeJSON(s.Out, tl)
 			case "md":
-				return writeTimelineMarkdown(s.Out, tl)
+				return timeline.WriteMarkdown(s.Out, tl)
 			}
-			return writeTimelineText(s.Out, tl)
+			return timeline.WriteText(s.Out, tl)
 		},
 	}
 	o.load.register(cmd.Flags())
@@ -190,76 +189,6 @@ func (o *timelineOptions) window(first, last time.Time) error {
 	}
 	if !o.o.Since.IsZero() && !o.o.Until.IsZero() && o.o.Until.Before(o.o.Since) {
 		return usagef("--until is before --since")
-	}
-	return nil
-}
-
-func windowText(tl *timeline.Timeline) string {
-	f := func(t time.Time, open string) string {
-		if t.IsZero() {
-			return open
-		}
-		return t.Format(time.RFC3339)
-	}
-	return f(tl.Since, "the beginning") + " to " + f(tl.Until, "the end")
-}
-
-func writeTimelineText(w io.Writer, tl *timeline.Timeline) error {
-	fmt.Fprintf(w, "Timeline from %s\n", windowText(tl))
-	for _, s := range tl.Summary {
-		fmt.Fprintf(w, "  * %s\n", sanitize(s))
-	}
-	fmt.Fprintln(w)
-	for _, e := range tl.Entries {
-		mark := " "
-		switch e.Severity {
-		case timeline.SevError:
-			mark = "!"
-		case timeline.SevWarning:
-			mark = "~"
-		}
-		actor := ""
-		if e.Actor != "" {
-			actor = " [" + sanitize(e.Actor) + "]"
-		}
-		fmt.Fprintf(w, "%s %s %-8s %s/%s%s %s\n", e.Time.Format("2006-01-02T15:04:05.000Z"), mark, e.Kind, e.Namespace, e.Object, actor, sanitize(e.Summary))
-	}
-	return nil
-}
-
-// mdEscape makes untrusted text literal in Markdown: HTML is escaped and
-// Markdown punctuation is backslash-escaped, so a message never becomes a
-// link, markup or a script.
-func mdEscape(s string) string {
-	var b strings.Builder
-	for _, r := range sanitize(s) {
-		switch r {
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '&':
-			b.WriteString("&amp;")
-		case '\\', '`', '*', '_', '{', '}', '[', ']', '(', ')', '#', '+', '!', '|', '~':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-func writeTimelineMarkdown(w io.Writer, tl *timeline.Timeline) error {
-	fmt.Fprintf(w, "## Timeline: %s\n\n", windowText(tl))
-	for _, s := range tl.Summary {
-		fmt.Fprintf(w, "- %s\n", mdEscape(s))
-	}
-	fmt.Fprintln(w, "\n| time (UTC) | severity | kind | object | actor | what |")
-	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- |")
-	for _, e := range tl.Entries {
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", e.Time.Format("15:04:05.000"), e.Severity, e.Kind,
-			mdEscape(e.Namespace+"/"+e.Object), mdEscape(e.Actor), mdEscape(e.Summary))
 	}
 	return nil
 }

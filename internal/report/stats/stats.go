@@ -2,7 +2,8 @@
 // per namespace, cluster and the whole fleet, delivery measures, and
 // findings (slow, flaky, regressions, cluster outliers). The partials are
 // exact (every duration is kept), so shards of an archive merge by
-// concatenating their rollouts. docs/stats.md states the rules.
+// concatenating their rollouts. docs/stats.md states the rules. The
+// report is written here as text, CSV, HTML and Parquet.
 package stats
 
 import (

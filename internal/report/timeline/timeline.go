@@ -4,6 +4,7 @@
 // actions, warnings and failure events with repeats collapsed, and node
 // events; with a summary of what changed, what failed first, what
 // recovered and what was still broken. docs/timeline.md states the rules.
+// The timeline is written here as text, Markdown, JSON and HTML.
 package timeline
 
 import (

@@ -1,0 +1,95 @@
+package rollouts
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/evanalyze/evanalyze/internal/correlate"
+	"github.com/evanalyze/evanalyze/internal/report/textsafe"
+)
+
+// WriteText writes one table row per rollout, for people: start,
+// workload, revision, duration, outcome, trigger and change summary.
+// Untrusted text is sanitized for the terminal.
+func WriteText(w io.Writer, rs []correlate.Rollout) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "START\tCLUSTER\tNAMESPACE\tWORKLOAD\tREV\tREPLICASET\tDURATION\tOUTCOME\tTRIGGER\tCHANGE")
+	for i := range rs {
+		r := &rs[i]
+		outcome := r.Outcome
+		if r.Rollback {
+			outcome += " (rollback)"
+		}
+		if r.FailureReason != "" {
+			outcome += ": " + textsafe.Sanitize(firstLine(r.FailureReason, 60))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Start.Format(time.RFC3339), r.Cluster, r.Namespace,
+			strings.ToLower(r.Kind), r.Name, textsafe.Dash(r.Revision), r.NewReplicaSet, durationText(r.DurationSeconds), outcome,
+			textsafe.Dash(triggerUser(r)), textsafe.Sanitize(strings.Join(r.Changes, "; ")))
+	}
+	return tw.Flush()
+}
+
+// WriteCSV writes a header row and one row per rollout with its scalar
+// fields, the trigger_* columns and the pod count (docs/output.md).
+func WriteCSV(w io.Writer, rs []correlate.Rollout) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"cluster", "namespace", "kind", "name", "uid", "revision", "seq", "new_replicaset", "old_replicasets", "rollback",
+		"partial", "start", "end", "duration_seconds", "outcome", "failure_reason", "trigger_user", "trigger_user_agent", "trigger_at",
+		"changes", "replicas", "pods", "scheduling_wait_seconds", "image_pull_seconds", "container_start_seconds", "readiness_seconds"})
+	for i := range rs {
+		r := &rs[i]
+		var tu, ta, tat string
+		if r.Trigger != nil {
+			tu, ta, tat = r.Trigger.User, r.Trigger.UserAgent, r.Trigger.At.Format(time.RFC3339Nano)
+		}
+		cw.Write([]string{r.Cluster, r.Namespace, r.Kind, r.Name, r.UID, r.Revision, fmt.Sprint(r.Seq), r.NewReplicaSet,
+			strings.Join(r.OldReplicaSets, " "), fmt.Sprint(r.Rollback), fmt.Sprint(r.Partial), r.Start.Format(time.RFC3339Nano),
+			fmtTime(r.End), fmtSeconds(r.DurationSeconds), r.Outcome, r.FailureReason, tu, ta, tat, strings.Join(r.Changes, "; "),
+			fmt.Sprint(r.Replicas), fmt.Sprint(len(r.Pods)), fmtSeconds(r.Phases.SchedulingWait), fmtSeconds(r.Phases.ImagePull),
+			fmtSeconds(r.Phases.ContainerStart), fmtSeconds(r.Phases.Readiness)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func fmtTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+func fmtSeconds(s *float64) string {
+	if s == nil {
+		return ""
+	}
+	return fmt.Sprintf("%.1f", *s)
+}
+
+func durationText(s *float64) string {
+	if s == nil {
+		return "-"
+	}
+	return fmtSeconds(s) + "s"
+}
+
+func triggerUser(r *correlate.Rollout) string {
+	if r.Trigger == nil {
+		return ""
+	}
+	return r.Trigger.User
+}
+
+// firstLine is the first line of s, cut to n bytes.
+func firstLine(s string, n int) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return s
+}
