@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/evanalyze/evanalyze/internal/load/archive"
 	"github.com/evanalyze/evanalyze/internal/report/reporttest"
 )
 
@@ -28,7 +29,11 @@ func TestGolden(t *testing.T) {
 		{"lab-failures", "lab-failures/audit.log.gz", "", false},
 		{"lab-failures-all-batch", "lab-failures/audit.log.gz", "batch", true},
 	} {
-		rows := Select(reporttest.Load(t, tc.rec).Changes, tc.namespace, tc.all)
+		opts := archive.Options{} // the rows the changes command loads
+		if tc.all {
+			opts.Changes = archive.AllChanges
+		}
+		rows := Select(reporttest.LoadOptions(t, opts, tc.rec).Changes, tc.namespace, tc.all)
 		if len(rows) == 0 {
 			t.Fatalf("%s: no changes", tc.name)
 		}

@@ -28,11 +28,17 @@ func Load(t testing.TB, paths ...string) *archive.Archive {
 // LoadCluster is Load naming the cluster of the inputs.
 func LoadCluster(t testing.TB, cluster string, paths ...string) *archive.Archive {
 	t.Helper()
+	return LoadOptions(t, archive.Options{Cluster: cluster}, paths...)
+}
+
+// LoadOptions is Load with options.
+func LoadOptions(t testing.TB, opts archive.Options, paths ...string) *archive.Archive {
+	t.Helper()
 	full := make([]string, len(paths))
 	for i, p := range paths {
 		full[i] = filepath.Join(Root, p)
 	}
-	a, err := archive.Load(context.Background(), full, archive.Options{Cluster: cluster})
+	a, err := archive.Load(context.Background(), full, opts)
 	if err != nil {
 		t.Fatalf("load %v: %v", paths, err)
 	}
@@ -44,7 +50,7 @@ func LoadCluster(t testing.TB, cluster string, paths ...string) *archive.Archive
 func Correlate(t testing.TB, paths ...string) []correlate.Rollout {
 	t.Helper()
 	a := Load(t, paths...)
-	return correlate.Correlate(a.Events, a.Changes).Rollouts
+	return correlate.Correlate(a.Events(), a.Changes).Rollouts
 }
 
 // Clusters correlates each recording as a cluster of its own name, as if
@@ -54,7 +60,7 @@ func Clusters(t testing.TB, recordings ...string) []correlate.Rollout {
 	var out []correlate.Rollout
 	for _, rec := range recordings {
 		a := LoadCluster(t, rec, rec)
-		out = append(out, correlate.Correlate(a.Events, a.Changes).Rollouts...)
+		out = append(out, correlate.Correlate(a.Events(), a.Changes).Rollouts...)
 	}
 	return out
 }

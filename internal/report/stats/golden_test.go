@@ -13,8 +13,8 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func TestGolden(t *testing.T) {
 	rs := reporttest.Clusters(t, "lab-basic", "lab-failures")
-	rep := Compute(rs, Defaults)
-	grouped := Compute(rs, Defaults)
+	rep := Compute(rs, DefaultThresholds())
+	grouped := Compute(rs, DefaultThresholds())
 	var err error
 	if grouped.Groups, err = GroupBy(rs, []string{"cluster", "kind"}); err != nil {
 		t.Fatal(err)

@@ -32,7 +32,7 @@ func TestGolden(t *testing.T) {
 		{"lab-failures-verbose-api", "lab-failures", Options{Workload: "deployment/api", Verbose: true}},
 	} {
 		a := reporttest.Load(t, tc.rec)
-		tl := Build(a.Events, a.Changes, correlate.Correlate(a.Events, a.Changes), tc.o)
+		tl := Build(a.Events(), a.Changes, correlate.Correlate(a.Events(), a.Changes), tc.o)
 		if len(tl.Entries) == 0 {
 			t.Fatalf("%s: no entries", tc.name)
 		}
