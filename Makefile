@@ -3,8 +3,11 @@ GO        ?= go
 BENCH_OUT ?= /tmp/evanalyze-bench
 BENCH_EVENTS ?= 1000000
 FUZZTIME  ?= 30s
+BENCH_SCALE_OUT    ?= /tmp/evanalyze-bench-scale
+BENCH_SCALE_EVENTS ?= 9000
+BENCH_SCALE_RUNS   ?= 3
 
-.PHONY: all build test test-public vet demo bench bench-data fuzz e2e clean
+.PHONY: all build test test-public vet demo bench bench-data bench-scale fuzz e2e clean
 
 all: build test
 
@@ -45,6 +48,17 @@ bench:
 bench-data:
 	$(GO) run ./cmd/evgen -src testdata/lab-basic -out $(BENCH_OUT) -events $(BENCH_EVENTS) -clusters 4 -seed 1
 
+# One table of the whole CLI end to end (cmd/benchscale), into bench-scale.txt:
+# wall, MB/s and peak RSS of rollouts on one events.jsonl at 1x, 4x and 16x
+# BENCH_SCALE_EVENTS (16x is about 100 MB), of DuckDB's naive query on the same
+# files, and of rollouts, stats, export and timeline on archives of 1 and 4
+# clusters. Inputs are generated once into BENCH_SCALE_OUT and reused.
+bench-scale: build
+	@if [ ! -d e2e/duckdb/node_modules ] && command -v npm >/dev/null; then \
+		cd e2e/duckdb && npm ci --no-audit --no-fund; fi
+	$(GO) run ./cmd/benchscale -go $(GO) -bin bin/evanalyze -out $(BENCH_SCALE_OUT) \
+		-events $(BENCH_SCALE_EVENTS) -runs $(BENCH_SCALE_RUNS) -table bench-scale.txt
+
 # Run each fuzz target for FUZZTIME; new crashers land in testdata/fuzz.
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzScanner$$' -fuzztime $(FUZZTIME) ./internal/load/jsonscan
@@ -57,4 +71,4 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRolloutJSON$$' -fuzztime $(FUZZTIME) ./internal/report/rollouts
 
 clean:
-	rm -rf bin bench.txt
+	rm -rf bin bench.txt bench-scale.txt
