@@ -52,12 +52,10 @@ docs/rollouts.md gives the exact rules. Scale-only changes are not rollouts.`,
 			// Rollouts and changes are per namespace: those of other
 			// namespaces need not be loaded.
 			o.load.scope.Namespaces = namespaces(o.filter.namespace)
-			a, err := o.load.load(cmd.Context(), args, s, false)
+			rs, err := o.filter.loadRollouts(cmd.Context(), &o.load, args, s, keep)
 			if err != nil {
 				return err
 			}
-			defer a.Release()
-			rs := o.filter.rollouts(a, keep)
 			if len(rs) == 0 {
 				fmt.Fprintln(s.Err, "No rollouts found.")
 			}

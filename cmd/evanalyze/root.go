@@ -109,14 +109,9 @@ func namespaces(ns string) []string {
 // load reads the inputs and reports rejected records on stderr (unless
 // --quiet). The caller releases the archive.
 func (f *loadFlags) load(ctx context.Context, args []string, s streams, summaries bool) (*archive.Archive, error) {
-	opts := f.options(s)
-	opts.Summaries = summaries
-	if f.columns != "" {
-		cols, err := pqfile.ParseColumns(f.columns)
-		if err != nil {
-			return nil, usagef("--columns: %v", err)
-		}
-		opts.Columns = cols
+	opts, err := f.loadOptions(s, summaries)
+	if err != nil {
+		return nil, err
 	}
 	a, err := archive.Load(ctx, args, opts)
 	if err != nil {
@@ -126,6 +121,34 @@ func (f *loadFlags) load(ctx context.Context, args []string, s streams, summarie
 		reportProblems(s.Err, a, 5)
 	}
 	return a, nil
+}
+
+// each reads the inputs one cluster at a time (archive.LoadEach), reporting
+// the rejected records of each on stderr (unless --quiet).
+func (f *loadFlags) each(ctx context.Context, args []string, s streams, fn func(*archive.Archive) error) error {
+	opts, err := f.loadOptions(s, false)
+	if err != nil {
+		return err
+	}
+	return archive.LoadEach(ctx, args, opts, func(a *archive.Archive) error {
+		if !f.quiet {
+			reportProblems(s.Err, a, 5)
+		}
+		return fn(a)
+	})
+}
+
+func (f *loadFlags) loadOptions(s streams, summaries bool) (archive.Options, error) {
+	opts := f.options(s)
+	opts.Summaries = summaries
+	if f.columns != "" {
+		cols, err := pqfile.ParseColumns(f.columns)
+		if err != nil {
+			return opts, usagef("--columns: %v", err)
+		}
+		opts.Columns = cols
+	}
+	return opts, nil
 }
 
 // rolloutFilter is the rollout selection flags of rollouts, export and
@@ -171,13 +194,29 @@ func (f *rolloutFilter) compile() (func(*correlate.Rollout) bool, error) {
 
 // rollouts correlates the archive and keeps the selected rollouts.
 func (f *rolloutFilter) rollouts(a *archive.Archive, keep func(*correlate.Rollout) bool) []correlate.Rollout {
-	out := []correlate.Rollout{}
+	return f.appendRollouts([]correlate.Rollout{}, a, keep)
+}
+
+func (f *rolloutFilter) appendRollouts(out []correlate.Rollout, a *archive.Archive, keep func(*correlate.Rollout) bool) []correlate.Rollout {
 	for _, r := range correlate.CorrelateParts(a.Parts, a.Workers).Rollouts {
 		if keep(&r) {
 			out = append(out, r)
 		}
 	}
 	return out
+}
+
+// loadRollouts reads the inputs one cluster at a time and keeps the
+// selected rollouts: memory holds the largest cluster's archive, not the
+// fleet's. Rollouts are ordered by cluster first, and LoadEach gives the
+// clusters in order, so the result is that of one archive of everything.
+func (f *rolloutFilter) loadRollouts(ctx context.Context, lf *loadFlags, args []string, s streams, keep func(*correlate.Rollout) bool) ([]correlate.Rollout, error) {
+	out := []correlate.Rollout{}
+	err := lf.each(ctx, args, s, func(a *archive.Archive) error {
+		out = f.appendRollouts(out, a, keep)
+		return nil
+	})
+	return out, err
 }
 
 // reportProblems prints rejected records on stderr: the first few per file

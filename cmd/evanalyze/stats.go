@@ -57,12 +57,10 @@ docs/stats.md gives the exact rules.`,
 			// Rollouts and changes are per namespace: those of other
 			// namespaces need not be loaded.
 			o.load.scope.Namespaces = namespaces(o.filter.namespace)
-			a, err := o.load.load(cmd.Context(), args, s, false)
+			rollouts, err := o.filter.loadRollouts(cmd.Context(), &o.load, args, s, keep)
 			if err != nil {
 				return err
 			}
-			defer a.Release()
-			rollouts := o.filter.rollouts(a, keep)
 			rep := stats.Compute(rollouts, o.th)
 			if len(o.groupBy) > 0 {
 				if rep.Groups, err = stats.GroupBy(rollouts, o.groupBy); err != nil {

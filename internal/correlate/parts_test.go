@@ -87,3 +87,75 @@ func firstDiff(got, want string) string {
 	lo := max(i-200, 0)
 	return fmt.Sprintf("got  …%s\nwant …%s", got[lo:min(i+200, len(got))], want[lo:min(i+200, len(want))])
 }
+
+// TestLoadEachGivesTheWholeArchive checks that reading a fleet one cluster
+// at a time gives, cluster after cluster, the rollouts of reading it at
+// once, and that inputs that leave the cluster to their records are read
+// together.
+func TestLoadEachGivesTheWholeArchive(t *testing.T) {
+	dir := t.TempDir()
+	for cluster, rec := range map[string]string{"b-west": "lab-basic", "a-east": "lab-workloads", "c-north": "lab-failures"} {
+		if err := os.CopyFS(filepath.Join(dir, "cluster="+cluster), os.DirFS(filepath.Join("../../testdata", rec))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	whole, err := archive.Load(ctx, []string{dir}, archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer whole.Release()
+	want := resultJSON(t, correlate.Result{Rollouts: correlate.Correlate(whole.Events(), whole.Changes).Rollouts})
+	if len(want) < 1000 {
+		t.Fatalf("the fleet gives next to nothing: %s", want)
+	}
+
+	var got []correlate.Rollout
+	var clusters []string
+	var observations int64
+	err = archive.LoadEach(ctx, []string{dir}, archive.Options{Workers: 2}, func(a *archive.Archive) error {
+		seen := map[string]bool{}
+		for _, f := range a.Files {
+			seen[f.Cluster] = true
+		}
+		if len(seen) != 1 {
+			t.Errorf("one archive holds the files of clusters %v", seen)
+		}
+		for c := range seen {
+			clusters = append(clusters, c)
+		}
+		observations += a.Totals.Observations
+		got = append(got, correlate.CorrelateParts(a.Parts, 2).Rollouts...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(clusters) != "[a-east b-west c-north]" {
+		t.Errorf("clusters in the order %v, want by name", clusters)
+	}
+	if observations != whole.Totals.Observations {
+		t.Errorf("%d observations one cluster at a time, %d at once", observations, whole.Totals.Observations)
+	}
+	if g := resultJSON(t, correlate.Result{Rollouts: got}); g != want {
+		t.Errorf("one cluster at a time gives other rollouts:\n%s", firstDiff(g, want))
+	}
+
+	// A file without a cluster=NAME segment may hold any cluster: one
+	// archive of everything.
+	loose := filepath.Join(t.TempDir(), "events.jsonl")
+	data, err := os.ReadFile("../../testdata/lab-basic/watch-eventsv1.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(loose, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	if err := archive.LoadEach(ctx, []string{dir, loose}, archive.Options{}, func(*archive.Archive) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("%d archives with an input of no named cluster, want 1", n)
+	}
+}

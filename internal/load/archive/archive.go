@@ -271,6 +271,78 @@ type job struct {
 
 // Load reads paths into an Archive.
 func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
+	opts, allow, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	sources, skipped, err := load.Expand(paths, opts.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	sources, skipped, partitions := prune(sources, skipped, &opts.Scope)
+	return loadSources(ctx, sources, skipped, partitions, opts, allow)
+}
+
+// LoadEach reads paths one cluster at a time: fn gets the archive of each
+// cluster in turn, by cluster name, and the archive is released when fn
+// returns, so memory holds one cluster, not the fleet. Nothing correlation
+// reads crosses a cluster. When an input leaves its cluster to its records
+// (no cluster=NAME segment and no Options.Cluster), the clusters cannot be
+// told apart before reading, and fn gets one archive of everything. The
+// files skipped unread are in the first archive's SkippedFiles.
+func LoadEach(ctx context.Context, paths []string, opts Options, fn func(*Archive) error) error {
+	opts, allow, err := opts.withDefaults()
+	if err != nil {
+		return err
+	}
+	sources, skipped, err := load.Expand(paths, opts.Cluster)
+	if err != nil {
+		return err
+	}
+	sources, skipped, partitions := prune(sources, skipped, &opts.Scope)
+	for _, group := range clusterGroups(sources) {
+		a, err := loadSources(ctx, group, skipped, partitions, opts, allow)
+		if err != nil {
+			return err
+		}
+		skipped, partitions = nil, 0
+		err = fn(a)
+		a.Release()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clusterGroups splits sources by the cluster their path or flag names,
+// in order of cluster name; one group of all when any source names none
+// (and none when there are no sources: one empty group, so that the caller
+// still gets an archive).
+func clusterGroups(sources []load.Source) [][]load.Source {
+	byCluster := map[string][]load.Source{}
+	for _, src := range sources {
+		if src.Cluster == "" {
+			return [][]load.Source{sources}
+		}
+		byCluster[src.Cluster] = append(byCluster[src.Cluster], src)
+	}
+	if len(byCluster) == 0 {
+		return [][]load.Source{sources}
+	}
+	names := make([]string, 0, len(byCluster))
+	for c := range byCluster {
+		names = append(names, c)
+	}
+	slices.Sort(names)
+	groups := make([][]load.Source, len(names))
+	for i, c := range names {
+		groups[i] = byCluster[c]
+	}
+	return groups
+}
+
+func (opts Options) withDefaults() (Options, func(k8sjson.Shape) bool, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
@@ -287,14 +359,11 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 		opts.PartRows = 64 << 10
 	}
 	allow, err := allowedShapes(opts.Format)
-	if err != nil {
-		return nil, err
-	}
-	sources, skipped, err := load.Expand(paths, opts.Cluster)
-	if err != nil {
-		return nil, err
-	}
-	sources, skipped, partitions := prune(sources, skipped, &opts.Scope)
+	return opts, allow, err
+}
+
+// loadSources reads sources into an Archive; opts has its defaults.
+func loadSources(ctx context.Context, sources []load.Source, skipped []load.Skipped, partitions int, opts Options, allow func(k8sjson.Shape) bool) (*Archive, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
