@@ -76,12 +76,14 @@ type loadFlags struct {
 	noPushDown bool
 	// changes is which write requests the command reads rows of.
 	changes archive.ChangeSet
+	memory  memoryFlag
 }
 
 func (f *loadFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.cluster, "cluster", "", "cluster name for inputs without a cluster=NAME path segment (default: the record's clusterName, else \"default\")")
 	fs.StringVar(&f.format, "input-format", "auto", "input format: "+strings.Join(archive.Formats(), ", "))
 	fs.BoolVar(&f.strict, "strict", false, "stop at the first rejected record (exit code 1)")
+	fs.Var(&f.memory, "memory", "memory budget: the Go heap's soft limit, which the garbage collector keeps to while the data allows (e.g. 512MiB, 2GiB; default GOMEMLIMIT, else 1GiB)")
 	fs.IntVar(&f.workers, "workers", 0, "decode workers (default: number of CPUs)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "do not report rejected records on stderr")
 	fs.StringVar(&f.columns, "columns", "", "Parquet written by other tools: the columns of these fields of the event table, as field=column,... "+
@@ -91,6 +93,7 @@ func (f *loadFlags) register(fs *pflag.FlagSet) {
 }
 
 func (f *loadFlags) options(s streams) archive.Options {
+	f.memory.apply()
 	o := archive.Options{Cluster: f.cluster, Format: f.format, Strict: f.strict, Workers: f.workers, Stdin: s.In, Changes: f.changes}
 	if !f.noPushDown {
 		o.Scope = f.scope
