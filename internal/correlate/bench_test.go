@@ -48,3 +48,35 @@ func BenchmarkCorrelate(b *testing.B) {
 	cpu.ReportEvents(b.N * int(rec.NumRows()))
 	b.ReportMetric(float64(rollouts), "rollouts")
 }
+
+// BenchmarkCorrelateParts correlates the same table in parts of whole
+// clusters of about 64Ki rows, on 1 and 2 workers.
+func BenchmarkCorrelateParts(b *testing.B) {
+	rec := cloneEvents(b, 1_000_000)
+	defer rec.Release()
+	v := load.NewView(rec)
+	var parts []load.Partition
+	lo := 0
+	for i := 1; i <= v.Len(); i++ {
+		if i == v.Len() || i-lo >= 64<<10 && v.Str(load.ColCluster, i) != v.Str(load.ColCluster, i-1) {
+			parts = append(parts, load.Partition{First: load.EventPartition(v, lo), Events: rec.NewSlice(int64(lo), int64(i))})
+			lo = i
+		}
+	}
+	defer func() {
+		for _, p := range parts {
+			p.Events.Release()
+		}
+	}()
+	for _, workers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			b.ReportAllocs()
+			rollouts := 0
+			for i := 0; i < b.N; i++ {
+				rollouts = len(correlate.CorrelateParts(parts, workers).Rollouts)
+			}
+			benchutil.ReportEvents(b, b.N*int(rec.NumRows()))
+			b.ReportMetric(float64(rollouts), "rollouts")
+		})
+	}
+}

@@ -1,8 +1,15 @@
 // Package archive loads event archives: it expands paths into sources,
 // detects each file's format, frames and decodes records on a pool of
-// workers, merges repeated observations and returns one sorted event table
-// with per-file statistics. It is the composition root of internal/load:
-// the format packages never import each other.
+// workers, merges repeated observations and returns the event table in
+// parts of whole namespaces (load.Partition), with the changes table and
+// per-file statistics. It is the composition root of internal/load: the
+// format packages never import each other.
+//
+// Memory: an Archive holds its event and changes tables in Arrow memory,
+// about the size of the distinct observations and kept audit writes (the
+// writes of other resources, and read requests, cost 24 bytes each);
+// while loading, the decoded rows before deduplication and the kept audit
+// writes as Go values are held too. LoadEach holds one cluster at a time.
 package archive
 
 import (
