@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -198,23 +196,14 @@ func Correlate(events arrow.Record, changes arrow.Record) Result {
 // for the whole table, whatever the parts and workers.
 func CorrelateParts(parts []load.Partition, workers int) Result {
 	res := make([]partResult, len(parts))
-	var wg sync.WaitGroup
-	var next atomic.Int64
-	for w := 0; w < min(max(workers, 1), len(parts)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < len(parts); i = int(next.Add(1) - 1) {
-				p := &parts[i]
-				rows := p.ChangeRows
-				if rows == nil {
-					rows = []int32{} // none of the changes table's rows
-				}
-				res[i] = correlate(p.Events, p.Changes, rows)
-			}
-		}()
-	}
-	wg.Wait()
+	load.Parallel(len(parts), workers, func(i int) {
+		p := &parts[i]
+		rows := p.ChangeRows
+		if rows == nil {
+			rows = []int32{} // none of the changes table's rows
+		}
+		res[i] = correlate(p.Events, p.Changes, rows)
+	})
 	return join(res)
 }
 

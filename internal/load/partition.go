@@ -3,6 +3,8 @@ package load
 import (
 	"cmp"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow/go/v15/arrow"
 )
@@ -48,4 +50,21 @@ type Partition struct {
 	// partition's namespaces, in table order.
 	Changes    arrow.Record
 	ChangeRows []int32
+}
+
+// Parallel calls fn(0) … fn(n-1) on up to workers goroutines and returns
+// when all have returned: how the stages work through parts.
+func Parallel(n, workers int, fn func(i int)) {
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for w := 0; w < min(max(workers, 1), n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }

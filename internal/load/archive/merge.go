@@ -6,8 +6,6 @@ import (
 	"hash/maphash"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/memory"
@@ -148,7 +146,7 @@ func merge(mem memory.Allocator, batches []arrow.Record, origins []int, files []
 	// Hash every row and name its partition, batches on all workers.
 	refs := make([][]rowRef, len(batches))
 	keys := make([][]load.PartitionKey, len(batches)) // per batch: its partitions, by local id
-	parallel(len(batches), workers, func(bi int) {
+	load.Parallel(len(batches), workers, func(bi int) {
 		v := views[bi]
 		origin := int32(-1)
 		if bi < len(origins) && origins[bi] >= 0 {
@@ -240,7 +238,7 @@ func merge(mem memory.Allocator, batches []arrow.Record, origins []int, files []
 	}
 	m := &merged{parts: make([]arrow.Record, len(cuts)), first: make([]load.PartitionKey, len(cuts))}
 	counts := make([][]fileCounts, len(cuts))
-	parallel(len(cuts), workers, func(c int) {
+	load.Parallel(len(cuts), workers, func(c int) {
 		lo, hi := cuts[c], len(sorted)
 		if c+1 < len(cuts) {
 			hi = cuts[c+1]
@@ -339,22 +337,6 @@ func mergeRun(mem memory.Allocator, views []*load.View, refs []rowRef, counts []
 		batch.AppendFrom(views[k.ref.batch], int(k.ref.row), k.latest, k.dups)
 	}
 	return batch.NewRecord()
-}
-
-// parallel calls fn(0) … fn(n-1) on up to workers goroutines.
-func parallel(n, workers int, fn func(i int)) {
-	var wg sync.WaitGroup
-	var next atomic.Int64
-	for w := 0; w < min(workers, n); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				fn(i)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // later reports whether observation a is later than b: by count (series
