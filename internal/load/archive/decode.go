@@ -3,6 +3,8 @@ package archive
 import (
 	"fmt"
 	"hash/maphash"
+	"math"
+	"strings"
 
 	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/audit"
@@ -11,11 +13,28 @@ import (
 
 // decodeWorker decodes blocks into its own batch. Per-file counts of the
 // block in hand are kept apart and added to the file under the lock.
+//
+// It appends a record to the batch only when it does not repeat a row the
+// worker appended before from an earlier place: seen maps the 256-bit key
+// of every row it appended (identity and observation hashes, as merge
+// computes them from the row) to the place of that row, and a repeat from
+// a later place adds to a phantom count instead (see repeat). A million
+// copies of one record cost one map entry and one phantom, not a million
+// rows. The map costs one entry per distinct observation the worker
+// appended: about 60 bytes (a 40-byte key, a 16-byte value and the map's
+// slack) next to the ~400 bytes of its Arrow row; it is dropped when the
+// decode ends.
 type decodeWorker struct {
 	opts    Options
 	allow   func(k8sjson.Shape) bool
 	files   []*FileStats
 	sources []load.Source
+	ranks   []int32 // of each file, by name (fileRanks)
+
+	seen     map[dedupKey]keptObs
+	phantoms []phantom         // owned; chained per key from keptObs.ph
+	strs     map[string]string // the partition names of phantoms, interned
+	in       hashInput
 
 	dec   k8sjson.Decoder
 	row   load.EventRow
@@ -33,18 +52,21 @@ type decodeWorker struct {
 
 	// counts for the current block
 	read, records, rejected, skipped, warnings, outOfScope int64
+	appended                                               int64
 	shapes                                                 [k8sjson.ShapeSkip + 1]int64
 	skipReasons                                            map[string]int64
 	errs, warns                                            []*load.InputError
 	firstErr                                               error
 }
 
-func newDecodeWorker(opts Options, allow func(k8sjson.Shape) bool, files []*FileStats, sources []load.Source) *decodeWorker {
+func newDecodeWorker(opts Options, allow func(k8sjson.Shape) bool, files []*FileStats, sources []load.Source, ranks []int32) *decodeWorker {
 	w := &decodeWorker{
-		opts: opts, allow: allow, files: files, sources: sources,
+		opts: opts, allow: allow, files: files, sources: sources, ranks: ranks,
 		batch:       load.NewDecodeBatch(opts.Mem),
 		skipReasons: map[string]int64{},
 		envelopes:   map[string]int64{},
+		seen:        map[dedupKey]keptObs{},
+		strs:        map[string]string{},
 	}
 	w.h.SetSeed(seed)
 	w.h2.SetSeed(seed2)
@@ -130,8 +152,96 @@ func (w *decodeWorker) record(rec []byte, fs *FileStats, prov *load.Provenance, 
 		prov.Format = shapeFormat(res.Shape, layout)
 		prov.Line = line
 		prov.Offset = off
-		w.batch.Append(&w.row, prov)
+		w.append(&w.row, prov)
 	}
+}
+
+// dedupKey is what makes two decoded rows exact repeats for merge: the
+// identity and observation hashes (256 bits), and a hash of the partition
+// namespace and of whether the row is an audit write. Repeats in different
+// partitions are merged by no one (merge works partition by partition);
+// applyPatches prefers rows that are not audit writes, so those are kept
+// apart from audit rows too.
+type dedupKey struct{ id, id2, obs, ob2, part uint64 }
+
+// keptObs is the place of the row a worker appended for a key, and the
+// chain of its phantoms.
+type keptObs struct {
+	off  int64
+	file int32 // rank
+	ph   int32 // index+1 in phantoms of the last phantom of the key; 0 when none
+}
+
+// append appends r to the batch unless it repeats a row the worker
+// appended from an earlier place.
+func (w *decodeWorker) append(r *load.EventRow, p *load.Provenance) {
+	if w.opts.onAppend != nil {
+		w.opts.onAppend(r, p)
+	}
+	if !w.opts.noDecodeDedup && w.repeat(r, p) {
+		return
+	}
+	w.batch.Append(r, p)
+	w.appended++
+}
+
+// repeat reports whether r repeats, exactly, a row the worker appended
+// from an earlier place (file rank, then offset; the same place for the
+// records of one envelope) in the same partition, counting it as a phantom
+// of that row when it does. A record from an earlier place than the kept
+// row (files decoded out of name order) is appended, becomes the row its
+// key's later repeats are compared with, and merge keeps it over the
+// first.
+//
+// Why merge always finds a real row first in a group of repeats: a phantom
+// is counted only after the worker appended a row with the same key from a
+// place at or before the phantom's file and offset, in the same partition;
+// merge sorts repeats by (file rank, offset) and a phantom's offset is
+// MaxInt64, so that row, or one still earlier, sorts before the phantom.
+func (w *decodeWorker) repeat(r *load.EventRow, p *load.Provenance) bool {
+	in := &w.in
+	in.fromRow(r, p.Cluster)
+	partNS := bstr(r.Object.Namespace)
+	if partNS == "" {
+		partNS = in.namespace // load.PartitionNamespace
+	}
+	w.h.Reset()
+	w.h.WriteString(partNS)
+	if r.API == load.APIAudit {
+		w.h.WriteByte(0)
+	}
+	k := dedupKey{part: w.h.Sum64(),
+		id: identityHash(&w.h, in), id2: identityHash(&w.h2, in),
+		obs: observationHash(&w.h, in), ob2: observationHash(&w.h2, in)}
+	file := w.ranks[w.file]
+	e, ok := w.seen[k]
+	if !ok || file < e.file || file == e.file && p.Offset < e.off {
+		e.file, e.off = file, p.Offset
+		w.seen[k] = e
+		return false
+	}
+	for i := e.ph; i != 0; i = w.phantoms[i-1].next {
+		if ph := &w.phantoms[i-1]; ph.file == file && ph.n < math.MaxInt32 {
+			ph.n++
+			return true
+		}
+	}
+	w.phantoms = append(w.phantoms, phantom{id: k.id, id2: k.id2, obs: k.obs, ob2: k.ob2,
+		part: load.PartitionKey{Cluster: w.intern(in.cluster), Namespace: w.intern(partNS)},
+		file: file, n: 1, next: e.ph})
+	e.ph = int32(len(w.phantoms))
+	w.seen[k] = e
+	return true
+}
+
+// intern returns s as a string of its own, one per distinct value.
+func (w *decodeWorker) intern(s string) string {
+	if v, ok := w.strs[s]; ok {
+		return v
+	}
+	v := strings.Clone(s)
+	w.strs[v] = v
+	return v
 }
 
 // decodeAudit decodes an audit record into a change row and, for event
@@ -202,7 +312,7 @@ func (w *decodeWorker) decodeAudit(rec []byte, fs *FileStats, prov *load.Provena
 	if !w.inScope(&w.row, p.Cluster) {
 		return
 	}
-	w.batch.Append(&w.row, &p)
+	w.append(&w.row, &p)
 }
 
 // inScope reports whether a decoded row is in Options.Scope, counting
@@ -240,6 +350,7 @@ func (w *decodeWorker) flushStats(file int) {
 	fs.Skipped += w.skipped
 	fs.Warnings += w.warnings
 	fs.OutOfScope += w.outOfScope
+	fs.appended += w.appended
 	for i, n := range w.shapes {
 		fs.shapes[i] += n
 	}
@@ -263,7 +374,7 @@ func (w *decodeWorker) flushStats(file int) {
 	}
 	fs.Audit.add(&w.audit)
 	w.audit = AuditStats{}
-	w.read, w.records, w.rejected, w.skipped, w.warnings, w.outOfScope = 0, 0, 0, 0, 0, 0
+	w.read, w.records, w.rejected, w.skipped, w.warnings, w.outOfScope, w.appended = 0, 0, 0, 0, 0, 0, 0
 	w.shapes = [k8sjson.ShapeSkip + 1]int64{}
 	w.errs, w.warns = w.errs[:0], w.warns[:0]
 }
