@@ -317,9 +317,8 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 		changes []load.ChangeRow
 		reqs    []reqRef
 		patches []eventPatch
-		phs     []phantom
 	)
-	ranks := fileRanks(files)
+	ranks, seen := fileRanks(files), newDedupTable()
 	jobs := make(chan job, 2*opts.Workers)
 
 	// Framers: one goroutine per file, at most Workers files open at once.
@@ -351,7 +350,7 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
-			dw := newDecodeWorker(opts, allow, files, sources, ranks)
+			dw := newDecodeWorker(opts, allow, files, sources, ranks, seen)
 			defer dw.batch.Release()
 			for j := range jobs {
 				if ctx.Err() != nil {
@@ -414,11 +413,11 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 			changes = append(changes, dw.changes...)
 			reqs = append(reqs, dw.reqs...)
 			patches = append(patches, dw.patches...)
-			phs = append(phs, dw.phantoms...)
 			mu.Unlock()
 		}()
 	}
 	workers.Wait()
+	phs := seen.all()
 	defer func() {
 		for _, b := range batches {
 			b.Release()

@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"math"
 	"strings"
+	"sync"
 
 	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/audit"
@@ -14,16 +15,9 @@ import (
 // decodeWorker decodes blocks into its own batch. Per-file counts of the
 // block in hand are kept apart and added to the file under the lock.
 //
-// It appends a record to the batch only when it does not repeat a row the
-// worker appended before from an earlier place: seen maps the 256-bit key
-// of every row it appended (identity and observation hashes, as merge
-// computes them from the row) to the place of that row, and a repeat from
-// a later place adds to a phantom count instead (see repeat). A million
-// copies of one record cost one map entry and one phantom, not a million
-// rows. The map costs one entry per distinct observation the worker
-// appended: about 60 bytes (a 40-byte key, a 16-byte value and the map's
-// slack) next to the ~400 bytes of its Arrow row; it is dropped when the
-// decode ends.
+// It appends a record to the batch only when it does not repeat a row
+// some worker appended before from an earlier place (see dedupTable and
+// repeat).
 type decodeWorker struct {
 	opts    Options
 	allow   func(k8sjson.Shape) bool
@@ -31,10 +25,9 @@ type decodeWorker struct {
 	sources []load.Source
 	ranks   []int32 // of each file, by name (fileRanks)
 
-	seen     map[dedupKey]keptObs
-	phantoms []phantom         // owned; chained per key from keptObs.ph
-	strs     map[string]string // the partition names of phantoms, interned
-	in       hashInput
+	seen *dedupTable
+	strs map[string]string // the partition names of phantoms, interned
+	in   hashInput
 
 	dec   k8sjson.Decoder
 	row   load.EventRow
@@ -59,13 +52,12 @@ type decodeWorker struct {
 	firstErr                                               error
 }
 
-func newDecodeWorker(opts Options, allow func(k8sjson.Shape) bool, files []*FileStats, sources []load.Source, ranks []int32) *decodeWorker {
+func newDecodeWorker(opts Options, allow func(k8sjson.Shape) bool, files []*FileStats, sources []load.Source, ranks []int32, seen *dedupTable) *decodeWorker {
 	w := &decodeWorker{
-		opts: opts, allow: allow, files: files, sources: sources, ranks: ranks,
+		opts: opts, allow: allow, files: files, sources: sources, ranks: ranks, seen: seen,
 		batch:       load.NewDecodeBatch(opts.Mem),
 		skipReasons: map[string]int64{},
 		envelopes:   map[string]int64{},
-		seen:        map[dedupKey]keptObs{},
 		strs:        map[string]string{},
 	}
 	w.h.SetSeed(seed)
@@ -164,16 +156,61 @@ func (w *decodeWorker) record(rec []byte, fs *FileStats, prov *load.Provenance, 
 // apart from audit rows too.
 type dedupKey struct{ id, id2, obs, ob2, part uint64 }
 
-// keptObs is the place of the row a worker appended for a key, and the
-// chain of its phantoms.
+// dedupTable is shared by the decode workers: it maps the key of every
+// row they appended to the place of that row, and counts the records that
+// repeat one from a later place as phantoms instead of rows. A million
+// copies of one record cost one map entry and one phantom, not a million
+// rows, whichever workers decode them. Shared rather than one per worker,
+// repeats are caught whichever worker appended the row: with W workers a
+// per-worker map misses about (W-1)/W of the repeats across files. Its
+// shards are locked for a map look-up only (the hashes are computed
+// outside), so workers rarely wait.
+//
+// It holds one entry per distinct observation appended: 56 bytes of key
+// and value, 85 to 135 bytes with the map's slack as measured with Go
+// 1.26's maps, next to the ~400 bytes of the Arrow row and the 128 bytes
+// of merge's refs that a repeat no longer costs. It is dropped when the
+// decode ends, before merge.
+type dedupTable struct {
+	shards [dedupShards]dedupShard
+}
+
+const dedupShards = 256
+
+type dedupShard struct {
+	mu       sync.Mutex
+	seen     map[dedupKey]keptObs
+	phantoms []phantom // chained per key from keptObs.ph
+	_        [24]byte  // a shard per cache line
+}
+
+func newDedupTable() *dedupTable {
+	t := &dedupTable{}
+	for i := range t.shards {
+		t.shards[i].seen = map[dedupKey]keptObs{}
+	}
+	return t
+}
+
+// all returns the phantoms of every shard.
+func (t *dedupTable) all() []phantom {
+	var out []phantom
+	for i := range t.shards {
+		out = append(out, t.shards[i].phantoms...)
+	}
+	return out
+}
+
+// keptObs is the place of the row appended for a key, and the chain of its
+// phantoms.
 type keptObs struct {
 	off  int64
 	file int32 // rank
 	ph   int32 // index+1 in phantoms of the last phantom of the key; 0 when none
 }
 
-// append appends r to the batch unless it repeats a row the worker
-// appended from an earlier place.
+// append appends r to the batch unless it repeats a row appended from an
+// earlier place.
 func (w *decodeWorker) append(r *load.EventRow, p *load.Provenance) {
 	if w.opts.onAppend != nil {
 		w.opts.onAppend(r, p)
@@ -185,19 +222,20 @@ func (w *decodeWorker) append(r *load.EventRow, p *load.Provenance) {
 	w.appended++
 }
 
-// repeat reports whether r repeats, exactly, a row the worker appended
-// from an earlier place (file rank, then offset; the same place for the
-// records of one envelope) in the same partition, counting it as a phantom
-// of that row when it does. A record from an earlier place than the kept
-// row (files decoded out of name order) is appended, becomes the row its
-// key's later repeats are compared with, and merge keeps it over the
-// first.
+// repeat reports whether r repeats, exactly, a row a worker appended from
+// an earlier place (file rank, then offset; the same place for the records
+// of one envelope) in the same partition, counting it as a phantom of that
+// row when it does. A record from an earlier place than the kept row (files
+// decoded out of name order) is appended, becomes the row its key's later
+// repeats are compared with, and merge keeps it over the first.
 //
 // Why merge always finds a real row first in a group of repeats: a phantom
-// is counted only after the worker appended a row with the same key from a
-// place at or before the phantom's file and offset, in the same partition;
-// merge sorts repeats by (file rank, offset) and a phantom's offset is
-// MaxInt64, so that row, or one still earlier, sorts before the phantom.
+// is counted only once a worker has claimed, under the shard's lock, the
+// key for a row it then appends, from a place at or before the phantom's
+// file and offset, in the same partition; every appended row reaches
+// merge, which sorts repeats by (file rank, offset), and a phantom's offset
+// is MaxInt64, so that row, or one still earlier, sorts before the
+// phantom.
 func (w *decodeWorker) repeat(r *load.EventRow, p *load.Provenance) bool {
 	in := &w.in
 	in.fromRow(r, p.Cluster)
@@ -214,23 +252,26 @@ func (w *decodeWorker) repeat(r *load.EventRow, p *load.Provenance) bool {
 		id: identityHash(&w.h, in), id2: identityHash(&w.h2, in),
 		obs: observationHash(&w.h, in), ob2: observationHash(&w.h2, in)}
 	file := w.ranks[w.file]
-	e, ok := w.seen[k]
+	s := &w.seen.shards[k.id2%dedupShards]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.seen[k]
 	if !ok || file < e.file || file == e.file && p.Offset < e.off {
 		e.file, e.off = file, p.Offset
-		w.seen[k] = e
+		s.seen[k] = e
 		return false
 	}
-	for i := e.ph; i != 0; i = w.phantoms[i-1].next {
-		if ph := &w.phantoms[i-1]; ph.file == file && ph.n < math.MaxInt32 {
+	for i := e.ph; i != 0; i = s.phantoms[i-1].next {
+		if ph := &s.phantoms[i-1]; ph.file == file && ph.n < math.MaxInt32 {
 			ph.n++
 			return true
 		}
 	}
-	w.phantoms = append(w.phantoms, phantom{id: k.id, id2: k.id2, obs: k.obs, ob2: k.ob2,
+	s.phantoms = append(s.phantoms, phantom{id: k.id, id2: k.id2, obs: k.obs, ob2: k.ob2,
 		part: load.PartitionKey{Cluster: w.intern(in.cluster), Namespace: w.intern(partNS)},
 		file: file, n: 1, next: e.ph})
-	e.ph = int32(len(w.phantoms))
-	w.seen[k] = e
+	e.ph = int32(len(s.phantoms))
+	s.seen[k] = e
 	return true
 }
 
