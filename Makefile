@@ -43,7 +43,8 @@ e2e:
 bench:
 	EVANALYZE_BENCH_DATA=$(BENCH_OUT) $(GO) test -run '^$$' -bench . -benchmem -count 6 ./... | tee bench.txt
 
-# Large archives for benchmarks (not committed): 1M+ events in 4 clusters,
+# Large archives for benchmarks (not committed): 1M+ event records in 4 clusters,
+# each event in 4 formats plus the audit log,
 # cloned from testdata/lab-basic with new names, uids and shifted times.
 bench-data:
 	$(GO) run ./cmd/evgen -src testdata/lab-basic -out $(BENCH_OUT) -events $(BENCH_EVENTS) -clusters 4 -seed 1

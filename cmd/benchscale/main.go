@@ -230,7 +230,7 @@ func runBench(o *options) error {
 	if len(duckWalls) > 0 {
 		fmt.Fprintf(&out, "duckdb: wall is the query alone, timed inside node on 2 threads (process wall %s); its RSS includes node's\n", strings.Join(duckWalls, ", "))
 	}
-	fmt.Fprintf(&out, "MB = 10^6 bytes of input, decompressed; events = event records of every format (an archive holds each event in 3 formats; its %d+%d audit records are not counted)\n",
+	fmt.Fprintf(&out, "MB = 10^6 bytes of input, decompressed; events = event records of every format (an archive holds each event in 4 formats; its %d+%d audit records are not counted)\n",
 		arch1.Audit, arch4.Audit)
 	if !strings.Contains(string(help), "--memory") {
 		fmt.Fprintln(&out, "no --memory rows: rollouts has no --memory flag")

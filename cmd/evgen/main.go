@@ -16,6 +16,7 @@
 //	OUT/cluster=c01/events.jsonl          core-jsonl
 //	OUT/cluster=c01/watch-eventsv1.jsonl  watch-eventsv1-jsonl
 //	OUT/cluster=c01/events-list.json      core-list
+//	OUT/cluster=c01/eventsv1-list.json    eventsv1-list
 //	OUT/cluster=c01/audit.log.gz          audit-jsonl-gz
 //	OUT/cluster=c02/...
 //

@@ -46,8 +46,8 @@ var formatSpecs = []formatSpec{
 		desc: "audit.k8s.io/v1 JSON lines, gzip-compressed"},
 	{name: "watch-core-json", file: "watch-core.json", srcFile: "watch-core.json", layout: layoutStream, event: true,
 		desc: "kubectl get events -w -o json: concatenated pretty-printed core/v1 Events (not in the default set)"},
-	{name: "eventsv1-list", file: "eventsv1-list.json", srcFile: "eventsv1-list.json", layout: layoutList, event: true,
-		desc: "one kubectl-style events.k8s.io/v1 List (not in the default set)"},
+	{name: "eventsv1-list", file: "eventsv1-list.json", srcFile: "eventsv1-list.json", layout: layoutList, event: true, deflt: true,
+		desc: "one kubectl-style events.k8s.io/v1 List"},
 }
 
 func lookupFormat(name string) *formatSpec {

@@ -67,6 +67,13 @@ type Options struct {
 	// Columns maps fields of the event table to the columns of Parquet
 	// files other pipelines wrote (pqfile.ParseColumns).
 	Columns map[string]string
+
+	// noDecodeDedup makes the decode workers append every record, leaving
+	// all of deduplication to merge (tests compare the two).
+	noDecodeDedup bool
+	// onAppend, when set, sees every event row a decode worker is about
+	// to append or count as a repeat (tests).
+	onAppend func(*load.EventRow, *load.Provenance)
 }
 
 // ChangeSet selects the write requests kept as rows of the changes table.
@@ -113,6 +120,7 @@ type FileStats struct {
 	Skipped      int64
 	Warnings     int64
 	OutOfScope   int64 // records decoded but outside Options.Scope
+	appended     int64 // records the decode workers appended as rows, the others being repeats they counted (tests)
 
 	// Parquet: row groups, and those skipped unread by Options.Scope with
 	// the rows they hold.
@@ -386,6 +394,7 @@ func loadSources(ctx context.Context, sources []load.Source, skipped []load.Skip
 		reqs    []reqRef
 		patches []eventPatch
 	)
+	ranks, seen := fileRanks(files), newDedupTable()
 	jobs := make(chan job, 2*opts.Workers)
 
 	// Framers: one goroutine per file, at most Workers files open at once.
@@ -417,7 +426,7 @@ func loadSources(ctx context.Context, sources []load.Source, skipped []load.Skip
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
-			dw := newDecodeWorker(opts, allow, files, sources)
+			dw := newDecodeWorker(opts, allow, files, sources, ranks, seen)
 			defer dw.batch.Release()
 			for j := range jobs {
 				if ctx.Err() != nil {
@@ -484,6 +493,7 @@ func loadSources(ctx context.Context, sources []load.Source, skipped []load.Skip
 		}()
 	}
 	workers.Wait()
+	phs := seen.all()
 	defer func() {
 		for _, b := range batches {
 			b.Release()
@@ -510,7 +520,7 @@ func loadSources(ctx context.Context, sources []load.Source, skipped []load.Skip
 		batches = append(batches, applyPatches(opts.Mem, batches, patches, &opts.Scope, files))
 		origins = append(origins, -1)
 	}
-	m, err := merge(opts.Mem, batches, origins, files, opts.Summaries, opts.Workers, opts.PartRows)
+	m, err := merge(opts.Mem, batches, origins, phs, files, opts.Summaries, opts.Workers, opts.PartRows)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,9 @@ package archive
 import (
 	"fmt"
 	"hash/maphash"
+	"math"
+	"strings"
+	"sync"
 
 	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/audit"
@@ -11,11 +14,20 @@ import (
 
 // decodeWorker decodes blocks into its own batch. Per-file counts of the
 // block in hand are kept apart and added to the file under the lock.
+//
+// It appends a record to the batch only when it does not repeat a row
+// some worker appended before from an earlier place (see dedupTable and
+// repeat).
 type decodeWorker struct {
 	opts    Options
 	allow   func(k8sjson.Shape) bool
 	files   []*FileStats
 	sources []load.Source
+	ranks   []int32 // of each file, by name (fileRanks)
+
+	seen *dedupTable
+	strs map[string]string // the partition names of phantoms, interned
+	in   hashInput
 
 	dec   k8sjson.Decoder
 	row   load.EventRow
@@ -33,18 +45,20 @@ type decodeWorker struct {
 
 	// counts for the current block
 	read, records, rejected, skipped, warnings, outOfScope int64
+	appended                                               int64
 	shapes                                                 [k8sjson.ShapeSkip + 1]int64
 	skipReasons                                            map[string]int64
 	errs, warns                                            []*load.InputError
 	firstErr                                               error
 }
 
-func newDecodeWorker(opts Options, allow func(k8sjson.Shape) bool, files []*FileStats, sources []load.Source) *decodeWorker {
+func newDecodeWorker(opts Options, allow func(k8sjson.Shape) bool, files []*FileStats, sources []load.Source, ranks []int32, seen *dedupTable) *decodeWorker {
 	w := &decodeWorker{
-		opts: opts, allow: allow, files: files, sources: sources,
+		opts: opts, allow: allow, files: files, sources: sources, ranks: ranks, seen: seen,
 		batch:       load.NewDecodeBatch(opts.Mem),
 		skipReasons: map[string]int64{},
 		envelopes:   map[string]int64{},
+		strs:        map[string]string{},
 	}
 	w.h.SetSeed(seed)
 	w.h2.SetSeed(seed2)
@@ -130,8 +144,145 @@ func (w *decodeWorker) record(rec []byte, fs *FileStats, prov *load.Provenance, 
 		prov.Format = shapeFormat(res.Shape, layout)
 		prov.Line = line
 		prov.Offset = off
-		w.batch.Append(&w.row, prov)
+		w.append(&w.row, prov)
 	}
+}
+
+// dedupKey is what makes two decoded rows exact repeats for merge: the
+// identity and observation hashes (256 bits), and a hash of the partition
+// namespace and of whether the row is an audit write. Repeats in different
+// partitions are merged by no one (merge works partition by partition);
+// applyPatches prefers rows that are not audit writes, so those are kept
+// apart from audit rows too.
+type dedupKey struct{ id, id2, obs, ob2, part uint64 }
+
+// dedupTable is shared by the decode workers: it maps the key of every
+// row they appended to the place of that row, and counts the records that
+// repeat one from a later place as phantoms instead of rows. A million
+// copies of one record cost one map entry and one phantom, not a million
+// rows, whichever workers decode them. Shared rather than one per worker,
+// repeats are caught whichever worker appended the row: with W workers a
+// per-worker map misses about (W-1)/W of the repeats across files. Its
+// shards are locked for a map look-up only (the hashes are computed
+// outside), so workers rarely wait.
+//
+// It holds one entry per distinct observation appended: 56 bytes of key
+// and value, 85 to 135 bytes with the map's slack as measured with Go
+// 1.26's maps, next to the ~400 bytes of the Arrow row and the 128 bytes
+// of merge's refs that a repeat no longer costs. It is dropped when the
+// decode ends, before merge.
+type dedupTable struct {
+	shards [dedupShards]dedupShard
+}
+
+const dedupShards = 256
+
+type dedupShard struct {
+	mu       sync.Mutex
+	seen     map[dedupKey]keptObs
+	phantoms []phantom // chained per key from keptObs.ph
+	_        [24]byte  // a shard per cache line
+}
+
+func newDedupTable() *dedupTable {
+	t := &dedupTable{}
+	for i := range t.shards {
+		t.shards[i].seen = map[dedupKey]keptObs{}
+	}
+	return t
+}
+
+// all returns the phantoms of every shard.
+func (t *dedupTable) all() []phantom {
+	var out []phantom
+	for i := range t.shards {
+		out = append(out, t.shards[i].phantoms...)
+	}
+	return out
+}
+
+// keptObs is the place of the row appended for a key, and the chain of its
+// phantoms.
+type keptObs struct {
+	off  int64
+	file int32 // rank
+	ph   int32 // index+1 in phantoms of the last phantom of the key; 0 when none
+}
+
+// append appends r to the batch unless it repeats a row appended from an
+// earlier place.
+func (w *decodeWorker) append(r *load.EventRow, p *load.Provenance) {
+	if w.opts.onAppend != nil {
+		w.opts.onAppend(r, p)
+	}
+	if !w.opts.noDecodeDedup && w.repeat(r, p) {
+		return
+	}
+	w.batch.Append(r, p)
+	w.appended++
+}
+
+// repeat reports whether r repeats, exactly, a row a worker appended from
+// an earlier place (file rank, then offset; the same place for the records
+// of one envelope) in the same partition, counting it as a phantom of that
+// row when it does. A record from an earlier place than the kept row (files
+// decoded out of name order) is appended, becomes the row its key's later
+// repeats are compared with, and merge keeps it over the first.
+//
+// Why merge always finds a real row first in a group of repeats: a phantom
+// is counted only once a worker has claimed, under the shard's lock, the
+// key for a row it then appends, from a place at or before the phantom's
+// file and offset, in the same partition; every appended row reaches
+// merge, which sorts repeats by (file rank, offset), and a phantom's offset
+// is MaxInt64, so that row, or one still earlier, sorts before the
+// phantom.
+func (w *decodeWorker) repeat(r *load.EventRow, p *load.Provenance) bool {
+	in := &w.in
+	in.fromRow(r, p.Cluster)
+	partNS := bstr(r.Object.Namespace)
+	if partNS == "" {
+		partNS = in.namespace // load.PartitionNamespace
+	}
+	w.h.Reset()
+	w.h.WriteString(partNS)
+	if r.API == load.APIAudit {
+		w.h.WriteByte(0)
+	}
+	k := dedupKey{part: w.h.Sum64(),
+		id: identityHash(&w.h, in), id2: identityHash(&w.h2, in),
+		obs: observationHash(&w.h, in), ob2: observationHash(&w.h2, in)}
+	file := w.ranks[w.file]
+	s := &w.seen.shards[k.id2%dedupShards]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.seen[k]
+	if !ok || file < e.file || file == e.file && p.Offset < e.off {
+		e.file, e.off = file, p.Offset
+		s.seen[k] = e
+		return false
+	}
+	for i := e.ph; i != 0; i = s.phantoms[i-1].next {
+		if ph := &s.phantoms[i-1]; ph.file == file && ph.n < math.MaxInt32 {
+			ph.n++
+			return true
+		}
+	}
+	s.phantoms = append(s.phantoms, phantom{id: k.id, id2: k.id2, obs: k.obs, ob2: k.ob2,
+		part: load.PartitionKey{Cluster: w.intern(in.cluster), Namespace: w.intern(partNS)},
+		file: file, n: 1, next: e.ph})
+	e.ph = int32(len(s.phantoms))
+	s.seen[k] = e
+	return true
+}
+
+// intern returns s as a string of its own, one per distinct value.
+func (w *decodeWorker) intern(s string) string {
+	if v, ok := w.strs[s]; ok {
+		return v
+	}
+	v := strings.Clone(s)
+	w.strs[v] = v
+	return v
 }
 
 // decodeAudit decodes an audit record into a change row and, for event
@@ -202,7 +353,7 @@ func (w *decodeWorker) decodeAudit(rec []byte, fs *FileStats, prov *load.Provena
 	if !w.inScope(&w.row, p.Cluster) {
 		return
 	}
-	w.batch.Append(&w.row, &p)
+	w.append(&w.row, &p)
 }
 
 // inScope reports whether a decoded row is in Options.Scope, counting
@@ -240,6 +391,7 @@ func (w *decodeWorker) flushStats(file int) {
 	fs.Skipped += w.skipped
 	fs.Warnings += w.warnings
 	fs.OutOfScope += w.outOfScope
+	fs.appended += w.appended
 	for i, n := range w.shapes {
 		fs.shapes[i] += n
 	}
@@ -263,7 +415,7 @@ func (w *decodeWorker) flushStats(file int) {
 	}
 	fs.Audit.add(&w.audit)
 	w.audit = AuditStats{}
-	w.read, w.records, w.rejected, w.skipped, w.warnings, w.outOfScope = 0, 0, 0, 0, 0, 0
+	w.read, w.records, w.rejected, w.skipped, w.warnings, w.outOfScope, w.appended = 0, 0, 0, 0, 0, 0, 0
 	w.shapes = [k8sjson.ShapeSkip + 1]int64{}
 	w.errs, w.warns = w.errs[:0], w.warns[:0]
 }

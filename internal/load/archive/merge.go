@@ -3,9 +3,13 @@ package archive
 import (
 	"cmp"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"hash/maphash"
+	"math"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/memory"
@@ -27,8 +31,8 @@ import (
 // not depend on the order of inputs or workers.
 
 type rowRef struct {
-	batch    int32
-	row      int32
+	batch    int32  // -1 for a phantom (see phantom)
+	row      int32  // of a phantom: how many records it stands for
 	id, id2  uint64 // identity hash, 128 bits
 	obs, ob2 uint64 // observation hash, 128 bits
 	file     int32  // rank of the source file name
@@ -37,55 +41,133 @@ type rowRef struct {
 	part     int32 // rank of the row's partition (load.PartitionKey)
 }
 
+// A phantom stands for n records that a decode worker did not append
+// because they repeat, exactly, a row it had appended from an earlier place
+// (file rank, offset) in the same partition; see decodeWorker.repeat. In
+// merge it is a ref without a row that sorts last in its file (offset
+// MaxInt64): it joins its group after the row it repeats, adds n
+// duplicates for its file and its file to the files the observation and
+// the event were seen in, and n to the kept row's duplicates.
+type phantom struct {
+	id, id2, obs, ob2 uint64
+	part              load.PartitionKey
+	file              int32 // rank of the file the records were read from
+	n                 int32
+	next              int32 // the decode worker's chain of phantoms of one key: index+1, 0 at the end
+}
+
 // Two independent 64-bit hashes make a 128-bit key: two different
 // identities or observations colliding is about as likely as a bit flip in
 // memory (2^-128 per pair), so equal keys are taken as equal content without
 // comparing the strings again.
 var seed, seed2 = maphash.MakeSeed(), maphash.MakeSeed()
 
-func identityHash(h *maphash.Hash, v *load.View, i int) uint64 {
+// hashInput holds the columns identityHash and observationHash read, as
+// the event table holds them: "" for null strings, 0 for null times and
+// counts. fromView reads them from a row of a table, fromRow from a decoded
+// row about to be appended (Batch.Append), with the same values.
+type hashInput struct {
+	cluster, namespace, name, uid      string
+	objectUID, objectName              string
+	reason, typ, message               string
+	count, seriesCount                 int32
+	first, last, eventTime, seriesLast int64
+}
+
+func (in *hashInput) fromView(v *load.View, i int) {
+	in.cluster = v.Str(load.ColCluster, i)
+	in.namespace = v.Str(load.ColNamespace, i)
+	in.name = v.Str(load.ColName, i)
+	in.uid = v.Str(load.ColUID, i)
+	in.objectUID = v.Str(load.ColObjectUID, i)
+	in.objectName = v.Str(load.ColObjectName, i)
+	in.reason = v.Str(load.ColReason, i)
+	in.typ = v.Str(load.ColType, i)
+	in.message = v.Str(load.ColMessage, i)
+	in.count, _ = v.Int32(load.ColCount, i)
+	in.seriesCount, _ = v.Int32(load.ColSeriesCount, i)
+	in.first = v.Time(load.ColFirstTime, i)
+	in.last = v.Time(load.ColLastTime, i)
+	in.eventTime = v.Time(load.ColEventTime, i)
+	in.seriesLast = v.Time(load.ColSeriesLastTime, i)
+}
+
+// fromRow fills in from r as Batch.Append(r, &load.Provenance{Cluster:
+// inputCluster}) stores it: the cluster it gets (load.RowCluster), the
+// first time refined from the name, counts only when they are set. The
+// strings alias r.
+func (in *hashInput) fromRow(r *load.EventRow, inputCluster string) {
+	in.cluster = load.RowCluster(r, inputCluster)
+	in.namespace = bstr(r.Namespace)
+	in.name = bstr(r.Name)
+	in.uid = bstr(r.UID)
+	in.objectUID = bstr(r.Object.UID)
+	in.objectName = bstr(r.Object.Name)
+	in.reason = bstr(r.Reason)
+	in.typ = bstr(r.Type)
+	in.message = bstr(r.Message)
+	in.count, in.seriesCount = 0, 0
+	if r.HasCount {
+		in.count = r.Count
+	}
+	if r.HasSeriesCount {
+		in.seriesCount = r.SeriesCount
+	}
+	in.first = load.RefineFirst(r.Name, r.First)
+	in.last = r.Last
+	in.eventTime = r.EventTime
+	in.seriesLast = r.SeriesLast
+}
+
+// bstr is b as a string sharing its bytes.
+func bstr(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+func identityHash(h *maphash.Hash, in *hashInput) uint64 {
 	h.Reset()
-	h.WriteString(v.Str(load.ColCluster, i))
+	h.WriteString(in.cluster)
 	h.WriteByte(0)
-	h.WriteString(v.Str(load.ColNamespace, i))
+	h.WriteString(in.namespace)
 	h.WriteByte(0)
-	if name := v.Str(load.ColName, i); name != "" {
-		h.WriteString(name)
+	if in.name != "" {
+		h.WriteString(in.name)
 		return h.Sum64()
 	}
-	if uid := v.Str(load.ColUID, i); uid != "" {
+	if in.uid != "" {
 		h.WriteByte(1)
-		h.WriteString(uid)
+		h.WriteString(in.uid)
 		return h.Sum64()
 	}
 	h.WriteByte(2)
-	h.WriteString(v.Str(load.ColObjectUID, i))
+	h.WriteString(in.objectUID)
 	h.WriteByte(0)
-	h.WriteString(v.Str(load.ColObjectName, i))
+	h.WriteString(in.objectName)
 	h.WriteByte(0)
-	h.WriteString(v.Str(load.ColReason, i))
+	h.WriteString(in.reason)
 	h.WriteByte(0)
-	writeInt(h, v.Time(load.ColFirstTime, i))
-	writeInt(h, v.Time(load.ColEventTime, i))
-	h.WriteString(v.Str(load.ColMessage, i))
+	writeInt(h, in.first)
+	writeInt(h, in.eventTime)
+	h.WriteString(in.message)
 	return h.Sum64()
 }
 
-func observationHash(h *maphash.Hash, v *load.View, i int) uint64 {
+func observationHash(h *maphash.Hash, in *hashInput) uint64 {
 	h.Reset()
-	c, _ := v.Int32(load.ColCount, i)
-	sc, _ := v.Int32(load.ColSeriesCount, i)
-	writeInt(h, int64(c))
-	writeInt(h, int64(sc))
-	writeInt(h, v.Time(load.ColFirstTime, i))
-	writeInt(h, v.Time(load.ColLastTime, i))
-	writeInt(h, v.Time(load.ColEventTime, i))
-	writeInt(h, v.Time(load.ColSeriesLastTime, i))
-	h.WriteString(v.Str(load.ColReason, i))
+	writeInt(h, int64(in.count))
+	writeInt(h, int64(in.seriesCount))
+	writeInt(h, in.first)
+	writeInt(h, in.last)
+	writeInt(h, in.eventTime)
+	writeInt(h, in.seriesLast)
+	h.WriteString(in.reason)
 	h.WriteByte(0)
-	h.WriteString(v.Str(load.ColType, i))
+	h.WriteString(in.typ)
 	h.WriteByte(0)
-	h.WriteString(v.Str(load.ColMessage, i))
+	h.WriteString(in.message)
 	return h.Sum64()
 }
 
@@ -93,6 +175,25 @@ func writeInt(h *maphash.Hash, n int64) {
 	var b [8]byte
 	binary.LittleEndian.PutUint64(b[:], uint64(n))
 	h.Write(b[:])
+}
+
+// fileRanks ranks the files by name, the order of provenance in merge:
+// by index in files.
+func fileRanks(files []*FileStats) []int32 {
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.File
+	}
+	slices.Sort(names)
+	ranks := make([]int32, len(files))
+	for i, f := range files {
+		r, _ := slices.BinarySearch(names, f.File)
+		for r+1 < len(names) && names[r+1] == f.File {
+			r++ // names are unique (load.Expand); were they not, the last wins as in a map
+		}
+		ranks[i] = int32(r)
+	}
+	return ranks
 }
 
 // merged is the event table as runs of whole partitions, in order.
@@ -103,7 +204,9 @@ type merged struct {
 
 func (m *merged) release() {
 	for _, p := range m.parts {
-		p.Release()
+		if p != nil {
+			p.Release()
+		}
 	}
 }
 
@@ -120,33 +223,48 @@ type fileCounts struct {
 // sorted on its own, on up to workers goroutines. A row counts for its
 // source file, or for origins[batch] when that is not -1: rows read from a
 // Parquet archive keep the name of the file they were first read from, the
-// archive file is the one they were read from now.
-func merge(mem memory.Allocator, batches []arrow.Record, origins []int, files []*FileStats, summaries bool, workers, partRows int) (*merged, error) {
+// archive file is the one they were read from now. The phantoms are the
+// records the decode workers counted instead of appending (see phantom).
+// It returns an error only when a phantom has no row to join, which
+// decodeWorker.repeat rules out.
+func merge(mem memory.Allocator, batches []arrow.Record, origins []int, phantoms []phantom, files []*FileStats, summaries bool, workers, partRows int) (*merged, error) {
 	workers = max(workers, 1)
 	views := make([]*load.View, len(batches))
-	total := 0
+	total := len(phantoms)
 	for i, b := range batches {
 		views[i] = load.NewView(b)
 		total += views[i].Len()
 	}
 	fileRank := make(map[string]int32, len(files))
-	names := make([]string, len(files))
-	for i, f := range files {
-		names[i] = f.File
-	}
-	slices.Sort(names)
-	for i, n := range names {
-		fileRank[n] = int32(i)
+	for i, r := range fileRanks(files) {
+		fileRank[files[i].File] = r
 	}
 	byName := make([]*FileStats, len(files))
 	for _, f := range files {
 		byName[fileRank[f.File]] = f
 	}
 
-	// Hash every row and name its partition, batches on all workers.
-	refs := make([][]rowRef, len(batches))
-	keys := make([][]load.PartitionKey, len(batches)) // per batch: its partitions, by local id
-	load.Parallel(len(batches), workers, func(bi int) {
+	// Hash every row and name its partition, batches on all workers; the
+	// phantoms, hashed already, are one more slot.
+	refs := make([][]rowRef, len(batches)+1)
+	keys := make([][]load.PartitionKey, len(batches)+1) // per batch: its partitions, by local id
+	load.Parallel(len(batches)+1, workers, func(bi int) {
+		if bi == len(batches) {
+			local := map[load.PartitionKey]int32{}
+			rs := make([]rowRef, len(phantoms))
+			for i, p := range phantoms {
+				id, ok := local[p.part]
+				if !ok {
+					id = int32(len(keys[bi]))
+					local[p.part] = id
+					keys[bi] = append(keys[bi], p.part)
+				}
+				rs[i] = rowRef{batch: -1, row: p.n, id: p.id, id2: p.id2, obs: p.obs, ob2: p.ob2,
+					file: p.file, counts: p.file, off: math.MaxInt64, part: id}
+			}
+			refs[bi] = rs
+			return
+		}
 		v := views[bi]
 		origin := int32(-1)
 		if bi < len(origins) && origins[bi] >= 0 {
@@ -155,6 +273,7 @@ func merge(mem memory.Allocator, batches []arrow.Record, origins []int, files []
 		var h, h2 maphash.Hash
 		h.SetSeed(seed)
 		h2.SetSeed(seed2)
+		var in hashInput
 		local := map[load.PartitionKey]int32{}
 		last, lastID := [3]int{-3, -3, -3}, int32(-1)
 		rs := make([]rowRef, v.Len())
@@ -178,10 +297,11 @@ func merge(mem memory.Allocator, batches []arrow.Record, origins []int, files []
 			if origin >= 0 {
 				counts = origin
 			}
+			in.fromView(v, i)
 			rs[i] = rowRef{
 				batch: int32(bi), row: int32(i),
-				id: identityHash(&h, v, i), id2: identityHash(&h2, v, i),
-				obs: observationHash(&h, v, i), ob2: observationHash(&h2, v, i),
+				id: identityHash(&h, &in), id2: identityHash(&h2, &in),
+				obs: observationHash(&h, &in), ob2: observationHash(&h2, &in),
 				file: file, counts: counts,
 				off:  v.Int64(load.ColSourceOffset, i),
 				part: lastID,
@@ -238,6 +358,7 @@ func merge(mem memory.Allocator, batches []arrow.Record, origins []int, files []
 	}
 	m := &merged{parts: make([]arrow.Record, len(cuts)), first: make([]load.PartitionKey, len(cuts))}
 	counts := make([][]fileCounts, len(cuts))
+	errs := make([]error, len(cuts))
 	load.Parallel(len(cuts), workers, func(c int) {
 		lo, hi := cuts[c], len(sorted)
 		if c+1 < len(cuts) {
@@ -245,8 +366,12 @@ func merge(mem memory.Allocator, batches []arrow.Record, origins []int, files []
 		}
 		m.first[c] = sorted[lo]
 		counts[c] = make([]fileCounts, len(files))
-		m.parts[c] = mergeRun(mem, views, grouped[rows[lo]:rows[hi]], counts[c], summaries)
+		m.parts[c], errs[c] = mergeRun(mem, views, grouped[rows[lo]:rows[hi]], counts[c], summaries)
 	})
+	if err := errors.Join(errs...); err != nil {
+		m.release()
+		return nil, err
+	}
 	for _, fc := range counts {
 		for f, n := range fc {
 			byName[f].Events += n.events
@@ -261,8 +386,8 @@ func merge(mem memory.Allocator, batches []arrow.Record, origins []int, files []
 }
 
 // mergeRun deduplicates and sorts the rows of whole partitions into one
-// record, adding to counts (by file rank).
-func mergeRun(mem memory.Allocator, views []*load.View, refs []rowRef, counts []fileCounts, summaries bool) arrow.Record {
+// record, adding to counts (by file rank). The record is nil with an error.
+func mergeRun(mem memory.Allocator, views []*load.View, refs []rowRef, counts []fileCounts, summaries bool) (arrow.Record, error) {
 	slices.SortFunc(refs, func(a, b rowRef) int {
 		if c := cmp.Or(cmp.Compare(a.id, b.id), cmp.Compare(a.id2, b.id2)); c != 0 {
 			return c
@@ -278,7 +403,7 @@ func mergeRun(mem memory.Allocator, views []*load.View, refs []rowRef, counts []
 
 	type kept struct {
 		ref    rowRef
-		dups   int32
+		dups   int64
 		latest bool
 	}
 	out := make([]kept, 0, len(refs))
@@ -295,13 +420,26 @@ func mergeRun(mem memory.Allocator, views []*load.View, refs []rowRef, counts []
 		for olo := lo; olo < hi; {
 			ohi := olo + 1
 			o := refs[olo]
+			if o.batch < 0 {
+				// A phantom sorts after the row it repeats (offset
+				// MaxInt64, file rank at or after that row's): it
+				// cannot come first.
+				return nil, fmt.Errorf("merge: %d repeated records without the row they repeat", o.row)
+			}
 			ov := views[o.batch]
 			obsFiles = append(obsFiles[:0], o.counts)
+			var dups int64
 			for ohi < hi && refs[ohi].obs == o.obs && refs[ohi].ob2 == o.ob2 {
-				if !slices.Contains(obsFiles, refs[ohi].counts) {
-					obsFiles = append(obsFiles, refs[ohi].counts)
+				r := &refs[ohi]
+				if !slices.Contains(obsFiles, r.counts) {
+					obsFiles = append(obsFiles, r.counts)
 				}
-				counts[refs[ohi].counts].duplicates++
+				n := int64(1)
+				if r.batch < 0 {
+					n = int64(r.row)
+				}
+				counts[r.counts].duplicates += n
+				dups += n
 				ohi++
 			}
 			for _, f := range obsFiles {
@@ -317,7 +455,7 @@ func mergeRun(mem memory.Allocator, views []*load.View, refs []rowRef, counts []
 					idFiles = append(idFiles, f)
 				}
 			}
-			out = append(out, kept{ref: o, dups: int32(ohi - olo - 1)})
+			out = append(out, kept{ref: o, dups: dups})
 			if latest < 0 || later(views, o, out[latest].ref) {
 				latest = len(out) - 1
 			}
@@ -334,9 +472,9 @@ func mergeRun(mem memory.Allocator, views []*load.View, refs []rowRef, counts []
 	batch := load.NewBatch(mem)
 	defer batch.Release()
 	for _, k := range out {
-		batch.AppendFrom(views[k.ref.batch], int(k.ref.row), k.latest, k.dups)
+		batch.AppendFrom(views[k.ref.batch], int(k.ref.row), k.latest, int32(min(k.dups, math.MaxInt32)))
 	}
-	return batch.NewRecord()
+	return batch.NewRecord(), nil
 }
 
 // later reports whether observation a is later than b: by count (series
