@@ -46,12 +46,16 @@ type workloadKey struct {
 var evidenceKinds = map[string]bool{"Deployment": true, "ReplicaSet": true, "StatefulSet": true, "DaemonSet": true, "Job": true}
 
 // evidence fills the Evidence of one workload's rollouts (of Deployments:
-// all of one Deployment's, whose old ReplicaSets are shared out among
-// them), each sorted by time, then row:
-//   - the workload's and its new ReplicaSet's events within its Interval;
+// all of one Deployment's, whose ReplicaSets are shared out among them),
+// each sorted by time, then row:
+//   - the workload's events within its Interval, up to the next rollout's
+//     start (a rollout's interval can outlast it: its pods are deleted by
+//     the next one);
+//   - its new ReplicaSet's events (replicaSetEvidence);
 //   - each drawn pod's events from 1 s before its creation to the end of
-//     the interval, or until afterDelete past the pod's deletion when that
-//     is later (the kubelet's Killing follows it; not for a StatefulSet,
+//     the interval (for a rollout without an end: to the next rollout's
+//     start), or until afterDelete past the pod's deletion when that is
+//     later (the kubelet's Killing follows it; not for a StatefulSet,
 //     whose next pod of the same name comes at once);
 //   - for a Deployment, the events of its old ReplicaSets and of their pods
 //     that no rollout draws (oldReplicaSetEvidence).
@@ -59,16 +63,30 @@ func (ix *index) evidence(rs []Rollout) {
 	if len(rs) == 0 {
 		return
 	}
-	starts, ends := make([]time.Time, len(rs)), make([]time.Time, len(rs))
+	starts, ends, clips := make([]time.Time, len(rs)), make([]time.Time, len(rs)), make([]time.Time, len(rs))
+	nexts := make([]int64, len(rs)) // the next rollout's start, else the largest time
+	for k := range rs {
+		starts[k], ends[k] = rs[k].Interval()
+		clips[k], nexts[k] = ends[k], 1<<63-1
+	}
+	for k := range rs {
+		// The next rollout of the same workload, if any, in rs (a
+		// workload's rollouts are in order of start).
+		for n := k + 1; n < len(rs); n++ {
+			if rs[n].Name == rs[k].Name {
+				if rs[n].Start.Before(clips[k]) {
+					clips[k] = rs[n].Start
+				}
+				nexts[k] = rs[n].Start.UnixNano()
+				break
+			}
+		}
+	}
 	for k := range rs {
 		r := &rs[k]
-		starts[k], ends[k] = r.Interval()
 		ns := nsKey{r.Cluster, r.Namespace}
 		var ev []Evidence
-		ev = ix.rowsIn(ev, workloadKey{objKey{ns, r.Name}, r.Kind}, starts[k], ends[k], "")
-		if r.NewReplicaSet != "" {
-			ev = ix.rowsIn(ev, workloadKey{objKey{ns, r.NewReplicaSet}, "ReplicaSet"}, starts[k], ends[k], r.NewReplicaSet)
-		}
+		ev = ix.rowsIn(ev, workloadKey{objKey{ns, r.Name}, r.Kind}, starts[k], clips[k], "")
 		for i := range r.Pods {
 			p := &r.Pods[i]
 			info := ix.lookupPod(objKey{ns, p.Name})
@@ -76,6 +94,11 @@ func (ix *index) evidence(rs []Rollout) {
 				continue
 			}
 			lo, hi := p.Created.Add(-time.Second).UnixNano(), ends[k].UnixNano()
+			if r.End == nil {
+				// Not over (failed, in progress): its pods' events until
+				// the next rollout, such as a crash loop's BackOff.
+				hi = max(hi, nexts[k])
+			}
 			if p.Deleted != nil {
 				del := *p.Deleted
 				if r.Kind != "StatefulSet" {
@@ -92,7 +115,7 @@ func (ix *index) evidence(rs []Rollout) {
 		r.Evidence = ev
 	}
 	if rs[0].Kind == "Deployment" {
-		ix.oldReplicaSetEvidence(rs, starts, ends)
+		ix.replicaSetEvidence(rs, starts, ends, clips)
 	}
 	for k := range rs {
 		slices.SortFunc(rs[k].Evidence, func(a, b Evidence) int {
@@ -112,17 +135,20 @@ func (ix *index) rowsIn(ev []Evidence, k workloadKey, from, to time.Time, rs str
 	return ev
 }
 
-// oldReplicaSetEvidence adds to a Deployment's rollouts the events of
-// their old ReplicaSets (those a rollout names as old and those it scales
-// that are not its new one) and of the pods those created (by their
-// SuccessfulCreate or SuccessfulDelete events or audit owner references)
-// that no rollout draws, and were there before it ended, from the
-// rollout's start to its end, and the deletions (SuccessfulDelete,
-// Killing) until afterDelete past its end. Each such event goes to one
-// rollout: the one with the latest scale step of the ReplicaSet at or
-// before the event (else the latest start). Events of a ReplicaSet within
-// a rollout it is new in are that rollout's already.
-func (ix *index) oldReplicaSetEvidence(rs []Rollout, starts, ends []time.Time) {
+// replicaSetEvidence adds to a Deployment's rollouts the events of their
+// ReplicaSets. A ReplicaSet's event goes to the rollouts it is new in whose
+// interval holds it, up to the next rollout's start (clips); else, for a
+// ReplicaSet a rollout names as old or scales without it being its new
+// one, to one rollout it is old in: the one with the latest scale step of
+// the ReplicaSet at or before the event (else the latest start), from the
+// rollout's start to its end, and for deletions (SuccessfulDelete,
+// Killing) until afterDelete past its end; else to the rollout it is new
+// in whose whole interval holds it (a deletion its own pod's). The events
+// of the pods an old ReplicaSet created (as its SuccessfulCreate or
+// SuccessfulDelete events or audit owner references say) that no rollout
+// draws and were there before the rollout ended go to the rollout it is
+// old in, in the same way.
+func (ix *index) replicaSetEvidence(rs []Rollout, starts, ends, clips []time.Time) {
 	var (
 		oldIn    = map[string][]int{} // ReplicaSet -> rollouts it is old in
 		newIn    = map[string][]int{} // ReplicaSet -> rollouts it is new in
@@ -156,13 +182,17 @@ func (ix *index) oldReplicaSetEvidence(rs []Rollout, starts, ends []time.Time) {
 	ns := nsKey{rs[0].Cluster, rs[0].Namespace}
 	owned := ix.ownedPods()
 	var rows []int32
-	for _, name := range slices.Sorted(func(yield func(string) bool) {
-		for n := range oldIn {
-			if !yield(n) {
-				return
-			}
+	names := make([]string, 0, len(oldIn)+len(newIn))
+	for n := range oldIn {
+		names = append(names, n)
+	}
+	for n := range newIn {
+		if oldIn[n] == nil {
+			names = append(names, n)
 		}
-	}) {
+	}
+	slices.Sort(names)
+	for _, name := range names {
 		rows = append(rows[:0], ix.objRows[workloadKey{objKey{ns, name}, "ReplicaSet"}]...)
 		nrs := len(rows)
 		podFirst := map[string]int64{} // a pod's first event: a pod created after a rollout ended is not its
@@ -186,10 +216,15 @@ func (ix *index) oldReplicaSetEvidence(rs []Rollout, starts, ends []time.Time) {
 			if n >= nrs {
 				born = time.Unix(0, podFirst[ix.v.Str(load.ColObjectName, int(row))])
 			}
+			taken := false
 			for _, k := range newIn[name] {
-				if !at.Before(starts[k]) && !at.After(ends[k]) {
-					continue row // rollout k's already
+				if !at.Before(starts[k]) && !at.After(clips[k]) {
+					rs[k].Evidence = append(rs[k].Evidence, Evidence{Row: row, Pod: -1, ReplicaSet: name})
+					taken = true
 				}
+			}
+			if taken {
+				continue
 			}
 			best, bestAt := -1, time.Time{}
 			for _, k := range oldIn[name] {
@@ -209,6 +244,13 @@ func (ix *index) oldReplicaSetEvidence(rs []Rollout, starts, ends []time.Time) {
 			}
 			if best >= 0 {
 				rs[best].Evidence = append(rs[best].Evidence, Evidence{Row: row, Pod: -1, ReplicaSet: name})
+				continue
+			}
+			for _, k := range newIn[name] {
+				if n < nrs && !at.Before(starts[k]) && !at.After(ends[k]) {
+					rs[k].Evidence = append(rs[k].Evidence, Evidence{Row: row, Pod: -1, ReplicaSet: name})
+					continue row
+				}
 			}
 		}
 	}
