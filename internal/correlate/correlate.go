@@ -112,6 +112,8 @@ type index struct {
 	rsFailures map[objKey][]failure    // FailedCreate and other failure signals of ReplicaSets
 	auditOps   []auditOp               // StatefulSet and DaemonSet pod creates and deletes from the audit log
 	firstSeen  map[objKey]int64        // see podsFirstSeen
+	objRows    map[workloadKey][]int32 // rows of the events of workloads and ReplicaSets (evidenceKinds), in row order
+	owned      map[objKey][]*podInfo   // see ownedPods
 }
 
 type revAt struct {
@@ -126,7 +128,7 @@ func newIndex() *index {
 		deps: map[objKey]*depInfo{}, rsFailures: map[objKey][]failure{}, pods: map[podKey]*podInfo{}, nsIDs: map[nsKey]int32{}, rsPods: map[objKey][]*podInfo{},
 		rsOwner: map[objKey]string{}, rsRev: map[objKey][]revAt{}, writes: map[objKey][]specWrite{},
 		deadlines: map[objKey][]int64{}, jobs: map[objKey]*jobInfo{},
-		inplaces: map[objKey]*inplaceInfo{},
+		inplaces: map[objKey]*inplaceInfo{}, objRows: map[workloadKey][]int32{},
 	}
 }
 
@@ -209,6 +211,7 @@ func CorrelateParts(parts []load.Partition, workers int) Result {
 
 // partResult is what one part gave, in the part's order.
 type partResult struct {
+	rows     int32 // of the part's event table
 	rollouts []Rollout
 	scaling  [2][]Scaling // of Deployments, of StatefulSets and DaemonSets
 }
@@ -228,9 +231,10 @@ func correlate(events arrow.Record, changes arrow.Record, rows []int32) partResu
 	// Each workload's rollouts come out in their own slice; they are
 	// concatenated once, in the order join sorts them by.
 	var parts [][]Rollout
-	var res partResult
+	res := partResult{rows: int32(v.Len())}
 	n := 0
 	add := func(r []Rollout, s []Scaling, kind int) {
+		ix.evidence(r)
 		parts = append(parts, r)
 		n += len(r)
 		res.scaling[kind] = append(res.scaling[kind], s...)
@@ -261,10 +265,15 @@ func join(parts []partResult) Result {
 	type at struct{ part, i int32 }
 	var order []at
 	ns := 0
+	var off int32 // rows of the parts before p: Evidence rows become the joined table's
 	for p, r := range parts {
 		for i := range r.rollouts {
 			order = append(order, at{int32(p), int32(i)})
+			for j := range r.rollouts[i].Evidence {
+				r.rollouts[i].Evidence[j].Row += off
+			}
 		}
+		off += r.rows
 		ns += len(r.scaling[0]) + len(r.scaling[1])
 	}
 	slices.SortStableFunc(order, func(x, y at) int {
@@ -344,6 +353,10 @@ func (ix *index) readEvents(v *load.View) {
 		kind, name := v.Str(load.ColObjectKind, i), v.Str(load.ColObjectName, i)
 		reason, msg := v.Str(load.ColReason, i), v.Str(load.ColMessage, i)
 		k := objKey{ns, name}
+		if kind != "Pod" && evidenceKinds[kind] {
+			wk := workloadKey{k, kind}
+			ix.objRows[wk] = append(ix.objRows[wk], int32(i))
+		}
 		src := func() string {
 			return v.Str(load.ColSourceFile, i) + ":" + strconv.FormatInt(v.Int64(load.ColSourceLine, i), 10)
 		}
@@ -1353,25 +1366,19 @@ func compareTimes(a, b *time.Time) int {
 
 func phases(pods []Pod) Phases {
 	// The longest of each phase, -1 while no pod shows it.
-	longest := [4]float64{-1, -1, -1, -1}
-	span := func(k int, a, b *time.Time) {
-		if a == nil || b == nil || b.Before(*a) {
-			return
-		}
-		longest[k] = max(longest[k], b.Sub(*a).Seconds())
-	}
+	longest := [NumPhases]float64{-1, -1, -1, -1}
 	for i := range pods {
-		p := &pods[i]
-		span(0, p.Created, p.Scheduled)
-		span(1, p.Pulling, p.Pulled)
-		span(2, p.Pulled, p.Started)
-		span(3, p.Started, p.Ready)
+		for k := range NumPhases {
+			if from, to, ok := pods[i].Phase(k); ok {
+				longest[k] = max(longest[k], to.Sub(from).Seconds())
+			}
+		}
 	}
-	var out [4]*float64
+	var out [NumPhases]*float64
 	for k, s := range longest {
 		if s >= 0 {
 			out[k] = &s
 		}
 	}
-	return Phases{SchedulingWait: out[0], ImagePull: out[1], ContainerStart: out[2], Readiness: out[3]}
+	return Phases{SchedulingWait: out[PhaseScheduling], ImagePull: out[PhaseImagePull], ContainerStart: out[PhaseContainerStart], Readiness: out[PhaseReadiness]}
 }

@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/apache/arrow/go/v15/arrow"
+
 	"github.com/evanalyze/evanalyze/internal/correlate"
+	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
 )
 
@@ -46,7 +50,9 @@ func TestPartsGiveTheWholeTable(t *testing.T) {
 			if len(whole.Parts) != 1 {
 				t.Fatalf("%d parts with PartRows 1<<30, want 1", len(whole.Parts))
 			}
-			want := resultJSON(t, correlate.Correlate(whole.Events(), whole.Changes))
+			wholeRes := correlate.Correlate(whole.Events(), whole.Changes)
+			want := resultJSON(t, wholeRes)
+			wantEv := evidenceOf(wholeRes, whole.Events())
 			if len(want) < 100 {
 				t.Fatalf("whole table gives next to nothing: %s", want)
 			}
@@ -60,13 +66,39 @@ func TestPartsGiveTheWholeTable(t *testing.T) {
 					if c.rows == 1 && len(a.Parts) < 2 && a.Totals.Observations > 1 {
 						t.Errorf("one part with PartRows 1 over %d observations", a.Totals.Observations)
 					}
-					if got := resultJSON(t, correlate.CorrelateParts(a.Parts, c.workers)); got != want {
+					res := correlate.CorrelateParts(a.Parts, c.workers)
+					if got := resultJSON(t, res); got != want {
 						t.Errorf("%d parts give other rollouts than the whole table:\n%s", len(a.Parts), firstDiff(got, want))
+					}
+					// Evidence is not in the JSON: its rows must be the
+					// whole table's, the same events in the same rows.
+					if got := evidenceOf(res, a.Events()); got != wantEv {
+						t.Errorf("%d parts give other evidence than the whole table:\n%s", len(a.Parts), firstDiff(got, wantEv))
 					}
 				})
 			}
 		})
 	}
+}
+
+// evidenceOf lists each rollout's evidence: row, pod, ReplicaSet and the
+// row's source in events.
+func evidenceOf(res correlate.Result, events arrow.Record) string {
+	v := load.NewView(events)
+	var b strings.Builder
+	n := 0
+	for _, r := range res.Rollouts {
+		fmt.Fprintf(&b, "%s/%s/%s#%d:", r.Namespace, r.Kind, r.Name, r.Seq)
+		for _, e := range r.Evidence {
+			fmt.Fprintf(&b, " %d/%d/%s=%s:%d", e.Row, e.Pod, e.ReplicaSet, v.Str(load.ColSourceFile, int(e.Row)), v.Int64(load.ColSourceLine, int(e.Row)))
+			n++
+		}
+		b.WriteByte('\n')
+	}
+	if n == 0 {
+		b.WriteString("no evidence")
+	}
+	return b.String()
 }
 
 func resultJSON(t *testing.T, res correlate.Result) string {

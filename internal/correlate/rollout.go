@@ -44,6 +44,9 @@ type Rollout struct {
 	// Sources are file:line of the records a rollout without scale steps
 	// (StatefulSets, DaemonSets, Jobs) was found from.
 	Sources []string `json:"sources,omitempty"`
+	// Evidence are the rows of the event table that tell of the rollout,
+	// sorted by time, then row; not written in its JSON.
+	Evidence []Evidence `json:"-"`
 }
 
 // Trigger is the write that started a rollout, from audit logs.

@@ -222,21 +222,23 @@ func (t *trace) fixUTF8() {
 type builder struct {
 	opts     Options
 	rollouts []correlate.Rollout
-	ix       *eventIndex
-	old      [][]placed // per rollout: events of its old ReplicaSets (place.go)
+	v        *load.View // the event table; nil: no span events
 	kinds    map[string]kindKeys
 	t        trace
 	buf      []byte   // scratch for hashing and keys
 	sigs     []string // scratch for a pod's warning names
+	slots    []int32  // scratch: the span of each of a rollout's Evidence (see placeEvidence)
+	bySlot   []int32  // scratch: Evidence indices grouped by span
+	slotEnd  []int32  // scratch: where each span's group ends in bySlot
 }
 
-// newBuilder prepares the traces of rollouts; events (the event table)
-// may be nil.
+// newBuilder prepares the traces of rollouts; events may be nil (no span
+// events), else it is the event table the rollouts were correlated from:
+// their Evidence are its rows.
 func newBuilder(rollouts []correlate.Rollout, events arrow.Record, opts Options) *builder {
 	b := &builder{opts: opts, rollouts: rollouts, kinds: map[string]kindKeys{}}
 	if events != nil {
-		b.ix = newEventIndex(load.NewView(events))
-		b.old = placeOldReplicaSetEvents(rollouts, b.ix)
+		b.v = load.NewView(events)
 	}
 	return b
 }
@@ -287,26 +289,64 @@ func spanIDOf(path []byte) [8]byte {
 
 func nanos(t time.Time) uint64 { return uint64(t.UnixNano()) }
 
-// rolloutEnd is a rollout's end, else the last thing seen in it.
-func rolloutEnd(r *correlate.Rollout) time.Time {
-	if r.End != nil {
-		return *r.End
-	}
-	end := r.Start
-	for i := range r.Pods {
-		p := &r.Pods[i]
-		for _, at := range [...]*time.Time{p.Created, p.Scheduled, p.Pulling, p.Pulled, p.Started, p.Ready} {
-			if at != nil && at.After(end) {
-				end = *at
+// placeEvidence decides the span of each of r's Evidence (correlate
+// decided which events are the rollout's): an event of a drawn pod goes on
+// the pod's span; one of an old ReplicaSet, or of a pod of one that is
+// drawn in no trace, on the latest scale step of that ReplicaSet at or
+// before it, else on the root; the workload's and the new ReplicaSet's on
+// the root. Spans are numbered root 0, step i 1+i, pod j 1+len(Steps)+j;
+// b.bySlot holds the Evidence indices span by span, in Evidence order (by
+// time), span n's up to b.slotEnd[n].
+func (b *builder) placeEvidence(r *correlate.Rollout) {
+	nSlots := 1 + len(r.Steps) + len(r.Pods)
+	b.slots = slices.Grow(b.slots[:0], len(r.Evidence))[:len(r.Evidence)]
+	b.slotEnd = slices.Grow(b.slotEnd[:0], nSlots)[:nSlots]
+	clear(b.slotEnd)
+	for i := range r.Evidence {
+		e := &r.Evidence[i]
+		slot := 0
+		switch {
+		case e.Pod >= 0 && int(e.Pod) < len(r.Pods):
+			slot = 1 + len(r.Steps) + int(e.Pod)
+		case e.ReplicaSet != "" && e.ReplicaSet != r.NewReplicaSet:
+			at := time.Unix(0, b.v.Time(load.ColTime, int(e.Row)))
+			for j := range r.Steps {
+				if s := &r.Steps[j]; s.ReplicaSet == e.ReplicaSet && !s.At.After(at) && (slot == 0 || !s.At.Before(r.Steps[slot-1].At)) {
+					slot = 1 + j
+				}
 			}
 		}
+		b.slots[i] = int32(slot)
+		b.slotEnd[slot]++
 	}
-	for _, s := range r.Steps {
-		if s.At.After(end) {
-			end = s.At
-		}
+	for n := 1; n < nSlots; n++ {
+		b.slotEnd[n] += b.slotEnd[n-1]
 	}
-	return end
+	b.bySlot = slices.Grow(b.bySlot[:0], len(r.Evidence))[:len(r.Evidence)]
+	for i := len(r.Evidence) - 1; i >= 0; i-- { // backwards: each span's events stay in order
+		b.slotEnd[b.slots[i]]--
+		b.bySlot[b.slotEnd[b.slots[i]]] = int32(i)
+	}
+	// slotEnd now holds where each group starts; shift to ends.
+	copy(b.slotEnd, b.slotEnd[1:])
+	b.slotEnd[nSlots-1] = int32(len(r.Evidence))
+}
+
+// spanEvents adds the events of span n (see placeEvidence) and returns
+// where they are in t.events.
+func (b *builder) spanEvents(r *correlate.Rollout, n int) (lo, hi int) {
+	lo = len(b.t.events)
+	if b.v == nil {
+		return lo, lo
+	}
+	from := int32(0)
+	if n > 0 {
+		from = b.slotEnd[n-1]
+	}
+	for _, i := range b.bySlot[from:b.slotEnd[n]] {
+		b.event(int(r.Evidence[i].Row))
+	}
+	return lo, len(b.t.events)
 }
 
 // build fills b.t with the trace of rollout k.
@@ -335,7 +375,10 @@ func (b *builder) build(k int) *trace {
 	}
 	t.resHi = len(t.attrs)
 
-	end := rolloutEnd(r)
+	start, end := r.Interval()
+	if b.v != nil {
+		b.placeEvidence(r)
+	}
 
 	lo := len(t.attrs)
 	t.str(keyOutcome, r.Outcome)
@@ -374,32 +417,15 @@ func (b *builder) build(k int) *trace {
 	if len(r.Changes) > 0 {
 		t.strs(keyChanges, r.Changes)
 	}
-	rs := span{id: root, name: "rollout", start: nanos(r.Start), end: nanos(end), attrLo: lo, attrHi: len(t.attrs)}
+	rs := span{id: root, name: "rollout", start: nanos(start), end: nanos(end), attrLo: lo, attrHi: len(t.attrs)}
 	switch r.Outcome {
 	case correlate.OutcomeFailed:
 		rs.hasStatus, rs.code, rs.msg = true, statusError, r.FailureReason
 	case correlate.OutcomeComplete:
 		rs.hasStatus, rs.code = true, statusOK
 	}
-	var old []placed
-	if b.ix != nil {
-		old = b.old[k]
-		rs.evLo = len(t.events)
-		b.events(r.Cluster, r.Namespace, r.Kind, r.Name, r.Start, end)
-		sorted := true
-		if r.NewReplicaSet != "" {
-			b.events(r.Cluster, r.Namespace, "ReplicaSet", r.NewReplicaSet, r.Start, end)
-			sorted = false
-		}
-		for ; len(old) > 0 && old[0].step < 0; old = old[1:] {
-			b.event(old[0].row)
-			sorted = false
-		}
-		if !sorted {
-			sortEvents(t.events[rs.evLo:])
-		}
-		rs.evHi = len(t.events)
-	}
+	rs.evLo, rs.evHi = b.spanEvents(r, 0)
+	sortEvents(t.events[rs.evLo:rs.evHi])
 	t.spans = append(t.spans, rs)
 
 	// Scale steps: each lasts until the next step (the last until the end).
@@ -417,18 +443,16 @@ func (b *builder) build(k int) *trace {
 		t.str(keyReplicaSetName, s.ReplicaSet)
 		t.integer(keyReplicasFrom, int64(s.From))
 		t.integer(keyReplicasTo, int64(s.To))
-		hi, evLo := len(t.attrs), len(t.events)
-		for ; len(old) > 0 && old[0].step == i; old = old[1:] {
-			b.event(old[0].row)
-		}
-		sortEvents(t.events[evLo:])
+		hi := len(t.attrs)
+		evLo, evHi := b.spanEvents(r, 1+i)
+		sortEvents(t.events[evLo:evHi])
 		t.spans = append(t.spans, span{id: spanIDOf(p), parent: root, hasParent: true, name: "scale replicaset",
-			start: nanos(s.At), end: nanos(stepEnd), attrLo: lo, attrHi: hi, evLo: evLo, evHi: len(t.events)})
+			start: nanos(s.At), end: nanos(stepEnd), attrLo: lo, attrHi: hi, evLo: evLo, evHi: evHi})
 		path = p[:len(t.id)]
 	}
 
 	for i := range r.Pods {
-		path = b.pod(path, root, r, &r.Pods[i], end)
+		path = b.pod(path, root, r, i, end)
 	}
 	b.buf = path
 	return t
@@ -436,30 +460,19 @@ func (b *builder) build(k int) *trace {
 
 // pod adds a pod's span and its phase spans. path holds the trace ID and
 // is returned, perhaps grown, for reuse.
-func (b *builder) pod(path []byte, root [8]byte, r *correlate.Rollout, p *correlate.Pod, end time.Time) []byte {
-	if p.Created == nil {
+func (b *builder) pod(path []byte, root [8]byte, r *correlate.Rollout, k int, end time.Time) []byte {
+	p := &r.Pods[k]
+	start, podEnd, ok := p.Interval(end)
+	if !ok {
 		return path
 	}
 	t := &b.t
-	start := *p.Created
-	podEnd := end
-	switch {
-	case p.Ready != nil:
-		podEnd = *p.Ready
-	case p.Started != nil:
-		podEnd = *p.Started
-	case p.Deleted != nil:
-		podEnd = *p.Deleted
-	}
-	if podEnd.Before(start) {
-		podEnd = start
-	}
 	pp := append(path, "\x00pod\x00"...)
 	pp = append(pp, p.Name...)
 	pp = append(pp, 0)
 	pp = append(pp, p.UID...)
 	pp = append(pp, 0)
-	pp = start.AppendFormat(pp, time.RFC3339Nano)
+	pp = p.Created.AppendFormat(pp, time.RFC3339Nano)
 	id := spanIDOf(pp)
 	lo := len(t.attrs)
 	t.str(keyPodName, p.Name)
@@ -484,62 +497,33 @@ func (b *builder) pod(path []byte, root [8]byte, r *correlate.Rollout, p *correl
 		slices.Sort(b.sigs)
 		s.hasStatus, s.code, s.msg = true, statusError, strings.Join(b.sigs, ", ")
 	}
-	if b.ix != nil {
-		// A deleted pod's events go on until the kubelet has stopped it
-		// (Killing). Not for a StatefulSet: its next pod of the same name
-		// comes right after, and correlate keeps one Pod for both.
-		evEnd := end
-		if p.Deleted != nil {
-			del := *p.Deleted
-			if r.Kind != "StatefulSet" {
-				del = del.Add(afterDelete)
-			}
-			if del.After(evEnd) {
-				evEnd = del
-			}
-		}
-		s.evLo = len(t.events)
-		b.events(r.Cluster, r.Namespace, "Pod", p.Name, start.Add(-time.Second), evEnd)
-		s.evHi = len(t.events)
-	}
+	s.evLo, s.evHi = b.spanEvents(r, 1+len(r.Steps)+k)
 	t.spans = append(t.spans, s)
 	n := len(pp)
-	phase := func(name string, from, to *time.Time) {
-		if from == nil || to == nil || to.Before(*from) {
-			return
+	for k, name := range phaseNames {
+		from, to, ok := p.Phase(k)
+		if !ok {
+			continue
 		}
 		pp = append(append(pp[:n], 0), name...)
 		lo := len(t.attrs)
 		t.str(keyPodName, p.Name)
 		t.spans = append(t.spans, span{id: spanIDOf(pp), parent: id, hasParent: true, name: name,
-			start: nanos(*from), end: nanos(*to), attrLo: lo, attrHi: len(t.attrs)})
+			start: nanos(from), end: nanos(to), attrLo: lo, attrHi: len(t.attrs)})
 	}
-	phase("schedule", p.Created, p.Scheduled)
-	phase("pull image", p.Pulling, p.Pulled)
-	phase("start container", p.Pulled, p.Started)
-	phase("readiness", p.Started, p.Ready)
 	return pp[:len(path)]
 }
 
-// events adds the observations of an object's events in [from, to] as
-// span events.
-func (b *builder) events(cluster, ns, kind, name string, from, to time.Time) {
-	v := b.ix.v
-	rows := b.ix.lookup(cluster, ns, kind, name)
-	lo, hi := from.UnixNano(), to.UnixNano()
-	for _, i := range rows {
-		at := v.Time(load.ColTime, i)
-		if at < lo || at > hi {
-			continue
-		}
-		b.event(i)
-	}
+// phaseNames are the phase spans' names, by correlate's phase numbers.
+var phaseNames = [correlate.NumPhases]string{
+	correlate.PhaseScheduling: "schedule", correlate.PhaseImagePull: "pull image",
+	correlate.PhaseContainerStart: "start container", correlate.PhaseReadiness: "readiness",
 }
 
 // event adds row i of the event table as a span event: name = reason,
 // with message, type, count and the source.
 func (b *builder) event(i int) {
-	t, v := &b.t, b.ix.v
+	t, v := &b.t, b.v
 	reason := v.Str(load.ColReason, i)
 	lo := len(t.attrs)
 	t.str(keyEventReason, reason)
@@ -565,54 +549,4 @@ func sortEvents(evs []event) {
 		}
 		return strings.Compare(a.name, b.name)
 	})
-}
-
-// eventIndex finds the events about an object.
-type eventIndex struct {
-	v    *load.View
-	rows map[string][]int // cluster/namespace/kind/name -> rows in time order
-	// pods holds the pod events by the ReplicaSet the pod's name says it
-	// belongs to (<replicaset>-<suffix>).
-	pods map[objectKey][]int
-	key  []byte
-}
-
-func newEventIndex(v *load.View) *eventIndex {
-	ix := &eventIndex{v: v, rows: map[string][]int{}, pods: map[objectKey][]int{}}
-	for i := 0; i < v.Len(); i++ {
-		ns := v.Str(load.ColObjectNamespace, i)
-		if ns == "" {
-			ns = v.Str(load.ColNamespace, i)
-		}
-		cluster, kind, name := v.Str(load.ColCluster, i), v.Str(load.ColObjectKind, i), v.Str(load.ColObjectName, i)
-		k := cluster + "\x00" + ns + "\x00" + kind + "\x00" + name
-		ix.rows[k] = append(ix.rows[k], i)
-		if j := strings.LastIndexByte(name, '-'); kind == "Pod" && j > 0 {
-			k := objectKey{cluster, ns, name[:j]}
-			ix.pods[k] = append(ix.pods[k], i)
-		}
-	}
-	for _, rows := range ix.rows {
-		slices.SortStableFunc(rows, func(a, b int) int {
-			ta, tb := v.Time(load.ColTime, a), v.Time(load.ColTime, b)
-			switch {
-			case ta < tb:
-				return -1
-			case ta > tb:
-				return 1
-			}
-			return 0
-		})
-	}
-	return ix
-}
-
-// lookup returns an object's event rows in time order.
-func (ix *eventIndex) lookup(cluster, ns, kind, name string) []int {
-	k := append(ix.key[:0], cluster...)
-	k = append(append(k, 0), ns...)
-	k = append(append(k, 0), kind...)
-	k = append(append(k, 0), name...)
-	ix.key = k
-	return ix.rows[string(k)]
 }

@@ -51,10 +51,11 @@ const (
 func WriteHTML(w io.Writer, tl *Timeline, rollouts []correlate.Rollout) error {
 	from, to := tl.Since, tl.Until
 	for _, r := range rollouts {
-		if from.IsZero() || r.Start.Before(from) {
-			from = r.Start
+		start, end := r.Interval()
+		if from.IsZero() || start.Before(from) {
+			from = start
 		}
-		if end := rolloutEnd(&r); to.IsZero() || end.After(to) {
+		if to.IsZero() || end.After(to) {
 			to = end
 		}
 	}
@@ -78,31 +79,25 @@ func WriteHTML(w io.Writer, tl *Timeline, rollouts []correlate.Rollout) error {
 		Summary: tl.Summary, Entries: tl.Entries, Width: labelWidth + chartWidth + 20}
 	y := 24.0
 	for _, r := range rollouts {
-		end := rolloutEnd(&r)
-		if end.Before(from) || r.Start.After(to) {
+		start, end := r.Interval()
+		if end.Before(from) || start.After(to) {
 			continue
 		}
 		d.Bars = append(d.Bars, Bar{Label: fmt.Sprintf("%s/%s/%s #%d", r.Namespace, strings.ToLower(r.Kind), r.Name, r.Seq),
 			Title: fmt.Sprintf("%s %s/%s rollout %d: %s (%s → %s)", r.Cluster, r.Namespace, r.Name, r.Seq, r.Outcome, r.Start.Format(time.RFC3339), end.Format(time.RFC3339)),
-			Start: labelWidth + x(r.Start), Width: max(2, x(end)-x(r.Start)), Y: y, Class: r.Outcome})
+			Start: labelWidth + x(start), Width: max(2, x(end)-x(start)), Y: y, Class: r.Outcome})
 		y += rowHeight
 		for _, p := range r.Pods {
-			if p.Created == nil {
+			pstart, pend, ok := p.Interval(end)
+			if !ok {
 				continue
-			}
-			pend := end
-			for _, t := range []*time.Time{p.Ready, p.Started, p.Deleted} {
-				if t != nil {
-					pend = *t
-					break
-				}
 			}
 			class := "pod"
 			if len(p.Warnings) > 0 {
 				class = "pod-failing"
 			}
 			d.Bars = append(d.Bars, Bar{Label: p.Name, Title: fmt.Sprintf("pod %s on %s", p.Name, p.Node),
-				Start: labelWidth + x(*p.Created), Width: max(2, x(pend)-x(*p.Created)), Y: y, Class: class, Indented: true})
+				Start: labelWidth + x(pstart), Width: max(2, x(pend)-x(pstart)), Y: y, Class: class, Indented: true})
 			y += rowHeight
 		}
 	}
@@ -112,21 +107,6 @@ func WriteHTML(w io.Writer, tl *Timeline, rollouts []correlate.Rollout) error {
 		d.Ticks = append(d.Ticks, tick{X: labelWidth + x(t), Label: t.Format("15:04:05")})
 	}
 	return page.Execute(w, d)
-}
-
-func rolloutEnd(r *correlate.Rollout) time.Time {
-	if r.End != nil {
-		return *r.End
-	}
-	end := r.Start
-	for _, p := range r.Pods {
-		for _, t := range []*time.Time{p.Created, p.Scheduled, p.Started, p.Ready, p.Deleted} {
-			if t != nil && t.After(end) {
-				end = *t
-			}
-		}
-	}
-	return end
 }
 
 var page = template.Must(template.New("timeline").Funcs(template.FuncMap{

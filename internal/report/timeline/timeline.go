@@ -96,16 +96,36 @@ func (o Options) inWindow(t time.Time) bool {
 	return (o.Since.IsZero() || !t.Before(o.Since)) && (o.Until.IsZero() || !t.After(o.Until))
 }
 
-// inScope: the cluster and namespace, and the workload or the objects
-// named after it (its ReplicaSets and pods).
+// inScope: the cluster and namespace, and the workload. The events of a
+// workload's ReplicaSets and pods are in scope by its rollouts' evidence
+// (evidenceRows), not by their names.
 func (o Options) inScope(cluster, ns, kind, name string) bool {
 	if o.Cluster != "" && cluster != o.Cluster || o.Namespace != "" && ns != o.Namespace {
 		return false
 	}
-	if o.Workload != "" && !strings.EqualFold(o.Workload, kind+"/"+name) && !strings.HasPrefix(strings.ToLower(name), strings.ToLower(workloadName(o.Workload))+"-") {
-		return false
+	return o.Workload == "" || strings.EqualFold(o.Workload, kind+"/"+name)
+}
+
+// evidenceRows marks the rows of the event table (n rows) that are
+// evidence of a rollout of the workload in scope: the events of its
+// ReplicaSets and pods that correlation gave it (correlate.Evidence).
+// Nil without a workload.
+func evidenceRows(res correlate.Result, o Options, n int) []bool {
+	if o.Workload == "" {
+		return nil
 	}
-	return true
+	rows := make([]bool, n)
+	for _, r := range res.Rollouts {
+		if !o.inScope(r.Cluster, r.Namespace, strings.ToLower(r.Kind), r.Name) {
+			continue
+		}
+		for _, e := range r.Evidence {
+			if int(e.Row) < n {
+				rows[e.Row] = true
+			}
+		}
+	}
+	return rows
 }
 
 // Rollouts returns the rollouts in scope that overlap the window, for the
@@ -113,7 +133,7 @@ func (o Options) inScope(cluster, ns, kind, name string) bool {
 func Rollouts(res correlate.Result, o Options) []correlate.Rollout {
 	var out []correlate.Rollout
 	for _, r := range res.Rollouts {
-		end := rolloutEnd(&r)
+		_, end := r.Interval()
 		if !o.inScope(r.Cluster, r.Namespace, strings.ToLower(r.Kind), r.Name) || o.Node != "" && !onNode(&r, o.Node) ||
 			!o.Until.IsZero() && r.Start.After(o.Until) || !o.Since.IsZero() && end.Before(o.Since) {
 			continue
@@ -201,7 +221,7 @@ func Build(events, changes arrow.Record, res correlate.Result, o Options) *Timel
 	// Events: warnings and failures collapsed per object and reason; node
 	// events; the rest only with Verbose.
 	if events != nil {
-		for _, e := range eventEntries(load.NewView(events), in, scope, o) {
+		for _, e := range eventEntries(load.NewView(events), in, scope, evidenceRows(res, o, int(events.NumRows())), o) {
 			if e.Kind == KindNode && e.Severity != SevInfo {
 				e.Summary += podsHit(res, e)
 			}
@@ -219,7 +239,9 @@ func Build(events, changes arrow.Record, res correlate.Result, o Options) *Timel
 	return tl
 }
 
-func eventEntries(v *load.View, in func(time.Time) bool, scope func(c, ns, k, n string) bool, o Options) []Entry {
+// eventEntries makes the entries of events; evidence (see evidenceRows),
+// when not nil, brings rows of other objects than the workload in scope.
+func eventEntries(v *load.View, in func(time.Time) bool, scope func(c, ns, k, n string) bool, evidence []bool, o Options) []Entry {
 	type key struct{ cluster, ns, obj, reason, msg string }
 	groups := map[key]*Entry{}
 	var order []key
@@ -253,7 +275,7 @@ func eventEntries(v *load.View, in func(time.Time) bool, scope func(c, ns, k, n 
 			if o.Cluster != "" && cluster != o.Cluster || o.Workload != "" || o.Namespace != "" && ns != o.Namespace {
 				continue
 			}
-		} else if !scope(cluster, ns, strings.ToLower(kind), name) {
+		} else if !scope(cluster, ns, strings.ToLower(kind), name) && (evidence == nil || !evidence[i]) {
 			continue
 		}
 		if o.Node != "" && !(kind == "Node" && name == o.Node || strings.Contains(msg, o.Node) || v.Str(load.ColReportingInstance, i) == o.Node) {
@@ -444,13 +466,6 @@ func resourceKind(resource string) string {
 		return "cronjob"
 	}
 	return ""
-}
-
-func workloadName(w string) string {
-	if _, n, ok := strings.Cut(w, "/"); ok {
-		return n
-	}
-	return w
 }
 
 func onNode(r *correlate.Rollout, node string) bool {
