@@ -55,6 +55,24 @@ func (m *memoryFlag) apply() {
 	}
 }
 
+// budget is the memory budget in bytes: the flag's, else GOMEMLIMIT's,
+// else defaultMemory.
+func (m *memoryFlag) budget() int64 {
+	if m.set {
+		return m.bytes
+	}
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return debug.SetMemoryLimit(-1)
+	}
+	return defaultMemory
+}
+
+// spillBytes is how many bytes of decoded rows a load holds before they
+// spill to disk: a quarter of the budget, since deduplicating and sorting a
+// group read back takes about as much again, and correlating it and the
+// kept audit writes the rest.
+func (m *memoryFlag) spillBytes() int64 { return m.budget() / 4 }
+
 var byteUnits = []struct {
 	suffix string
 	n      int64

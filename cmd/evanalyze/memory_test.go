@@ -1,6 +1,11 @@
 package main
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
 
 func TestParseBytes(t *testing.T) {
 	for _, c := range []struct {
@@ -26,5 +31,52 @@ func TestParseBytes(t *testing.T) {
 	}
 	if err := m.Set("768MiB"); err != nil || m.bytes != 768<<20 || m.String() != "768MiB" {
 		t.Errorf("--memory 768MiB: %d %q %v", m.bytes, m.String(), err)
+	}
+}
+
+// Rows that pass the memory budget spill to disk and are read back in
+// groups of namespaces: rollouts and stats give the bytes of a load in
+// memory, with any number of workers, and the spill files are gone after.
+func TestSpilledReports(t *testing.T) {
+	fleet := t.TempDir()
+	for _, lab := range []string{"lab-basic", "lab-jobs", "lab-lifecycle", "lab-workloads", "lab-failures"} {
+		if err := os.CopyFS(filepath.Join(fleet, "cluster="+lab), os.DirFS(filepath.Join("../../testdata", lab))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{
+		{"rollouts", "-o", "json", fleet},
+		{"rollouts", "../../testdata/lab-basic"},
+		{"stats", "-o", "json", fleet},
+		{"stats", "--group-by", "cluster,kind", fleet},
+	} {
+		want, _, code := runCmd(t, "", append(args[:1:1], append([]string{"-q"}, args[1:]...)...)...)
+		if code != exitOK || len(want) < 200 {
+			t.Fatalf("%v: exit %d, %d bytes", args, code, len(want))
+		}
+		for _, c := range []struct{ spill, workers string }{{"1", "1"}, {"1", "2"}, {"20KiB", "8"}, {"64KiB", "2"}} {
+			tmp := t.TempDir()
+			got, errOut, code := runCmd(t, "", append(args[:1:1], append([]string{"-q", "--spill-after", c.spill, "--workers", c.workers, "--temp-dir", tmp}, args[1:]...)...)...)
+			if code != exitOK || got != want {
+				t.Errorf("%v --spill-after %s --workers %s: exit %d %s; output differs from the load in memory (%d vs %d bytes)",
+					args, c.spill, c.workers, code, errOut, len(got), len(want))
+			}
+			if left, _ := os.ReadDir(tmp); len(left) != 0 {
+				t.Errorf("%v: spill files left behind: %v", args, left)
+			}
+		}
+	}
+	// Rejected records are reported once, however many groups.
+	bad := filepath.Join(t.TempDir(), "cluster=x")
+	if err := os.CopyFS(bad, os.DirFS("../../testdata/lab-basic")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bad, "broken.jsonl"), []byte("{\"kind\":\"Event\"\nnot json\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, want, _ := runCmd(t, "", "rollouts", bad)
+	_, got, _ := runCmd(t, "", "rollouts", "--spill-after", "1", "--temp-dir", t.TempDir(), bad)
+	if !strings.Contains(want, "rejected:") || got != want {
+		t.Errorf("stderr with spilling:\n%s\nin memory:\n%s", got, want)
 	}
 }

@@ -77,6 +77,10 @@ type loadFlags struct {
 	// changes is which write requests the command reads rows of.
 	changes archive.ChangeSet
 	memory  memoryFlag
+	tempDir string
+	// spillAfter, when set, replaces the spill threshold the budget gives
+	// (tests force spilling with it).
+	spillAfter string
 }
 
 func (f *loadFlags) register(fs *pflag.FlagSet) {
@@ -84,6 +88,9 @@ func (f *loadFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.format, "input-format", "auto", "input format: "+strings.Join(archive.Formats(), ", "))
 	fs.BoolVar(&f.strict, "strict", false, "stop at the first rejected record (exit code 1)")
 	fs.Var(&f.memory, "memory", "memory budget: the Go heap's soft limit, which the garbage collector keeps to while the data allows (e.g. 512MiB, 2GiB; default GOMEMLIMIT, else 1GiB)")
+	fs.StringVar(&f.tempDir, "temp-dir", "", "directory for the rows that pass the memory budget, removed on exit (default $TMPDIR, else /tmp)")
+	fs.StringVar(&f.spillAfter, "spill-after", "", "spill decoded rows past this size instead of a quarter of --memory (tests)")
+	_ = fs.MarkHidden("spill-after")
 	fs.IntVar(&f.workers, "workers", 0, "decode workers (default: number of CPUs)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "do not report rejected records on stderr")
 	fs.StringVar(&f.columns, "columns", "", "Parquet written by other tools: the columns of these fields of the event table, as field=column,... "+
@@ -94,7 +101,9 @@ func (f *loadFlags) register(fs *pflag.FlagSet) {
 
 func (f *loadFlags) options(s streams) archive.Options {
 	f.memory.apply()
-	o := archive.Options{Cluster: f.cluster, Format: f.format, Strict: f.strict, Workers: f.workers, Stdin: s.In, Changes: f.changes}
+	o := archive.Options{Cluster: f.cluster, Format: f.format, Strict: f.strict, Workers: f.workers, Stdin: s.In, Changes: f.changes,
+		SpillBytes: f.memory.spillBytes(), TempDir: f.tempDir}
+
 	if !f.noPushDown {
 		o.Scope = f.scope
 	}
@@ -134,7 +143,7 @@ func (f *loadFlags) each(ctx context.Context, args []string, s streams, fn func(
 		return err
 	}
 	return archive.LoadEach(ctx, args, opts, func(a *archive.Archive) error {
-		if !f.quiet {
+		if !f.quiet && a.Group == 0 {
 			reportProblems(s.Err, a, 5)
 		}
 		return fn(a)
@@ -144,6 +153,13 @@ func (f *loadFlags) each(ctx context.Context, args []string, s streams, fn func(
 func (f *loadFlags) loadOptions(s streams, summaries bool) (archive.Options, error) {
 	opts := f.options(s)
 	opts.Summaries = summaries
+	if f.spillAfter != "" {
+		n, err := parseBytes(f.spillAfter)
+		if err != nil || n == 0 {
+			return opts, usagef("--spill-after: %q is not a size above 0", f.spillAfter)
+		}
+		opts.SpillBytes = n
+	}
 	if f.columns != "" {
 		cols, err := pqfile.ParseColumns(f.columns)
 		if err != nil {
@@ -219,6 +235,9 @@ func (f *rolloutFilter) loadRollouts(ctx context.Context, lf *loadFlags, args []
 		out = f.appendRollouts(out, a, keep)
 		return nil
 	})
+	// The archives of a cluster whose rows spilled hold groups of its
+	// namespaces: their rollouts, in the order of the whole cluster.
+	correlate.SortRollouts(out)
 	return out, err
 }
 

@@ -209,6 +209,28 @@ func CorrelateParts(parts []load.Partition, workers int) Result {
 	return join(res)
 }
 
+// SortRollouts sorts rollouts in the order of Result.Rollouts: by
+// cluster, start, namespace, kind, name and sequence. Rollouts correlated
+// from several archives of one fleet (archive.LoadEach), concatenated and
+// sorted, are in the order of one archive of everything.
+func SortRollouts(rs []Rollout) {
+	order := make([]int32, len(rs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(i, j int32) int { return compareRollouts(&rs[i], &rs[j]) })
+	sorted := make([]Rollout, len(rs))
+	for i, o := range order {
+		sorted[i] = rs[o]
+	}
+	copy(rs, sorted)
+}
+
+func compareRollouts(a, b *Rollout) int {
+	return cmp.Or(strings.Compare(a.Cluster, b.Cluster), a.Start.Compare(b.Start), strings.Compare(a.Namespace, b.Namespace),
+		strings.Compare(a.Kind, b.Kind), strings.Compare(a.Name, b.Name), cmp.Compare(a.Seq, b.Seq))
+}
+
 // partResult is what one part gave, in the part's order.
 type partResult struct {
 	rows     int32 // of the part's event table
@@ -277,9 +299,7 @@ func join(parts []partResult) Result {
 		ns += len(r.scaling[0]) + len(r.scaling[1])
 	}
 	slices.SortStableFunc(order, func(x, y at) int {
-		a, b := &parts[x.part].rollouts[x.i], &parts[y.part].rollouts[y.i]
-		return cmp.Or(strings.Compare(a.Cluster, b.Cluster), a.Start.Compare(b.Start), strings.Compare(a.Namespace, b.Namespace),
-			strings.Compare(a.Kind, b.Kind), strings.Compare(a.Name, b.Name), cmp.Compare(a.Seq, b.Seq))
+		return compareRollouts(&parts[x.part].rollouts[x.i], &parts[y.part].rollouts[y.i])
 	})
 	res := Result{Rollouts: make([]Rollout, len(order)), Scaling: make([]Scaling, 0, ns)}
 	for i, o := range order {

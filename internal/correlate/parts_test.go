@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	"github.com/evanalyze/evanalyze/internal/correlate"
 	"github.com/evanalyze/evanalyze/internal/load"
@@ -190,4 +192,92 @@ func TestLoadEachGivesTheWholeArchive(t *testing.T) {
 	if n != 1 {
 		t.Errorf("%d archives with an input of no named cluster, want 1", n)
 	}
+}
+
+// TestSpilledLoadGivesTheWholeArchive checks that a load past its memory
+// budget, its rows spilled to disk and read back in groups of namespaces,
+// gives the rollouts, counts and per-file figures of one load in memory,
+// for every budget and number of workers, and leaves no file behind.
+func TestSpilledLoadGivesTheWholeArchive(t *testing.T) {
+	fleet := t.TempDir()
+	for cluster, rec := range map[string]string{"b-west": "lab-basic", "a-east": "lab-workloads", "c-north": "lab-failures", "d-south": "lab-lifecycle"} {
+		if err := os.CopyFS(filepath.Join(fleet, "cluster="+cluster), os.DirFS(filepath.Join("../../testdata", rec))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inputs := map[string][]string{"fleet": {fleet}, "lab-jobs": {"../../testdata/lab-jobs"}, "lab-basic": {"../../testdata/lab-basic"}}
+	ctx := context.Background()
+	for name, paths := range inputs {
+		whole, err := archive.Load(ctx, paths, archive.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := resultJSON(t, correlate.Result{Rollouts: correlate.CorrelateParts(whole.Parts, 2).Rollouts})
+		wantFiles := fileFigures(slices.SortedFunc(slices.Values(whole.Files), func(a, b *archive.FileStats) int { return strings.Compare(a.File, b.File) }))
+		wantTotals := [3]int64{whole.Totals.Events, whole.Totals.Observations, whole.Totals.Duplicates}
+		whole.Release()
+		for _, c := range []struct {
+			budget           int64
+			batchRows, works int
+		}{{1, 7, 1}, {1, 64 << 10, 2}, {32 << 10, 100, 8}, {16 << 10, 1000, 2}} {
+			t.Run(fmt.Sprintf("%s/budget=%d/batch=%d/workers=%d", name, c.budget, c.batchRows, c.works), func(t *testing.T) {
+				mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+				defer mem.AssertSize(t, 0)
+				tmp := t.TempDir()
+				var got []correlate.Rollout
+				var totals [3]int64
+				byName := map[string]*archive.FileStats{}
+				groups, spilling := 0, 0
+				err := archive.LoadEach(ctx, paths, archive.Options{Mem: mem, SpillBytes: c.budget, TempDir: tmp, BatchRows: c.batchRows, Workers: c.works}, func(a *archive.Archive) error {
+					groups++
+					if spilled, _ := os.ReadDir(tmp); len(spilled) == 1 {
+						spilling++
+					}
+					got = append(got, correlate.CorrelateParts(a.Parts, c.works).Rollouts...)
+					totals[0] += a.Totals.Events
+					totals[1] += a.Totals.Observations
+					for _, f := range a.Files {
+						byName[f.File] = f // the last archive of a cluster has its files' figures
+					}
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if spilling == 0 {
+					t.Errorf("%d archives, none spilled", groups)
+				}
+				var files []*archive.FileStats
+				for _, f := range byName {
+					files = append(files, f)
+				}
+				slices.SortFunc(files, func(a, b *archive.FileStats) int { return strings.Compare(a.File, b.File) })
+				correlate.SortRollouts(got)
+				if g := resultJSON(t, correlate.Result{Rollouts: got}); g != want {
+					t.Errorf("a spilled load gives other rollouts:\n%s", firstDiff(g, want))
+				}
+				for _, f := range files {
+					totals[2] += f.Duplicates
+				}
+				if totals != wantTotals {
+					t.Errorf("events, observations, duplicates %v spilled, %v in memory", totals, wantTotals)
+				}
+				if g := fileFigures(files); g != wantFiles {
+					t.Errorf("per-file figures spilled:\n%s\nin memory:\n%s", g, wantFiles)
+				}
+				if left, _ := os.ReadDir(tmp); len(left) != 0 {
+					t.Errorf("spill files left behind: %v", left)
+				}
+			})
+		}
+	}
+}
+
+func fileFigures(files []*archive.FileStats) string {
+	var b strings.Builder
+	for _, f := range files {
+		fmt.Fprintf(&b, "%s read=%d records=%d events=%d obs=%d dups=%d rejected=%d audit=%+v\n",
+			f.File, f.Read, f.Records, f.Events, f.Observations, f.Duplicates, f.Rejected, f.Audit)
+	}
+	return b.String()
 }

@@ -9,7 +9,11 @@
 // about the size of the distinct observations and kept audit writes (the
 // writes of other resources, and read requests, cost 24 bytes each);
 // while loading, the decoded rows before deduplication and the kept audit
-// writes as Go values are held too. LoadEach holds one cluster at a time.
+// writes as Go values are held too. LoadEach holds one cluster at a time,
+// and with Options.SpillBytes at most that many bytes of decoded rows: the
+// rest spill to disk and come back in groups of whole namespaces (see
+// spiller), so the bound is the budget, the largest namespace and the
+// kept audit writes.
 package archive
 
 import (
@@ -56,7 +60,13 @@ type Options struct {
 	BatchRows int              // rows per decoded batch; default 64Ki
 	BlockSize int              // bytes per framed block; default 1 MiB
 	PartRows  int              // rows per part of the event table (whole namespaces); default 64Ki
-	Summaries bool             // fill FileStats.Summary and Archive.Summary (time span, namespaces, reasons, kinds)
+	// SpillBytes is the budget of decoded rows LoadEach holds in memory:
+	// past it they spill to files under TempDir (default os.TempDir),
+	// removed before LoadEach returns, and LoadEach reads them back in
+	// groups of whole namespaces of about SpillBytes each. 0 never spills.
+	SpillBytes int64
+	TempDir    string
+	Summaries  bool // fill FileStats.Summary and Archive.Summary (time span, namespaces, reasons, kinds)
 	// Scope leaves out the event observations outside it, in every input;
 	// Parquet archives skip the partitions (by path) and row groups (by
 	// statistics) that hold none. The changes table is not scoped.
@@ -218,6 +228,10 @@ type Archive struct {
 	Totals       Totals
 	Summary      Summary // of the whole event table
 	Workers      int     // the workers it was loaded with (Options.Workers), for the stages after it
+	// Group is the index of the archive among those LoadEach gives for one
+	// cluster whose rows spilled (groups of its namespaces, in order), 0
+	// otherwise: the files' rejected records are in every group's Files.
+	Group int
 
 	mem    memory.Allocator
 	events arrow.Record // the joined event table, once EventTable made it
@@ -316,14 +330,96 @@ func LoadEach(ctx context.Context, paths []string, opts Options, fn func(*Archiv
 	}
 	sources, skipped, partitions := prune(sources, skipped, &opts.Scope)
 	for _, group := range clusterGroups(sources) {
-		a, err := loadSources(ctx, group, skipped, partitions, opts, allow)
+		d, err := decodeSources(ctx, group, opts, allow)
+		if err != nil {
+			return err
+		}
+		err = d.each(ctx, opts, skipped, partitions, fn)
+		err = errors.Join(err, d.release())
 		if err != nil {
 			return err
 		}
 		skipped, partitions = nil, 0
-		err = fn(a)
-		a.Release()
+	}
+	return nil
+}
+
+// each finishes the decoded rows as one archive, or when they spilled as
+// one archive per group of namespaces, and calls fn with each in order,
+// releasing it after. The archives of a spilled load share the files'
+// statistics: the counts of decoding are there from the first archive,
+// those of merging (events, observations, duplicates) grow with each and
+// are whole in the last.
+func (d *decoded) each(ctx context.Context, opts Options, skipped []load.Skipped, partitions int, fn func(*Archive) error) error {
+	call := func(a *Archive, err error) error {
 		if err != nil {
+			return err
+		}
+		defer a.Release()
+		return fn(a)
+	}
+	if d.spill == nil {
+		return call(finish(opts, d.files, skipped, partitions, d.batches, d.origins, d.phantoms, d.patches, d.changes, d.reqs))
+	}
+	// What is held in memory goes to the group of its partition.
+	var keys []load.PartitionKey
+	for _, p := range d.phantoms {
+		keys = append(keys, p.part)
+	}
+	patchKey := func(p *eventPatch) load.PartitionKey {
+		return load.PartitionKey{Cluster: load.ClusterOrDefault(p.cluster), Namespace: p.namespace}
+	}
+	changeKey := func(c *load.ChangeRow) load.PartitionKey {
+		return load.PartitionKey{Cluster: load.ClusterOrDefault(c.Cluster), Namespace: c.Namespace}
+	}
+	for i := range d.patches {
+		keys = append(keys, patchKey(&d.patches[i]))
+	}
+	for i := range d.changes {
+		keys = append(keys, changeKey(&d.changes[i]))
+	}
+	groups := d.spill.groups(keys, opts.SpillBytes)
+	group := make(map[load.PartitionKey]int, len(keys))
+	for gi, g := range groups {
+		for _, k := range g.keys {
+			group[k] = gi
+		}
+	}
+	phs := make([][]phantom, len(groups))
+	for _, p := range d.phantoms {
+		gi := group[p.part]
+		phs[gi] = append(phs[gi], p)
+	}
+	patches := make([][]eventPatch, len(groups))
+	for i := range d.patches {
+		gi := group[patchKey(&d.patches[i])]
+		patches[gi] = append(patches[gi], d.patches[i])
+	}
+	changes := make([][]load.ChangeRow, len(groups))
+	for i := range d.changes {
+		gi := group[changeKey(&d.changes[i])]
+		changes[gi] = append(changes[gi], d.changes[i])
+	}
+	d.phantoms, d.patches, d.changes = nil, nil, nil
+	reqs := d.reqs
+	for gi, g := range groups {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		batches, origins, err := d.spill.load(g)
+		if err != nil {
+			return err
+		}
+		a, err := finish(opts, d.files, skipped, partitions, batches, origins, phs[gi], patches[gi], changes[gi], reqs)
+		if a != nil {
+			a.Group = gi
+		}
+		for _, b := range batches {
+			b.Release()
+		}
+		phs[gi], patches[gi], changes[gi] = nil, nil, nil
+		skipped, partitions, reqs = nil, 0, nil
+		if err := call(a, err); err != nil {
 			return err
 		}
 	}
@@ -377,8 +473,68 @@ func (opts Options) withDefaults() (Options, func(k8sjson.Shape) bool, error) {
 	return opts, allow, err
 }
 
-// loadSources reads sources into an Archive; opts has its defaults.
+// loadSources reads sources into an Archive; opts has its defaults. It
+// never spills.
 func loadSources(ctx context.Context, sources []load.Source, skipped []load.Skipped, partitions int, opts Options, allow func(k8sjson.Shape) bool) (*Archive, error) {
+	opts.SpillBytes = 0
+	d, err := decodeSources(ctx, sources, opts, allow)
+	if err != nil {
+		return nil, err
+	}
+	defer d.release()
+	return finish(opts, d.files, skipped, partitions, d.batches, d.origins, d.phantoms, d.patches, d.changes, d.reqs)
+}
+
+// decoded is what the decode stage gives: the decoded batches (none when
+// they all spilled), the kept audit writes, the counted requests, the
+// event patches waiting for their events and the repeats counted as
+// phantoms.
+type decoded struct {
+	files    []*FileStats
+	batches  []arrow.Record
+	origins  []int // per batch: the file all its rows were read from (Parquet), else -1
+	changes  []load.ChangeRow
+	reqs     []reqRef
+	patches  []eventPatch
+	phantoms []phantom
+	spill    *spiller // nil unless batches spilled
+}
+
+// release releases the batches and removes the spill files.
+func (d *decoded) release() error {
+	for _, b := range d.batches {
+		b.Release()
+	}
+	d.batches = nil
+	if d.spill != nil {
+		err := d.spill.close()
+		d.spill = nil
+		return err
+	}
+	return nil
+}
+
+// spillBatches spills batches, making the spiller first. The caller
+// releases batches.
+func spillBatches(sp **spiller, opts Options, batches []arrow.Record, origins []int) error {
+	if *sp == nil {
+		s, err := newSpiller(opts.TempDir, opts.Mem)
+		if err != nil {
+			return err
+		}
+		*sp = s
+	}
+	err := (*sp).spill(batches, origins)
+	for _, b := range batches {
+		b.Release()
+	}
+	return err
+}
+
+// decodeSources frames and decodes sources on opts.Workers workers. Past
+// opts.SpillBytes of decoded rows, the rows spill (decoded.spill), all of
+// them by the end.
+func decodeSources(ctx context.Context, sources []load.Source, opts Options, allow func(k8sjson.Shape) bool) (*decoded, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
@@ -395,6 +551,31 @@ func loadSources(ctx context.Context, sources []load.Source, skipped []load.Skip
 		patches []eventPatch
 	)
 	ranks, seen := fileRanks(files), newDedupTable()
+	var (
+		sp      *spiller
+		phs     []phantom // of the dedup tables spills dropped
+		pending int64     // Arrow bytes of batches
+	)
+	// add keeps a decoded batch, under mu. Past the budget the batches
+	// spill, and so does the dedup table (its phantoms stay): repeats of a
+	// spilled row become rows, and merge counts them as it reads the
+	// partition back.
+	add := func(rec arrow.Record, origin int) {
+		batches = append(batches, rec)
+		origins = append(origins, origin)
+		if opts.SpillBytes <= 0 {
+			return
+		}
+		if pending += recordBytes(rec); pending < opts.SpillBytes || ctx.Err() != nil {
+			return
+		}
+		if err := spillBatches(&sp, opts, batches, origins); err != nil {
+			cancel(err)
+			return
+		}
+		batches, origins, pending = batches[:0], origins[:0], 0
+		phs = append(phs, seen.take()...)
+	}
 	jobs := make(chan job, 2*opts.Workers)
 
 	// Framers: one goroutine per file, at most Workers files open at once.
@@ -439,8 +620,7 @@ func loadSources(ctx context.Context, sources []load.Source, skipped []load.Skip
 					mu.Lock()
 					files[j.file].Read += j.rows
 					if j.rec != nil {
-						batches = append(batches, j.rec)
-						origins = append(origins, j.file)
+						add(j.rec, j.file)
 						fs := files[j.file]
 						fs.Read += j.pq.Filtered
 						fs.Records += j.rows + j.pq.Filtered
@@ -476,15 +656,13 @@ func loadSources(ctx context.Context, sources []load.Source, skipped []load.Skip
 				if dw.batch.Len() >= opts.BatchRows {
 					rec := dw.batch.NewRecord()
 					mu.Lock()
-					batches = append(batches, rec)
-					origins = append(origins, -1)
+					add(rec, -1)
 					mu.Unlock()
 				}
 			}
 			mu.Lock()
 			if dw.batch.Len() > 0 {
-				batches = append(batches, dw.batch.NewRecord())
-				origins = append(origins, -1)
+				add(dw.batch.NewRecord(), -1)
 			}
 			changes = append(changes, dw.changes...)
 			reqs = append(reqs, dw.reqs...)
@@ -493,16 +671,20 @@ func loadSources(ctx context.Context, sources []load.Source, skipped []load.Skip
 		}()
 	}
 	workers.Wait()
-	phs := seen.all()
-	defer func() {
-		for _, b := range batches {
-			b.Release()
-		}
-	}()
+	d := &decoded{files: files, batches: batches, origins: origins, changes: changes, reqs: reqs, patches: patches, spill: sp}
 	if err := context.Cause(ctx); err != nil {
+		d.release()
 		return nil, err
 	}
-
+	d.phantoms = append(phs, seen.all()...)
+	if sp != nil && len(batches) > 0 {
+		err := spillBatches(&d.spill, opts, batches, origins)
+		d.batches, d.origins = nil, nil
+		if err != nil {
+			d.release()
+			return nil, err
+		}
+	}
 	for _, f := range files {
 		if f.Format != "parquet" {
 			f.Format = formatName(f)
@@ -516,9 +698,18 @@ func loadSources(ctx context.Context, sources []load.Source, skipped []load.Skip
 			f.WarningList = f.WarningList[:opts.MaxErrors]
 		}
 	}
+	return d, nil
+}
+
+// finish deduplicates and sorts batches into an archive with the changes
+// table of changes, and adds its counts to files' (the caller releases
+// batches). reqs are counted into files.
+func finish(opts Options, files []*FileStats, skipped []load.Skipped, partitions int, batches []arrow.Record, origins []int, phs []phantom, patches []eventPatch, changes []load.ChangeRow, reqs []reqRef) (*Archive, error) {
 	if len(patches) > 0 {
-		batches = append(batches, applyPatches(opts.Mem, batches, patches, &opts.Scope, files))
-		origins = append(origins, -1)
+		p := applyPatches(opts.Mem, batches, patches, &opts.Scope, files)
+		defer p.Release()
+		batches = append(batches[:len(batches):len(batches)], p)
+		origins = append(origins[:len(origins):len(origins)], -1)
 	}
 	m, err := merge(opts.Mem, batches, origins, phs, files, opts.Summaries, opts.Workers, opts.PartRows)
 	if err != nil {

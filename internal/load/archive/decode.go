@@ -192,6 +192,20 @@ func newDedupTable() *dedupTable {
 	return t
 }
 
+// take returns the phantoms of every shard and empties the table.
+func (t *dedupTable) take() []phantom {
+	var out []phantom
+	for i := range t.shards {
+		s := &t.shards[i]
+		s.mu.Lock()
+		out = append(out, s.phantoms...)
+		s.phantoms = nil
+		clear(s.seen)
+		s.mu.Unlock()
+	}
+	return out
+}
+
 // all returns the phantoms of every shard.
 func (t *dedupTable) all() []phantom {
 	var out []phantom
