@@ -369,9 +369,6 @@ func (d *decoded) each(ctx context.Context, opts Options, skipped []load.Skipped
 	patchKey := func(p *eventPatch) load.PartitionKey {
 		return load.PartitionKey{Cluster: load.ClusterOrDefault(p.cluster), Namespace: p.namespace}
 	}
-	changeKey := func(c *load.ChangeRow) load.PartitionKey {
-		return load.PartitionKey{Cluster: load.ClusterOrDefault(c.Cluster), Namespace: c.Namespace}
-	}
 	for i := range d.patches {
 		keys = append(keys, patchKey(&d.patches[i]))
 	}
@@ -410,6 +407,14 @@ func (d *decoded) each(ctx context.Context, opts Options, skipped []load.Skipped
 		if err != nil {
 			return err
 		}
+		spilt, err := d.spill.loadChanges(g)
+		if err != nil {
+			for _, b := range batches {
+				b.Release()
+			}
+			return err
+		}
+		changes[gi] = append(changes[gi], spilt...)
 		a, err := finish(opts, d.files, skipped, partitions, batches, origins, phs[gi], patches[gi], changes[gi], reqs)
 		if a != nil {
 			a.Group = gi
@@ -560,13 +565,8 @@ func decodeSources(ctx context.Context, sources []load.Source, opts Options, all
 	// spill, and so does the dedup table (its phantoms stay): repeats of a
 	// spilled row become rows, and merge counts them as it reads the
 	// partition back.
-	add := func(rec arrow.Record, origin int) {
-		batches = append(batches, rec)
-		origins = append(origins, origin)
-		if opts.SpillBytes <= 0 {
-			return
-		}
-		if pending += recordBytes(rec); pending < opts.SpillBytes || ctx.Err() != nil {
+	spill := func() {
+		if opts.SpillBytes <= 0 || pending < opts.SpillBytes || ctx.Err() != nil {
 			return
 		}
 		if err := spillBatches(&sp, opts, batches, origins); err != nil {
@@ -575,6 +575,30 @@ func decodeSources(ctx context.Context, sources []load.Source, opts Options, all
 		}
 		batches, origins, pending = batches[:0], origins[:0], 0
 		phs = append(phs, seen.take()...)
+		if len(changes) > 0 {
+			if err := sp.spillChanges(changes); err != nil {
+				cancel(err)
+			}
+			changes = nil
+		}
+	}
+	add := func(rec arrow.Record, origin int) {
+		batches = append(batches, rec)
+		origins = append(origins, origin)
+		if opts.SpillBytes > 0 {
+			pending += recordBytes(rec)
+			spill()
+		}
+	}
+	// addChanges keeps kept audit writes, under mu.
+	addChanges := func(rows ...load.ChangeRow) {
+		changes = append(changes, rows...)
+		if opts.SpillBytes > 0 {
+			for i := range rows {
+				pending += changeBytes(&rows[i])
+			}
+			spill()
+		}
 	}
 	jobs := make(chan job, 2*opts.Workers)
 
@@ -635,7 +659,7 @@ func decodeSources(ctx context.Context, sources []load.Source, opts Options, all
 					} else {
 						for i := range j.chg {
 							if opts.Changes.keeps(&j.chg[i]) {
-								changes = append(changes, j.chg[i])
+								addChanges(j.chg[i])
 							} else {
 								reqs = append(reqs, newReqRef(&dw.h, &dw.h2, j.chg[i].Cluster, j.chg[i].AuditID, j.file, true))
 							}
@@ -659,12 +683,18 @@ func decodeSources(ctx context.Context, sources []load.Source, opts Options, all
 					add(rec, -1)
 					mu.Unlock()
 				}
+				if opts.SpillBytes > 0 && len(dw.changes) >= 4096 {
+					mu.Lock()
+					addChanges(dw.changes...)
+					mu.Unlock()
+					dw.changes = dw.changes[:0]
+				}
 			}
 			mu.Lock()
 			if dw.batch.Len() > 0 {
 				add(dw.batch.NewRecord(), -1)
 			}
-			changes = append(changes, dw.changes...)
+			addChanges(dw.changes...)
 			reqs = append(reqs, dw.reqs...)
 			patches = append(patches, dw.patches...)
 			mu.Unlock()
@@ -677,9 +707,15 @@ func decodeSources(ctx context.Context, sources []load.Source, opts Options, all
 		return nil, err
 	}
 	d.phantoms = append(phs, seen.all()...)
-	if sp != nil && len(batches) > 0 {
+	if sp != nil {
+		// Once anything spilled, everything does: each group then reads
+		// its rows from one place.
 		err := spillBatches(&d.spill, opts, batches, origins)
 		d.batches, d.origins = nil, nil
+		if err == nil && len(changes) > 0 {
+			err = sp.spillChanges(changes)
+			d.changes = nil
+		}
 		if err != nil {
 			d.release()
 			return nil, err

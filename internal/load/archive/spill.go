@@ -2,6 +2,7 @@ package archive
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -35,6 +36,7 @@ type spiller struct {
 	mem   memory.Allocator
 	files []*os.File // of each spill, for reading back
 	refs  map[load.PartitionKey][]spillRef
+	crefs map[load.PartitionKey][]spillRef // kept audit writes, as JSON lines
 	bytes map[load.PartitionKey]int64 // Arrow bytes spilled per partition
 	spilt int64                       // rows written
 }
@@ -51,7 +53,7 @@ func newSpiller(tempDir string, mem memory.Allocator) (*spiller, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spill: %w", err)
 	}
-	return &spiller{dir: dir, mem: mem, refs: map[load.PartitionKey][]spillRef{}, bytes: map[load.PartitionKey]int64{}}, nil
+	return &spiller{dir: dir, mem: mem, refs: map[load.PartitionKey][]spillRef{}, crefs: map[load.PartitionKey][]spillRef{}, bytes: map[load.PartitionKey]int64{}}, nil
 }
 
 // close removes the spill files.
@@ -194,6 +196,9 @@ func (s *spiller) groups(other []load.PartitionKey, budget int64) []spillGroup {
 	for k := range s.refs {
 		set[k] = true
 	}
+	for k := range s.crefs {
+		set[k] = true
+	}
 	for _, k := range other {
 		set[k] = true
 	}
@@ -232,6 +237,88 @@ func (s *spiller) load(g spillGroup) (batches []arrow.Record, origins []int, err
 		}
 	}
 	return batches, origins, nil
+}
+
+// changeKey is the partition of an audit write: the namespace of its
+// object in its cluster.
+func changeKey(c *load.ChangeRow) load.PartitionKey {
+	return load.PartitionKey{Cluster: load.ClusterOrDefault(c.Cluster), Namespace: c.Namespace}
+}
+
+// changeBytes estimates what a kept audit write holds in memory: the
+// struct, its strings and its containers and conditions.
+func changeBytes(c *load.ChangeRow) int64 {
+	n := 900 + len(c.AuditID) + len(c.Name) + len(c.ObjectUID) + len(c.UserAgent) + len(c.StatusMessage) + len(c.Change) +
+		len(c.Revision) + len(c.RevisionHistory) + len(c.OwnerName) + len(c.TemplateHash)
+	for i := range c.Containers {
+		ct := &c.Containers[i]
+		n += 200 + len(ct.Name) + len(ct.Image) + len(ct.Env) + len(ct.Resources)
+	}
+	for i := range c.Conditions {
+		n += 100 + len(c.Conditions[i].Message) + len(c.Conditions[i].Reason)
+	}
+	return int64(n)
+}
+
+// spillChanges writes kept audit writes to a new spill file, by
+// partition, as JSON lines: encoding/json keeps what the rows mean (a
+// pointer to zero is not a nil one, an empty list not a missing one), and
+// audit writes spill far less often than events.
+func (s *spiller) spillChanges(rows []load.ChangeRow) error {
+	byKey := map[load.PartitionKey][]int32{}
+	for i := range rows {
+		k := changeKey(&rows[i])
+		byKey[k] = append(byKey[k], int32(i))
+	}
+	keys := make([]load.PartitionKey, 0, len(byKey))
+	for k := range byKey {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, load.PartitionKey.Compare)
+	f, err := os.Create(filepath.Join(s.dir, fmt.Sprintf("changes-%06d.jsonl", len(s.files))))
+	if err != nil {
+		return fmt.Errorf("spill: %w", err)
+	}
+	fi := int32(len(s.files))
+	s.files = append(s.files, f)
+	bw := bufio.NewWriterSize(f, 1<<20)
+	cw := &countingWriter{w: bw}
+	enc := json.NewEncoder(cw)
+	for _, k := range keys {
+		off := cw.n
+		for _, i := range byKey[k] {
+			if err := enc.Encode(&rows[i]); err != nil {
+				return fmt.Errorf("spill %s: %w", f.Name(), err)
+			}
+			s.bytes[k] += changeBytes(&rows[i])
+		}
+		s.crefs[k] = append(s.crefs[k], spillRef{file: fi, origin: -1, off: off, n: cw.n - off})
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("spill %s: %w", f.Name(), err)
+	}
+	return nil
+}
+
+// loadChanges reads the spilled audit writes of the group's partitions.
+func (s *spiller) loadChanges(g spillGroup) ([]load.ChangeRow, error) {
+	var out []load.ChangeRow
+	for _, k := range g.keys {
+		for _, r := range s.crefs[k] {
+			f := s.files[r.file]
+			dec := json.NewDecoder(bufio.NewReader(io.NewSectionReader(f, r.off, r.n)))
+			for {
+				var c load.ChangeRow
+				if err := dec.Decode(&c); err == io.EOF {
+					break
+				} else if err != nil {
+					return nil, fmt.Errorf("read spill %s: %w", f.Name(), err)
+				}
+				out = append(out, c)
+			}
+		}
+	}
+	return out, nil
 }
 
 type countingWriter struct {
