@@ -37,8 +37,8 @@ type spiller struct {
 	files []*os.File // of each spill, for reading back
 	refs  map[load.PartitionKey][]spillRef
 	crefs map[load.PartitionKey][]spillRef // kept audit writes, as JSON lines
-	bytes map[load.PartitionKey]int64 // Arrow bytes spilled per partition
-	spilt int64                       // rows written
+	bytes map[load.PartitionKey]int64      // Arrow bytes spilled per partition
+	spilt int64                            // rows written
 }
 
 // spillRef is one IPC stream of one spill file.
