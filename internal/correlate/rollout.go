@@ -2,6 +2,19 @@
 // audit logs were loaded, the changes table: which template change started
 // each rollout, who made it, which ReplicaSet and pods carried it out, how
 // long each phase took and how it ended. docs/rollouts.md states the rules.
+//
+// One partition (a namespace of a cluster; load.Partition) is correlated at
+// a time, each on its own worker, and the results are joined in one order
+// (correlate.go). The stages, a file each: the index of what is known about
+// workloads, ReplicaSets and pods (index.go); reading the event table
+// (events.go) and the changes table (changes.go); the Deployment machine
+// (deployment.go); StatefulSets and DaemonSets, whose pods are replaced in
+// place (inplace.go); Job runs (jobs.go); outcome, end and phases
+// (outcome.go); the rows each rollout rests on (evidence.go) and its
+// interval (interval.go); the controllers' messages (messages.go).
+//
+// Memory: the index of one partition and its rollouts; the event and
+// changes tables are read in place, never copied.
 package correlate
 
 import "time"

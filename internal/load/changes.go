@@ -66,28 +66,59 @@ const (
 	NumChangeColumns
 )
 
+// The fields of a container (the struct of the containers column), in
+// order.
+const (
+	KName = iota
+	KImage
+	KInit
+	KEnv
+	KResources
+	KReady
+	KStarted
+	KRestarts
+	KWaitingReason
+	KTerminatedReason
+	KExitCode
+	KLastTerminatedReason
+	numContainerFields
+)
+
+// The fields of a condition (the struct of the conditions column), in
+// order.
+const (
+	DType = iota
+	DStatus
+	DReason
+	DMessage
+	DLastTransition
+	numConditionFields
+)
+
 var (
-	containerType = arrow.StructOf(
-		arrow.Field{Name: "name", Type: arrow.BinaryTypes.String, Nullable: true},
-		arrow.Field{Name: "image", Type: arrow.BinaryTypes.String, Nullable: true},
-		arrow.Field{Name: "init", Type: arrow.FixedWidthTypes.Boolean},
-		arrow.Field{Name: "env", Type: arrow.BinaryTypes.String, Nullable: true},       // env var names, comma-separated, sorted
-		arrow.Field{Name: "resources", Type: arrow.BinaryTypes.String, Nullable: true}, // "requests cpu=100m memory=64Mi; limits ..."
-		arrow.Field{Name: "ready", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
-		arrow.Field{Name: "started", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
-		arrow.Field{Name: "restarts", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
-		arrow.Field{Name: "waiting_reason", Type: arrow.BinaryTypes.String, Nullable: true},
-		arrow.Field{Name: "terminated_reason", Type: arrow.BinaryTypes.String, Nullable: true},
-		arrow.Field{Name: "exit_code", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
-		arrow.Field{Name: "last_terminated_reason", Type: arrow.BinaryTypes.String, Nullable: true},
-	)
-	conditionType = arrow.StructOf(
-		arrow.Field{Name: "type", Type: arrow.BinaryTypes.String, Nullable: true},
-		arrow.Field{Name: "status", Type: arrow.BinaryTypes.String, Nullable: true},
-		arrow.Field{Name: "reason", Type: arrow.BinaryTypes.String, Nullable: true},
-		arrow.Field{Name: "message", Type: arrow.BinaryTypes.String, Nullable: true},
-		arrow.Field{Name: "last_transition_time", Type: timestamp, Nullable: true},
-	)
+	containerFields = [numContainerFields]arrow.Field{
+		KName:                 {Name: "name", Type: arrow.BinaryTypes.String, Nullable: true},
+		KImage:                {Name: "image", Type: arrow.BinaryTypes.String, Nullable: true},
+		KInit:                 {Name: "init", Type: arrow.FixedWidthTypes.Boolean},
+		KEnv:                  {Name: "env", Type: arrow.BinaryTypes.String, Nullable: true},       // env var names, comma-separated, sorted
+		KResources:            {Name: "resources", Type: arrow.BinaryTypes.String, Nullable: true}, // "requests cpu=100m memory=64Mi; limits ..."
+		KReady:                {Name: "ready", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
+		KStarted:              {Name: "started", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
+		KRestarts:             {Name: "restarts", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+		KWaitingReason:        {Name: "waiting_reason", Type: arrow.BinaryTypes.String, Nullable: true},
+		KTerminatedReason:     {Name: "terminated_reason", Type: arrow.BinaryTypes.String, Nullable: true},
+		KExitCode:             {Name: "exit_code", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+		KLastTerminatedReason: {Name: "last_terminated_reason", Type: arrow.BinaryTypes.String, Nullable: true},
+	}
+	conditionFields = [numConditionFields]arrow.Field{
+		DType:           {Name: "type", Type: arrow.BinaryTypes.String, Nullable: true},
+		DStatus:         {Name: "status", Type: arrow.BinaryTypes.String, Nullable: true},
+		DReason:         {Name: "reason", Type: arrow.BinaryTypes.String, Nullable: true},
+		DMessage:        {Name: "message", Type: arrow.BinaryTypes.String, Nullable: true},
+		DLastTransition: {Name: "last_transition_time", Type: timestamp, Nullable: true},
+	}
+	containerType = arrow.StructOf(containerFields[:]...)
+	conditionType = arrow.StructOf(conditionFields[:]...)
 )
 
 // ChangeSchema is the Arrow schema of the changes table. Object columns
@@ -350,18 +381,18 @@ func (c *ChangeBatch) Append(r *ChangeRow) {
 		for i := range r.Containers {
 			ct := &r.Containers[i]
 			sb.Append(true)
-			str(sb.FieldBuilder(0), ct.Name)
-			str(sb.FieldBuilder(1), ct.Image)
-			sb.FieldBuilder(2).(*array.BooleanBuilder).Append(ct.Init)
-			str(sb.FieldBuilder(3), ct.Env)
-			str(sb.FieldBuilder(4), ct.Resources)
-			boolp(sb.FieldBuilder(5), ct.Ready)
-			boolp(sb.FieldBuilder(6), ct.Started)
-			i32p(sb.FieldBuilder(7), ct.Restarts)
-			str(sb.FieldBuilder(8), ct.WaitingReason)
-			str(sb.FieldBuilder(9), ct.TerminatedRsn)
-			i32p(sb.FieldBuilder(10), ct.ExitCode)
-			str(sb.FieldBuilder(11), ct.LastTerminated)
+			str(sb.FieldBuilder(KName), ct.Name)
+			str(sb.FieldBuilder(KImage), ct.Image)
+			sb.FieldBuilder(KInit).(*array.BooleanBuilder).Append(ct.Init)
+			str(sb.FieldBuilder(KEnv), ct.Env)
+			str(sb.FieldBuilder(KResources), ct.Resources)
+			boolp(sb.FieldBuilder(KReady), ct.Ready)
+			boolp(sb.FieldBuilder(KStarted), ct.Started)
+			i32p(sb.FieldBuilder(KRestarts), ct.Restarts)
+			str(sb.FieldBuilder(KWaitingReason), ct.WaitingReason)
+			str(sb.FieldBuilder(KTerminatedReason), ct.TerminatedRsn)
+			i32p(sb.FieldBuilder(KExitCode), ct.ExitCode)
+			str(sb.FieldBuilder(KLastTerminatedReason), ct.LastTerminated)
 		}
 	}
 	lb = f(CConditions).(*array.ListBuilder)
@@ -372,11 +403,11 @@ func (c *ChangeBatch) Append(r *ChangeRow) {
 		sb := lb.ValueBuilder().(*array.StructBuilder)
 		for _, cd := range r.Conditions {
 			sb.Append(true)
-			str(sb.FieldBuilder(0), cd.Type)
-			str(sb.FieldBuilder(1), cd.Status)
-			str(sb.FieldBuilder(2), cd.Reason)
-			str(sb.FieldBuilder(3), cd.Message)
-			tsv(sb.FieldBuilder(4), cd.LastTransition)
+			str(sb.FieldBuilder(DType), cd.Type)
+			str(sb.FieldBuilder(DStatus), cd.Status)
+			str(sb.FieldBuilder(DReason), cd.Reason)
+			str(sb.FieldBuilder(DMessage), cd.Message)
+			tsv(sb.FieldBuilder(DLastTransition), cd.LastTransition)
 		}
 	}
 	dictStr(f(CPhase), r.Phase)

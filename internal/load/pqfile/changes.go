@@ -148,9 +148,9 @@ func changeOf(rec arrow.Record, i int) Change {
 		lo, hi := l.ValueOffsets(i)
 		for j := int(lo); j < int(hi); j++ {
 			c.Containers = append(c.Containers, Container{
-				Name: sv(st, 0, j), Image: sv(st, 1, j), Init: st.Field(2).(*array.Boolean).Value(j), Env: sv(st, 3, j), Resources: sv(st, 4, j),
-				Ready: bv(st, 5, j), Started: bv(st, 6, j), Restarts: iv(st, 7, j), WaitingReason: sv(st, 8, j), TerminatedRsn: sv(st, 9, j),
-				ExitCode: iv(st, 10, j), LastTerminated: sv(st, 11, j),
+				Name: sv(st, load.KName, j), Image: sv(st, load.KImage, j), Init: st.Field(load.KInit).(*array.Boolean).Value(j), Env: sv(st, load.KEnv, j), Resources: sv(st, load.KResources, j),
+				Ready: bv(st, load.KReady, j), Started: bv(st, load.KStarted, j), Restarts: iv(st, load.KRestarts, j), WaitingReason: sv(st, load.KWaitingReason, j), TerminatedRsn: sv(st, load.KTerminatedReason, j),
+				ExitCode: iv(st, load.KExitCode, j), LastTerminated: sv(st, load.KLastTerminatedReason, j),
 			})
 		}
 	}
@@ -159,13 +159,13 @@ func changeOf(rec arrow.Record, i int) Change {
 		st := l.ListValues().(*array.Struct)
 		lo, hi := l.ValueOffsets(i)
 		for j := int(lo); j < int(hi); j++ {
-			ts := st.Field(4).(*array.Timestamp)
+			ts := st.Field(load.DLastTransition).(*array.Timestamp)
 			var lt *int64
 			if !ts.IsNull(j) {
 				v := int64(ts.Value(j))
 				lt = &v
 			}
-			c.Conditions = append(c.Conditions, Condition{Type: sv(st, 0, j), Status: sv(st, 1, j), Reason: sv(st, 2, j), Message: sv(st, 3, j), LastTransition: lt})
+			c.Conditions = append(c.Conditions, Condition{Type: sv(st, load.DType, j), Status: sv(st, load.DStatus, j), Reason: sv(st, load.DReason, j), Message: sv(st, load.DMessage, j), LastTransition: lt})
 		}
 	}
 	return c

@@ -1,0 +1,173 @@
+package correlate
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Outcome: how a rollout ended, its end time and its phases.
+
+// finish fills a rollout's pods, revision, outcome and end.
+// finish completes r from its pods: pods its new ReplicaSet created from
+// its start until the next rollout or, when scaledAt is not 0, the
+// scale-only change at scaledAt.
+func (ix *index) finish(d *depInfo, r *Rollout, next *Rollout, scaledAt int64) {
+	startNS := r.Start.UnixNano()
+	var endLimit int64 = 1<<63 - 1
+	if next != nil {
+		endLimit = next.Start.UnixNano()
+	}
+	rsKey := objKey{d.key.nsKey, r.NewReplicaSet}
+	// Revision from the audit log: the revision the ReplicaSet was given
+	// at or after the rollout started.
+	for _, rv := range ix.rsRev[rsKey] {
+		if rv.at >= startNS-int64(2*time.Second) && rv.at < endLimit {
+			r.Revision = rv.revision
+			if rv.history != "" {
+				r.Rollback = true
+			}
+			break
+		}
+	}
+	if r.Revision == "" && len(ix.rsRev[rsKey]) > 0 && r.Seq == 1 {
+		r.Revision = ix.rsRev[rsKey][0].revision
+	}
+	// Pods the new ReplicaSet created during the rollout.
+	var failures []failure
+	allUp, latestUp := true, int64(0)
+	// A ReplicaSet name can be two objects (its Deployment deleted and
+	// created again): keep the pods of the one that created the first pod.
+	candidates := ix.candidates[:0]
+	for _, p := range ix.rsPods[rsKey] {
+		if p.created < startNS-int64(time.Second) || p.created >= endLimit || scaledAt != 0 && p.created >= scaledAt {
+			continue
+		}
+		candidates = append(candidates, p)
+	}
+	slices.SortFunc(candidates, func(a, b *podInfo) int {
+		return cmp.Or(cmp.Compare(a.created, b.created), strings.Compare(a.Name, b.Name))
+	})
+	rsUID := ""
+	for _, p := range candidates {
+		if p.rsUID != "" {
+			rsUID = p.rsUID
+			break
+		}
+	}
+	ix.candidates = candidates // reused by the next rollout
+	r.Pods = make([]Pod, 0, len(candidates))
+	for _, p := range candidates {
+		if rsUID != "" && p.rsUID != "" && p.rsUID != rsUID {
+			continue
+		}
+		r.Pods = append(r.Pods, p.out())
+		for sig, n := range p.Warnings {
+			r.Warnings[sig] += n
+		}
+		failures = append(failures, p.failures...)
+		up := p.Ready
+		if up == nil {
+			up = p.Started
+		}
+		if up == nil {
+			if p.Deleted == nil {
+				allUp = false
+			}
+		} else if up.UnixNano() > latestUp {
+			latestUp = up.UnixNano()
+		}
+		if p.Deleted == nil && up == nil {
+			allUp = false
+		}
+	}
+	slices.SortFunc(r.Pods, func(a, b Pod) int {
+		return cmp.Or(compareTimes(a.Created, b.Created), strings.Compare(a.Name, b.Name))
+	})
+	r.Phases = phases(r.Pods)
+	rsFailed := false
+	for _, f := range ix.rsFailures[rsKey] {
+		if f.at >= startNS-int64(time.Second) && f.at < endLimit {
+			failures = append(failures, f)
+			r.Warnings[f.signal] += int(f.count)
+			rsFailed = true
+		}
+	}
+	if rsFailed && len(r.Pods) < r.Replicas {
+		allUp = false // it could not create all its pods
+	}
+	slices.SortFunc(failures, func(a, b failure) int { return cmp.Compare(a.at, b.at) })
+	var deadline int64
+	for _, t := range ix.deadlines[d.key] {
+		if t >= startNS && t < endLimit {
+			deadline = t
+			break
+		}
+	}
+	complete := r.End != nil && allUp && deadline == 0
+	if complete && latestUp > r.End.UnixNano() {
+		r.End = ix.tp(latestUp)
+	}
+	switch {
+	case complete:
+		r.Outcome = OutcomeComplete
+	case deadline != 0:
+		r.Outcome, r.FailureReason = OutcomeFailed, "ProgressDeadlineExceeded"
+		if len(failures) > 0 {
+			r.FailureReason += ": " + failures[0].signal
+		}
+	case len(failures) > 0:
+		r.Outcome, r.FailureReason = OutcomeFailed, failures[0].signal+": "+failures[0].detail
+	case next != nil:
+		r.Outcome = OutcomeSuperseded
+	default:
+		r.Outcome = OutcomeInProgress
+	}
+	if r.Outcome != OutcomeComplete {
+		r.End = nil
+		if next != nil {
+			r.End = &next.Start
+		} else if r.Outcome == OutcomeFailed && deadline != 0 {
+			r.End = ix.tp(deadline)
+		}
+	}
+	if r.End != nil {
+		s := r.End.Sub(r.Start).Seconds()
+		r.DurationSeconds = &s
+	}
+	if r.Replicas == 0 {
+		r.Replicas = len(r.Pods)
+	}
+}
+
+func compareTimes(a, b *time.Time) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return 1
+	case b == nil:
+		return -1
+	}
+	return a.Compare(*b)
+}
+
+func phases(pods []Pod) Phases {
+	// The longest of each phase, -1 while no pod shows it.
+	longest := [NumPhases]float64{-1, -1, -1, -1}
+	for i := range pods {
+		for k := range NumPhases {
+			if from, to, ok := pods[i].Phase(k); ok {
+				longest[k] = max(longest[k], to.Sub(from).Seconds())
+			}
+		}
+	}
+	var out [NumPhases]*float64
+	for k, s := range longest {
+		if s >= 0 {
+			out[k] = &s
+		}
+	}
+	return Phases{SchedulingWait: out[PhaseScheduling], ImagePull: out[PhaseImagePull], ContainerStart: out[PhaseContainerStart], Readiness: out[PhaseReadiness]}
+}
