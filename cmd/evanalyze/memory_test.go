@@ -54,6 +54,9 @@ func TestSpilledReports(t *testing.T) {
 		{"rollouts", "../../testdata/lab-basic"},
 		{"stats", "-o", "json", fleet},
 		{"stats", "--group-by", "cluster,kind", fleet},
+		{"timeline", "-o", "json", "--since", "2026-11-25T00:00:00Z", "--until", "2026-11-26T00:00:00Z", fleet},
+		{"timeline", "--workload", "deployment/cart-api", "-v", "--since", "2026-11-25T00:00:00Z", "../../testdata/lab-basic"},
+		{"timeline", "-o", "html", "--since", "2026-11-25T03:29:00Z", "--until", "2026-11-25T03:31:00Z", "../../testdata/lab-basic"},
 	} {
 		want, _, code := runCmd(t, "", append(args[:1:1], append([]string{"-q"}, args[1:]...)...)...)
 		if code != exitOK || len(want) < 200 {

@@ -40,9 +40,11 @@ Times are RFC 3339, or relative to the archive's first and last records:
 start, end, start+5m, end-10m. --around T --window 30m selects T-15m to
 T+15m.
 --cluster limits the timeline to one cluster (and names inputs without a
-cluster=NAME segment, as for every command). With absolute times, Parquet
-archives are read without the partitions and row groups of other clusters
-and namespaces (with start/end times the whole archive is needed).`,
+cluster=NAME segment, as for every command). With absolute times, the
+inputs are read one cluster at a time (spilling past the memory budget, as
+rollouts does), and Parquet archives without the partitions and row groups
+of other clusters and namespaces; with start/end times the whole archive is
+read at once.`,
 		Example: `  evanalyze timeline testdata/lab-basic --since 2026-11-25T03:29:00Z --until 2026-11-25T03:31:00Z
   evanalyze timeline archive/ --around 2026-11-25T14:16:00Z --window 30m --namespace shop -o md`,
 		Args: cobra.MinimumNArgs(1),
@@ -61,23 +63,46 @@ and namespaces (with start/end times the whole archive is needed).`,
 					o.load.scope.Clusters = []string{o.o.Cluster}
 				}
 			}
-			a, err := o.load.load(cmd.Context(), args, s, false)
-			if err != nil {
-				return err
+			var b *timeline.Builder
+			add := func(a *archive.Archive) {
+				res := correlate.CorrelateParts(a.Parts, a.Workers)
+				b.Add(a.Events(), a.Changes, res)
 			}
-			defer a.Release()
-			first, last := archiveSpan(a)
-			if err := o.window(first, last); err != nil {
-				return err
+			if o.relative() {
+				// start and end are the whole archive's: read it at once.
+				a, err := o.load.load(cmd.Context(), args, s, false)
+				if err != nil {
+					return err
+				}
+				defer a.Release()
+				first, last := archiveSpan(a)
+				if err := o.window(first, last); err != nil {
+					return err
+				}
+				b = timeline.NewBuilder(o.o)
+				add(a)
+			} else {
+				// One cluster at a time (or one group of its namespaces,
+				// when its rows spill).
+				if err := o.window(time.Time{}, time.Time{}); err != nil {
+					return err
+				}
+				b = timeline.NewBuilder(o.o)
+				err := o.load.each(cmd.Context(), args, s, func(a *archive.Archive) error {
+					add(a)
+					return nil
+				})
+				if err != nil {
+					return err
+				}
 			}
-			res := correlate.Correlate(a.Events(), a.Changes)
-			tl := timeline.Build(a.Events(), a.Changes, res, o.o)
+			tl := b.Timeline()
 			if len(tl.Entries) == 0 {
 				fmt.Fprintln(s.Err, "Nothing happened in the window.")
 			}
 			switch o.output {
 			case "html":
-				return timeline.WriteHTML(s.Out, tl, timeline.Rollouts(res, o.o))
+				return timeline.WriteHTML(s.Out, tl, b.Rollouts())
 			case "json":
 				return writeJSON(s.Out, tl)
 			case "md":

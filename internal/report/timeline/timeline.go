@@ -143,9 +143,33 @@ func Rollouts(res correlate.Result, o Options) []correlate.Rollout {
 	return out
 }
 
-// Build makes the timeline of the window.
+// Build makes the timeline of the window from one archive's tables and
+// its correlation result.
 func Build(events, changes arrow.Record, res correlate.Result, o Options) *Timeline {
-	tl := &Timeline{Since: o.Since, Until: o.Until}
+	b := NewBuilder(o)
+	b.Add(events, changes, res)
+	return b.Timeline()
+}
+
+// A Builder makes the timeline of a window from archives read one at a
+// time (archive.LoadEach: clusters, or groups of a cluster's namespaces):
+// the timeline of the archives added is that of one archive of them all.
+// It keeps the entries in the window and the rollouts, not the tables.
+type Builder struct {
+	o       Options
+	entries []Entry
+	nodes   []int // entries of node problems, which name the pods they hit
+	res     correlate.Result
+}
+
+// NewBuilder returns a Builder of the window and scope of o.
+func NewBuilder(o Options) *Builder { return &Builder{o: o} }
+
+// Add adds the entries of one archive: its event and changes tables (either
+// may be nil) and what correlation made of them. The tables are not kept;
+// res's rollouts are, without their evidence.
+func (b *Builder) Add(events, changes arrow.Record, res correlate.Result) {
+	o := b.o
 	in, scope := o.inWindow, o.inScope
 
 	// Changes with their actor.
@@ -170,7 +194,7 @@ func Build(events, changes arrow.Record, res correlate.Result, o Options) *Timel
 				e.Severity = SevWarning
 				e.Summary = fmt.Sprintf("%s denied (%d %s)", str(load.CVerb, i), code, str(load.CStatusReason, i))
 			}
-			tl.Entries = append(tl.Entries, e)
+			b.entries = append(b.entries, e)
 		}
 	}
 
@@ -195,7 +219,7 @@ func Build(events, changes arrow.Record, res correlate.Result, o Options) *Timel
 			if len(r.Changes) > 0 {
 				s += ": " + strings.Join(r.Changes, "; ")
 			}
-			tl.Entries = append(tl.Entries, Entry{Time: r.Start, Cluster: r.Cluster, Namespace: r.Namespace, Object: obj, Kind: KindRollout,
+			b.entries = append(b.entries, Entry{Time: r.Start, Cluster: r.Cluster, Namespace: r.Namespace, Object: obj, Kind: KindRollout,
 				Actor: actor, Summary: s, Severity: SevInfo, Sources: rolloutSources(&r, true), order: 2 * r.Seq})
 		}
 		if r.End != nil && in(*r.End) {
@@ -206,7 +230,7 @@ func Build(events, changes arrow.Record, res correlate.Result, o Options) *Timel
 			if r.Outcome == correlate.OutcomeFailed {
 				sev, s = SevError, fmt.Sprintf("rollout %d failed after %s: %s", r.Seq, dur(r.DurationSeconds), firstLine(r.FailureReason))
 			}
-			tl.Entries = append(tl.Entries, Entry{Time: *r.End, Cluster: r.Cluster, Namespace: r.Namespace, Object: obj, Kind: KindRollout,
+			b.entries = append(b.entries, Entry{Time: *r.End, Cluster: r.Cluster, Namespace: r.Namespace, Object: obj, Kind: KindRollout,
 				Summary: s, Severity: sev, Sources: rolloutSources(&r, false), order: 2*r.Seq + 1})
 		}
 	}
@@ -214,7 +238,7 @@ func Build(events, changes arrow.Record, res correlate.Result, o Options) *Timel
 		if !in(sc.At) || !scope(sc.Cluster, sc.Namespace, strings.ToLower(sc.Kind), sc.Name) || o.Node != "" {
 			continue
 		}
-		tl.Entries = append(tl.Entries, Entry{Time: sc.At, Cluster: sc.Cluster, Namespace: sc.Namespace, Object: strings.ToLower(sc.Kind) + "/" + sc.Name,
+		b.entries = append(b.entries, Entry{Time: sc.At, Cluster: sc.Cluster, Namespace: sc.Namespace, Object: strings.ToLower(sc.Kind) + "/" + sc.Name,
 			Kind: KindScaling, Actor: sc.User, Summary: fmt.Sprintf("scaled %d → %d", sc.From, sc.To), Severity: SevInfo, Sources: nonEmpty(sc.Source)})
 	}
 
@@ -223,11 +247,28 @@ func Build(events, changes arrow.Record, res correlate.Result, o Options) *Timel
 	if events != nil {
 		for _, e := range eventEntries(load.NewView(events), in, scope, evidenceRows(res, o, int(events.NumRows())), o) {
 			if e.Kind == KindNode && e.Severity != SevInfo {
-				e.Summary += podsHit(res, e)
+				b.nodes = append(b.nodes, len(b.entries))
 			}
-			tl.Entries = append(tl.Entries, e)
+			b.entries = append(b.entries, e)
 		}
 	}
+	for _, r := range res.Rollouts {
+		r.Evidence = nil // rows of tables that are not kept
+		b.res.Rollouts = append(b.res.Rollouts, r)
+	}
+	b.res.Scaling = append(b.res.Scaling, res.Scaling...)
+}
+
+// Timeline returns the timeline of what was added, and the rollouts in
+// scope that overlap the window (for the chart).
+func (b *Builder) Timeline() *Timeline {
+	o := b.o
+	// Rollouts of several archives, in the order of one.
+	correlate.SortRollouts(b.res.Rollouts)
+	for _, i := range b.nodes {
+		b.entries[i].Summary += podsHit(b.res, b.entries[i])
+	}
+	tl := &Timeline{Since: o.Since, Until: o.Until, Entries: b.entries}
 	slices.SortStableFunc(tl.Entries, func(a, b Entry) int {
 		return cmp.Or(a.Time.Compare(b.Time), strings.Compare(a.Cluster, b.Cluster), strings.Compare(a.Namespace, b.Namespace),
 			strings.Compare(a.Object, b.Object), strings.Compare(a.Kind, b.Kind), cmp.Compare(a.order, b.order), strings.Compare(a.Summary, b.Summary))
@@ -235,9 +276,13 @@ func Build(events, changes arrow.Record, res correlate.Result, o Options) *Timel
 	if tl.Entries == nil {
 		tl.Entries = []Entry{}
 	}
-	tl.Summary = summarize(tl.Entries, res, in, scope, o)
+	tl.Summary = summarize(tl.Entries, b.res, o.inWindow, o.inScope, o)
 	return tl
 }
+
+// Rollouts returns the rollouts added that are in scope and overlap the
+// window, for the chart (WriteHTML).
+func (b *Builder) Rollouts() []correlate.Rollout { return Rollouts(b.res, b.o) }
 
 // eventEntries makes the entries of events; evidence (see evidenceRows),
 // when not nil, brings rows of other objects than the workload in scope.
