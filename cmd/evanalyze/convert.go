@@ -7,6 +7,7 @@ import (
 
 	"github.com/evanalyze/evanalyze/internal/load/archive"
 	"github.com/evanalyze/evanalyze/internal/load/pqfile"
+	"github.com/evanalyze/evanalyze/internal/report/textsafe"
 )
 
 type convertOptions struct {
@@ -51,7 +52,7 @@ the same inputs twice gives identical files.`,
 			}
 			if !o.load.quiet {
 				fmt.Fprintf(s.Err, "wrote %d events (%d observations) and %d changes into %d files under %s\n",
-					a.Totals.Events, a.Totals.Observations, a.Changes.NumRows(), len(files)+len(cfiles), o.to)
+					a.Totals.Events, a.Totals.Observations, a.Changes.NumRows(), len(files)+len(cfiles), textsafe.Sanitize(o.to))
 			}
 			return nil
 		},

@@ -15,6 +15,7 @@ import (
 	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
 	"github.com/evanalyze/evanalyze/internal/load/pqfile"
+	"github.com/evanalyze/evanalyze/internal/report/textsafe"
 )
 
 // version is set at build time (-ldflags "-X main.version=...").
@@ -242,17 +243,18 @@ func (f *rolloutFilter) loadRollouts(ctx context.Context, lf *loadFlags, args []
 }
 
 // reportProblems prints rejected records on stderr: the first few per file
-// and how many more there were.
+// and how many more there were. File names and reasons are sanitized for
+// the terminal.
 func reportProblems(w io.Writer, a *archive.Archive, perFile int) {
 	for _, f := range a.Files {
 		for i, e := range f.Errors {
 			if i == perFile {
 				break
 			}
-			fmt.Fprintf(w, "rejected: %v\n", e)
+			fmt.Fprintf(w, "rejected: %s\n", textsafe.Sanitize(e.Error()))
 		}
 		if n := f.Rejected - int64(min(perFile, len(f.Errors))); n > 0 {
-			fmt.Fprintf(w, "rejected: %s: %d more\n", f.File, n)
+			fmt.Fprintf(w, "rejected: %s: %d more\n", textsafe.Sanitize(f.File), n)
 		}
 	}
 }

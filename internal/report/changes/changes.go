@@ -89,8 +89,8 @@ func WriteText(w io.Writer, rows []Change) error {
 		if r.Name != "" {
 			obj += " " + r.Name
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Time, r.Cluster, textsafe.Dash(r.Namespace), obj, r.Verb, r.Code,
-			textsafe.Dash(r.User), textsafe.Sanitize(r.Change))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Time, textsafe.Sanitize(r.Cluster), textsafe.Field(r.Namespace),
+			textsafe.Sanitize(obj), textsafe.Sanitize(r.Verb), r.Code, textsafe.Field(r.User), textsafe.Sanitize(r.Change))
 	}
 	return tw.Flush()
 }

@@ -27,9 +27,10 @@ func WriteText(w io.Writer, rs []correlate.Rollout) error {
 		if r.FailureReason != "" {
 			outcome += ": " + textsafe.Sanitize(firstLine(r.FailureReason, 60))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Start.Format(time.RFC3339), r.Cluster, r.Namespace,
-			strings.ToLower(r.Kind), r.Name, textsafe.Dash(r.Revision), r.NewReplicaSet, durationText(r.DurationSeconds), outcome,
-			textsafe.Dash(triggerUser(r)), textsafe.Sanitize(strings.Join(r.Changes, "; ")))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Start.Format(time.RFC3339), textsafe.Sanitize(r.Cluster),
+			textsafe.Sanitize(r.Namespace), textsafe.Sanitize(strings.ToLower(r.Kind)), textsafe.Sanitize(r.Name), textsafe.Field(r.Revision),
+			textsafe.Sanitize(r.NewReplicaSet), durationText(r.DurationSeconds), outcome, textsafe.Field(triggerUser(r)),
+			textsafe.Sanitize(strings.Join(r.Changes, "; ")))
 	}
 	return tw.Flush()
 }

@@ -32,8 +32,9 @@ func WriteText(w io.Writer, rep *Report) error {
 					parts = append(parts, p)
 				}
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", strings.Join(parts, "/"), g.Rollouts, g.Complete, g.Failed,
-				g.Superseded, g.Rollbacks, secs(g.DurationP50), secs(g.DurationP90), secs(g.DurationMax), num(g.ChangeFailureRate, "%.2f"), reasons(g.FailureReasons))
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", textsafe.Sanitize(strings.Join(parts, "/")), g.Rollouts, g.Complete,
+				g.Failed, g.Superseded, g.Rollbacks, secs(g.DurationP50), secs(g.DurationP90), secs(g.DurationMax), num(g.ChangeFailureRate, "%.2f"),
+				textsafe.Sanitize(reasons(g.FailureReasons)))
 		}
 		return tw.Flush()
 	}
@@ -44,7 +45,8 @@ func writeTables(w io.Writer, rep *Report) error {
 	if len(rep.Findings) > 0 {
 		fmt.Fprintln(w, "FINDINGS")
 		for _, f := range rep.Findings {
-			fmt.Fprintf(w, "  %-15s %s %s/%s: %s\n", f.Kind, f.Cluster, f.Namespace, f.Workload, textsafe.Sanitize(f.Summary))
+			fmt.Fprintf(w, "  %-15s %s %s/%s: %s\n", f.Kind, textsafe.Sanitize(f.Cluster), textsafe.Sanitize(f.Namespace),
+				textsafe.Sanitize(f.Workload), textsafe.Sanitize(f.Summary))
 			for _, e := range f.Evidence {
 				fmt.Fprintf(w, "  %-15s   - %s\n", "", textsafe.Sanitize(e))
 			}
@@ -54,8 +56,9 @@ func writeTables(w io.Writer, rep *Report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CLUSTER\tNAMESPACE\tWORKLOAD\tROLLOUTS\tCOMPLETE\tFAILED\tSUPERSEDED\tROLLBACKS\tP50\tP90\tMAX\tRESTARTS\tFAILURES")
 	row := func(g *Group, cluster, ns, workload string) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%d\t%s\n", cluster, ns, workload, g.Rollouts, g.Complete, g.Failed,
-			g.Superseded, g.Rollbacks, secs(g.DurationP50), secs(g.DurationP90), secs(g.DurationMax), g.PodRestarts, reasons(g.FailureReasons))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%d\t%s\n", textsafe.Sanitize(cluster), textsafe.Sanitize(ns),
+			textsafe.Sanitize(workload), g.Rollouts, g.Complete, g.Failed, g.Superseded, g.Rollbacks, secs(g.DurationP50), secs(g.DurationP90),
+			secs(g.DurationMax), g.PodRestarts, textsafe.Sanitize(reasons(g.FailureReasons)))
 	}
 	for _, g := range rep.Workloads {
 		row(g, g.Cluster, g.Namespace, strings.ToLower(g.Kind)+"/"+g.Name)
