@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/csv"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -91,6 +93,53 @@ func TestHostileTextOutputs(t *testing.T) {
 			}
 			if strings.Contains(args[len(args)-1], "gnp.jsonl") && !strings.Contains(errOut, `evil\x1b]0;pwned\x07\u202egnp.jsonl:2: `) {
 				t.Errorf("%q: stderr does not name the file escaped:\n%s", args, errOut)
+			}
+		})
+	}
+}
+
+// formula reports whether a spreadsheet would run a CSV cell as a formula:
+// it starts with =, +, -, @, tab or CR and is not a number (nor the
+// reports' lone "-").
+func formula(cell string) bool {
+	if cell == "" || cell == "-" || strings.IndexByte("=+-@\t\r", cell[0]) < 0 {
+		return false
+	}
+	_, err := strconv.ParseFloat(cell, 64)
+	return err != nil
+}
+
+// CSV outputs neutralise formula cells (a leading apostrophe), show control
+// characters escaped, and keep numbers numbers.
+func TestHostileCSV(t *testing.T) {
+	for _, args := range [][]string{
+		{"rollouts", "-o", "csv", "--cluster", hostileCluster, hostile},
+		{"changes", "-o", "csv", "--all", "--cluster", hostileCluster, hostile},
+		{"stats", "-o", "csv", "--cluster", hostileCluster, hostile},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			out, errOut, code := runCmd(t, "", args...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			checkNoControl(t, "csv", out)
+			rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			neutral := 0
+			for i, row := range rows {
+				for j, cell := range row {
+					if formula(cell) {
+						t.Errorf("row %d column %s: formula cell %q", i, rows[0][j], cell)
+					}
+					if strings.HasPrefix(cell, "'=") || strings.HasPrefix(cell, "'+") || strings.HasPrefix(cell, "'@") || strings.HasPrefix(cell, "'-") {
+						neutral++
+					}
+				}
+			}
+			if neutral == 0 {
+				t.Errorf("no neutralised cell in %d rows", len(rows))
 			}
 		})
 	}

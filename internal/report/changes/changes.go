@@ -96,7 +96,8 @@ func WriteText(w io.Writer, rows []Change) error {
 }
 
 // WriteCSV writes a header row and one row per change, with the fields of
-// the JSON as columns.
+// the JSON as columns. Cells are made safe for spreadsheets
+// (textsafe.Cell).
 func WriteCSV(w io.Writer, rows []Change) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"time", "cluster", "namespace", "resource", "subresource", "name", "uid", "verb", "code", "user", "impersonated_user",
@@ -106,8 +107,8 @@ func WriteCSV(w io.Writer, rows []Change) error {
 		if r.SpecChanged != nil {
 			sc = fmt.Sprint(*r.SpecChanged)
 		}
-		cw.Write([]string{r.Time, r.Cluster, r.Namespace, r.Resource, r.Subresource, r.Name, r.UID, r.Verb, fmt.Sprint(r.Code), r.User,
-			r.ImpersonatedUser, r.UserAgent, r.SourceIP, sc, r.Change, r.Revision, r.RevisionHistory, r.AuditID, r.Source})
+		cw.Write(textsafe.Row([]string{r.Time, r.Cluster, r.Namespace, r.Resource, r.Subresource, r.Name, r.UID, r.Verb, fmt.Sprint(r.Code), r.User,
+			r.ImpersonatedUser, r.UserAgent, r.SourceIP, sc, r.Change, r.Revision, r.RevisionHistory, r.AuditID, r.Source}))
 	}
 	cw.Flush()
 	return cw.Error()

@@ -36,7 +36,8 @@ func WriteText(w io.Writer, rs []correlate.Rollout) error {
 }
 
 // WriteCSV writes a header row and one row per rollout with its scalar
-// fields, the trigger_* columns and the pod count (docs/output.md).
+// fields, the trigger_* columns and the pod count (docs/output.md). Cells
+// are made safe for spreadsheets (textsafe.Cell).
 func WriteCSV(w io.Writer, rs []correlate.Rollout) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"cluster", "namespace", "kind", "name", "uid", "revision", "seq", "new_replicaset", "old_replicasets", "rollback",
@@ -48,11 +49,11 @@ func WriteCSV(w io.Writer, rs []correlate.Rollout) error {
 		if r.Trigger != nil {
 			tu, ta, tat = r.Trigger.User, r.Trigger.UserAgent, r.Trigger.At.Format(time.RFC3339Nano)
 		}
-		cw.Write([]string{r.Cluster, r.Namespace, r.Kind, r.Name, r.UID, r.Revision, fmt.Sprint(r.Seq), r.NewReplicaSet,
+		cw.Write(textsafe.Row([]string{r.Cluster, r.Namespace, r.Kind, r.Name, r.UID, r.Revision, fmt.Sprint(r.Seq), r.NewReplicaSet,
 			strings.Join(r.OldReplicaSets, " "), fmt.Sprint(r.Rollback), fmt.Sprint(r.Partial), r.Start.Format(time.RFC3339Nano),
 			fmtTime(r.End), fmtSeconds(r.DurationSeconds), r.Outcome, r.FailureReason, tu, ta, tat, strings.Join(r.Changes, "; "),
 			fmt.Sprint(r.Replicas), fmt.Sprint(len(r.Pods)), fmtSeconds(r.Phases.SchedulingWait), fmtSeconds(r.Phases.ImagePull),
-			fmtSeconds(r.Phases.ContainerStart), fmtSeconds(r.Phases.Readiness)})
+			fmtSeconds(r.Phases.ContainerStart), fmtSeconds(r.Phases.Readiness)}))
 	}
 	cw.Flush()
 	return cw.Error()

@@ -76,7 +76,8 @@ func writeTables(w io.Writer, rep *Report) error {
 	return nil
 }
 
-// WriteCSV writes a header row and one row per workload.
+// WriteCSV writes a header row and one row per workload. Cells are made
+// safe for spreadsheets (textsafe.Cell).
 func WriteCSV(w io.Writer, rep *Report) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"cluster", "namespace", "kind", "name", "rollouts", "complete", "failed", "superseded", "in_progress", "rollbacks",
@@ -90,11 +91,11 @@ func WriteCSV(w io.Writer, rep *Report) error {
 		return fmt.Sprint(*v)
 	}
 	for _, g := range rep.Workloads {
-		cw.Write([]string{g.Cluster, g.Namespace, g.Kind, g.Name, fmt.Sprint(g.Rollouts), fmt.Sprint(g.Complete), fmt.Sprint(g.Failed),
+		cw.Write(textsafe.Row([]string{g.Cluster, g.Namespace, g.Kind, g.Name, fmt.Sprint(g.Rollouts), fmt.Sprint(g.Complete), fmt.Sprint(g.Failed),
 			fmt.Sprint(g.Superseded), fmt.Sprint(g.InProgress), fmt.Sprint(g.Rollbacks), opt(g.DurationP50), opt(g.DurationP90),
 			opt(g.DurationP99), opt(g.DurationMax), opt(g.SchedulingWaitP50), opt(g.ImagePullP50), opt(g.ContainerStartP50),
 			opt(g.ReadinessP50), fmt.Sprint(g.PodRestarts), reasons(g.FailureReasons), fmtTime(g.FirstRollout), fmtTime(g.LastRollout),
-			opt(g.RolloutsPerDay), opt(g.ChangeFailureRate), opt(g.TimeToRestoreP50)})
+			opt(g.RolloutsPerDay), opt(g.ChangeFailureRate), opt(g.TimeToRestoreP50)}))
 	}
 	cw.Flush()
 	return cw.Error()

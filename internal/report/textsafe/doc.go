@@ -2,6 +2,8 @@
 // (cluster, namespace, workload and file names, reasons, users, event
 // messages, change summaries) before they reach a terminal: control
 // characters, invalid UTF-8 and bidirectional overrides are shown escaped
-// (Sanitize), and an empty table cell is shown as a dash (Dash, Field). The
-// report packages share it so that one rule holds for every table.
+// (Sanitize), an empty table cell is shown as a dash (Dash, Field), and a
+// CSV cell that a spreadsheet would run as a formula is made text (Cell,
+// Row). The report packages share it so that one rule holds for every
+// table.
 package textsafe

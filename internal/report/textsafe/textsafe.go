@@ -58,3 +58,76 @@ func Dash(s string) string {
 // Field is an untrusted table cell for a terminal: sanitized, or "-" when
 // empty.
 func Field(s string) string { return Dash(Sanitize(s)) }
+
+// Cell makes an untrusted CSV cell safe for a spreadsheet, as OWASP's CSV
+// injection guidance recommends: a cell that starts with =, +, -, @, tab or
+// carriage return would be run as a formula (=HYPERLINK(...), +cmd|...),
+// so unless it is a plain decimal number it gets a leading apostrophe,
+// which spreadsheets take as "text". Numbers stay as they are, so a
+// negative number in a numeric column is still a number, and so does a
+// lone "-". Control
+// characters other than newline (which a CSV writer quotes), invalid bytes
+// and bidi overrides are shown escaped as Sanitize shows them.
+func Cell(s string) string {
+	if s == "" {
+		return s
+	}
+	if strings.ContainsFunc(s, unsafe) {
+		parts := strings.Split(s, "\n")
+		for i, p := range parts {
+			parts[i] = Sanitize(p)
+		}
+		s = strings.Join(parts, "\n")
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		if !isNumber(s) && s != "-" { // a lone dash is the reports' "none", and computes nothing
+			return "'" + s
+		}
+	}
+	return s
+}
+
+// Row applies Cell to every cell of a CSV row, in place, and returns it.
+func Row(cells []string) []string {
+	for i, c := range cells {
+		cells[i] = Cell(c)
+	}
+	return cells
+}
+
+// isNumber reports whether s is a decimal number as the report writers
+// format them: an optional sign, digits with an optional fraction, and an
+// optional exponent (-3, +1.5, -2.5e-07).
+func isNumber(s string) bool {
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	digits := 0
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		digits++
+	}
+	if i < len(s) && s[i] == '.' {
+		for i++; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			digits++
+		}
+	}
+	if digits == 0 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		exp := 0
+		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			exp++
+		}
+		if exp == 0 {
+			return false
+		}
+	}
+	return i == len(s)
+}

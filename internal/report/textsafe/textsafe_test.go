@@ -35,3 +35,40 @@ func TestDash(t *testing.T) {
 		t.Error(Field(""), Field("a\x1b"))
 	}
 }
+
+func TestCell(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"web", "web"},
+		{"alice@example.com", "alice@example.com"},
+		{`=HYPERLINK("http://evil.example","x")`, `'=HYPERLINK("http://evil.example","x")`},
+		{"+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"},
+		{"-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"},
+		{"@SUM(A1:A9)", "'@SUM(A1:A9)"},
+		{"\t=1", `\x09=1`}, // escaped: no longer starts with a tab
+		{"\r=1", `\x0d=1`},
+		{"-payments", "'-payments"},
+		{"=", "'="},
+		{"-", "-"}, // the reports' "none"
+		{"+", "'+"},
+		{"-3", "-3"},
+		{"-30.5", "-30.5"},
+		{"+1.5", "+1.5"},
+		{"-2.5e-07", "-2.5e-07"},
+		{"-1e", "'-1e"},
+		{"-.5", "-.5"},
+		{"-Inf", "'-Inf"},
+		{"-0x10", "'-0x10"},
+		{"line one\nline two", "line one\nline two"},
+		{"a\x1b[31m\nb\u202e", "a\\x1b[31m\nb\\u202e"},
+		{"=a\x1b", `'=a\x1b`},
+	} {
+		if got := Cell(tc.in); got != tc.want {
+			t.Errorf("Cell(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	row := Row([]string{"=1+1", "2", "-4"})
+	if row[0] != "'=1+1" || row[1] != "2" || row[2] != "-4" {
+		t.Errorf("Row: %q", row)
+	}
+}
