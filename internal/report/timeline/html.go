@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/evanalyze/evanalyze/internal/correlate"
+	"github.com/evanalyze/evanalyze/internal/report/csp"
 )
 
 // Bar is one row of the Gantt chart: a rollout or one of its pods.
@@ -116,7 +117,7 @@ var page = template.Must(template.New("timeline").Funcs(template.FuncMap{
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="` + csp.Policy(timelineScript) + `">
 <title>{{.Title}}</title>
 <style>
 body { font: 13px/1.4 system-ui, sans-serif; margin: 16px; color: #222; }
@@ -147,7 +148,14 @@ tr.error td { background: #fde8e6; } tr.warning td { background: #fff6db; }
 {{range .Entries}}<tr class="{{.Severity}}"><td>{{ts .Time}}</td><td>{{.Kind}}</td><td>{{.Namespace}}/{{.Object}}</td><td>{{.Actor}}</td><td>{{.Summary}}</td><td>{{joinS .Sources}}</td></tr>
 {{end}}</tbody>
 </table>
-<script>
+<script>` + timelineScript + `</script>
+</body>
+</html>
+`))
+
+// timelineScript is the page's one script, allowed by its hash (package csp): any
+// other script in the page does not run.
+const timelineScript = `
 (function () {
   var svg = document.getElementById("gantt");
   var w = svg.viewBox.baseVal.width, h = svg.viewBox.baseVal.height;
@@ -176,7 +184,4 @@ tr.error td { background: #fde8e6; } tr.warning td { background: #fff6db; }
   });
   document.body.setAttribute("data-bars", String(svg.querySelectorAll("g.bar rect").length));
 })();
-</script>
-</body>
-</html>
-`))
+`
