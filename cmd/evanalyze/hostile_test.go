@@ -2,13 +2,16 @@ package main
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/evanalyze/evanalyze/internal/report/htmltest"
 	"github.com/evanalyze/evanalyze/internal/report/textsafe"
 )
 
@@ -140,6 +143,97 @@ func TestHostileCSV(t *testing.T) {
 			}
 			if neutral == 0 {
 				t.Errorf("no neutralised cell in %d rows", len(rows))
+			}
+		})
+	}
+}
+
+// JSON outputs are valid, carry hostile text only as JSON escapes (no raw
+// control character or bidi override), and read back as the original text.
+func TestHostileJSON(t *testing.T) {
+	const ns = "-payments\x1b]8;;http://evil.example\x07\u2066"
+	for _, args := range [][]string{
+		{"rollouts", "-o", "json"}, {"rollouts", "-o", "jsonl"}, {"changes", "-o", "json", "--all"},
+		{"stats", "-o", "json", "--group-by", "namespace"}, {"inspect", "-o", "json"}, {"timeline", "-o", "json", "-v"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			out, errOut, code := runCmd(t, "", append(args, "-q", "--cluster", hostileCluster, hostile)...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			checkNoControl(t, "json", out)
+			docs := []string{out}
+			if args[2] == "jsonl" {
+				docs = strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+			}
+			var v []any
+			for _, d := range docs {
+				var doc any
+				if err := json.Unmarshal([]byte(d), &doc); err != nil {
+					t.Fatalf("not JSON: %v: %.200s", err, d)
+				}
+				v = append(v, doc)
+			}
+			if !containsString(v, ns) || (args[0] != "inspect" && !containsString(v, hostileCluster)) {
+				t.Errorf("the hostile names do not read back as themselves")
+			}
+		})
+	}
+}
+
+// containsString reports whether a decoded JSON value holds s as a string
+// (or a key).
+func containsString(v any, s string) bool {
+	switch v := v.(type) {
+	case string:
+		return v == s
+	case []any:
+		for _, e := range v {
+			if containsString(e, s) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range v {
+			if k == s || containsString(e, s) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// HTML pages escape markup, show control characters and bidi overrides
+// escaped, keep their one script allowed by its hash, and in Chromium
+// render the hostile text as text.
+func TestHostileHTML(t *testing.T) {
+	for _, args := range [][]string{
+		{"stats", "-o", "html"}, {"timeline", "-o", "html", "-v"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			out, errOut, code := runCmd(t, "", append(args, "-q", "--cluster", hostileCluster, hostile)...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			checkNoControl(t, "html", out)
+			if n := strings.Count(out, "<script"); n != 1 {
+				t.Errorf("%d script elements, want the page's one", n)
+			}
+			for _, raw := range []string{"<b>", "<script>alert", "</script><"} {
+				if strings.Contains(out, raw) {
+					t.Errorf("unescaped markup %q in the page", raw)
+				}
+			}
+			if !strings.Contains(out, "&lt;script&gt;alert(") {
+				t.Error("the hostile markup is not shown escaped")
+			}
+			htmltest.CheckCSP(t, []byte(out))
+			if _, err := exec.LookPath("chromium"); err != nil {
+				t.Skip("chromium not installed")
+			}
+			p := htmltest.Render(t, []byte(out), 1300, 900)
+			if !strings.Contains(p.DOM, `data-`) || strings.Contains(p.DOM, "<b>") || strings.Count(p.DOM, "<script") != 1 {
+				t.Errorf("in Chromium: script did not run or markup became elements; console: %v", p.Console)
 			}
 		})
 	}

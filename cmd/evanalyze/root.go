@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -260,10 +261,21 @@ func reportProblems(w io.Writer, a *archive.Archive, perFile int) {
 }
 
 // writeJSON writes v as indented JSON. HTML characters are not escaped:
-// the output is for jq and people, and untrusted text stays a JSON string.
+// the output is for jq and people, and untrusted text stays a JSON string;
+// characters that would act on a terminal are \u escapes (safeJSON).
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	return safeJSON(w, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(v)
+	})
+}
+
+// safeJSON calls write with a writer that escapes, in the JSON it writes,
+// DEL, C1 controls and bidi overrides as \u escapes, which encoding/json
+// writes raw (textsafe.NewJSONWriter): the same JSON, safe to print.
+func safeJSON(w io.Writer, write func(io.Writer) error) error {
+	jw := textsafe.NewJSONWriter(w)
+	return errors.Join(write(jw), jw.Flush())
 }

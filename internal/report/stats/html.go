@@ -2,6 +2,7 @@ package stats
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/evanalyze/evanalyze/internal/correlate"
 	"github.com/evanalyze/evanalyze/internal/report/csp"
+	"github.com/evanalyze/evanalyze/internal/report/textsafe"
 )
 
 // WriteHTML writes the report as one self-contained page (no network) with
@@ -34,7 +36,10 @@ func WriteHTML(w io.Writer, rep *Report, rollouts []correlate.Rollout) error {
 		return *g.ChangeFailureRate * 100, true
 	}, func(v float64) string { return fmt.Sprintf("%.0f%%", v) })
 	d.Reasons, d.Days, d.ReasonKeys = reasonsOverTime(rollouts)
-	return statsPage.Execute(w, d)
+	// Markup is escaped by html/template; control characters and bidi
+	// overrides in names and messages are shown escaped.
+	hw := textsafe.NewHTMLWriter(w)
+	return errors.Join(statsPage.Execute(hw, d), hw.Flush())
 }
 
 type htmlData struct {

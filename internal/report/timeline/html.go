@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/evanalyze/evanalyze/internal/correlate"
 	"github.com/evanalyze/evanalyze/internal/report/csp"
+	"github.com/evanalyze/evanalyze/internal/report/textsafe"
 )
 
 // Bar is one row of the Gantt chart: a rollout or one of its pods.
@@ -107,7 +109,10 @@ func WriteHTML(w io.Writer, tl *Timeline, rollouts []correlate.Rollout) error {
 		t := from.Add(time.Duration(float64(to.Sub(from)) * float64(i) / 10))
 		d.Ticks = append(d.Ticks, tick{X: labelWidth + x(t), Label: t.Format("15:04:05")})
 	}
-	return page.Execute(w, d)
+	// Markup is escaped by html/template; control characters and bidi
+	// overrides in names and messages are shown escaped.
+	hw := textsafe.NewHTMLWriter(w)
+	return errors.Join(page.Execute(hw, d), hw.Flush())
 }
 
 var page = template.Must(template.New("timeline").Funcs(template.FuncMap{
