@@ -13,6 +13,7 @@ import (
 
 	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
+	"github.com/evanalyze/evanalyze/internal/report/textsafe"
 )
 
 type inspectOptions struct {
@@ -291,7 +292,7 @@ func writeInspectText(w io.Writer, a *archive.Archive, top int) error {
 		if f.Compression != "" {
 			format += "+" + f.Compression
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", f.File, cluster, format, f.Read, f.Events,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", textsafe.Sanitize(f.File), textsafe.Sanitize(cluster), format, f.Read, f.Events,
 			f.Observations, f.Duplicates, f.Skipped, f.Rejected, rfc3339(f.Summary.First), rfc3339(f.Summary.Last))
 	}
 	t := a.Totals
@@ -341,10 +342,10 @@ func writeInspectText(w io.Writer, a *archive.Archive, top int) error {
 		}
 	}
 	for _, c := range topCounts(skips, 0) {
-		fmt.Fprintf(w, "skipped:    %d × %s\n", c.Count, c.Name)
+		fmt.Fprintf(w, "skipped:    %d × %s\n", c.Count, textsafe.Sanitize(c.Name))
 	}
 	for _, sf := range a.SkippedFiles {
-		fmt.Fprintf(w, "not read:   %s (%s)\n", sf.Path, sf.Reason)
+		fmt.Fprintf(w, "not read:   %s (%s)\n", textsafe.Sanitize(sf.Path), textsafe.Sanitize(sf.Reason))
 	}
 	return nil
 }
@@ -356,7 +357,7 @@ func joinCounts(cs []countJSON) string {
 		if name == "" {
 			name = "(none)"
 		}
-		parts[i] = fmt.Sprintf("%s %d", name, c.Count)
+		parts[i] = fmt.Sprintf("%s %d", textsafe.Sanitize(name), c.Count)
 	}
 	return strings.Join(parts, ", ")
 }

@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+
+	"github.com/evanalyze/evanalyze/internal/report/textsafe"
 )
 
 // Exit codes.
@@ -42,7 +44,8 @@ func run(ctx context.Context, args []string, io streams) int {
 	cmd := newRootCmd(io)
 	cmd.SetArgs(args)
 	if err := cmd.ExecuteContext(ctx); err != nil {
-		fmt.Fprintf(io.Err, "Error: %v\n", err)
+		// Errors name files and quote input: one line, sanitized.
+		fmt.Fprintf(io.Err, "Error: %s\n", textsafe.Sanitize(err.Error()))
 		var ue *usageError
 		if errors.As(err, &ue) {
 			return exitUsage

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -61,9 +62,9 @@ docs/rollouts.md gives the exact rules. Scale-only changes are not rollouts.`,
 			}
 			switch o.output {
 			case "json":
-				return rollouts.WriteJSON(s.Out, rs)
+				return safeJSON(s.Out, func(w io.Writer) error { return rollouts.WriteJSON(w, rs) })
 			case "jsonl":
-				return rollouts.WriteJSONL(s.Out, rs)
+				return safeJSON(s.Out, func(w io.Writer) error { return rollouts.WriteJSONL(w, rs) })
 			case "csv":
 				return rollouts.WriteCSV(s.Out, rs)
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
 	"github.com/evanalyze/evanalyze/internal/load/pqfile"
+	"github.com/evanalyze/evanalyze/internal/report/textsafe"
 )
 
 // version is set at build time (-ldflags "-X main.version=...").
@@ -242,26 +244,38 @@ func (f *rolloutFilter) loadRollouts(ctx context.Context, lf *loadFlags, args []
 }
 
 // reportProblems prints rejected records on stderr: the first few per file
-// and how many more there were.
+// and how many more there were. File names and reasons are sanitized for
+// the terminal.
 func reportProblems(w io.Writer, a *archive.Archive, perFile int) {
 	for _, f := range a.Files {
 		for i, e := range f.Errors {
 			if i == perFile {
 				break
 			}
-			fmt.Fprintf(w, "rejected: %v\n", e)
+			fmt.Fprintf(w, "rejected: %s\n", textsafe.Sanitize(e.Error()))
 		}
 		if n := f.Rejected - int64(min(perFile, len(f.Errors))); n > 0 {
-			fmt.Fprintf(w, "rejected: %s: %d more\n", f.File, n)
+			fmt.Fprintf(w, "rejected: %s: %d more\n", textsafe.Sanitize(f.File), n)
 		}
 	}
 }
 
 // writeJSON writes v as indented JSON. HTML characters are not escaped:
-// the output is for jq and people, and untrusted text stays a JSON string.
+// the output is for jq and people, and untrusted text stays a JSON string;
+// characters that would act on a terminal are \u escapes (safeJSON).
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	return safeJSON(w, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(v)
+	})
+}
+
+// safeJSON calls write with a writer that escapes, in the JSON it writes,
+// DEL, C1 controls and bidi overrides as \u escapes, which encoding/json
+// writes raw (textsafe.NewJSONWriter): the same JSON, safe to print.
+func safeJSON(w io.Writer, write func(io.Writer) error) error {
+	jw := textsafe.NewJSONWriter(w)
+	return errors.Join(write(jw), jw.Flush())
 }

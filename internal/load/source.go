@@ -103,11 +103,15 @@ func IsArchiveName(name string) bool {
 }
 
 // ClusterOf returns the cluster named by the innermost cluster=NAME segment
-// of path, or def.
+// of path (NAME decoded as DecodeCluster decodes it), or def. A segment
+// EncodeCluster capped does not hold the whole name: ClusterOf returns ""
+// for it, leaving the cluster to the records (whose rows in the archive
+// hold the whole name).
 func ClusterOf(path, def string) string {
 	segs := strings.Split(filepath.ToSlash(path), "/")
 	for i := len(segs) - 1; i >= 0; i-- {
-		if name, ok := strings.CutPrefix(segs[i], "cluster="); ok && name != "" {
+		if seg, ok := strings.CutPrefix(segs[i], "cluster="); ok && seg != "" {
+			name, _ := DecodeCluster(seg)
 			return name
 		}
 	}

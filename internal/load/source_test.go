@@ -104,6 +104,14 @@ func TestClusterOf(t *testing.T) {
 		{"mycluster=prod/events.json", "def"},                      // the whole segment must start with cluster=
 		{"cluster=prod.json", "prod.json"},
 		{"", "def"},
+		{"cluster=x%2Fy/events.parquet", "x/y"}, // percent-encoded (EncodeCluster)
+		{"cluster=x%5Cy/events.parquet", `x\y`},
+		{"cluster=a%00b/events.parquet", "a\x00b"},
+		{"cluster=100%/events.json", "100%"},   // not an escape: as it is
+		{"cluster=%zz%4/events.json", "%zz%4"}, // nor these
+		{"cluster=%e6%9d%b1/events.json", "東"}, // lower case hex too
+		{"cluster=abc~0123456789abcdef/x", ""}, // capped: the records name it
+		{"cluster=abc~0123456789abcdeg/x", "abc~0123456789abcdeg"},
 	} {
 		if got := load.ClusterOf(tc.path, "def"); got != tc.want {
 			t.Errorf("ClusterOf(%q) = %q, want %q", tc.path, got, tc.want)
@@ -216,5 +224,40 @@ func TestOpen(t *testing.T) {
 	}
 	if _, _, err := load.Open(load.Source{Path: filepath.Join(dir, "missing.json")}, nil); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// EncodeCluster is reversible and keeps apart the names that the old
+// sanitizing merged (x/y, x\y, x_y; a\0b, a_b); long names are capped with
+// a hash, short enough for a file name, and told apart.
+func TestEncodeCluster(t *testing.T) {
+	long := strings.Repeat("n", 300)
+	names := []string{"prod", "lab-basic", "default", "x/y", `x\y`, "x_y", "a\x00b", "a_b", "x%2Fy", "a b", "東京", "..", ".",
+		"=evil\x1b[31m\u202e<script>", "~", "a~0123456789abcdef", long, long + "x", strings.Repeat("/", 300), strings.Repeat("é", 100)}
+	seen := map[string]string{}
+	for _, name := range names {
+		seg := load.EncodeCluster(name)
+		if prev, ok := seen[seg]; ok {
+			t.Errorf("%q and %q both encode as %q", prev, name, seg)
+		}
+		seen[seg] = name
+		if len(seg) > load.MaxClusterSegment || strings.ContainsAny(seg, "/\\\x00") {
+			t.Errorf("EncodeCluster(%q) = %q: not a safe path segment", name, seg)
+		}
+		got, capped := load.DecodeCluster(seg)
+		if capped != (len(name) >= 200) {
+			t.Errorf("DecodeCluster(%q) capped = %v", seg, capped)
+		}
+		if !capped && got != name {
+			t.Errorf("DecodeCluster(EncodeCluster(%q)) = %q", name, got)
+		}
+	}
+	for name, want := range map[string]string{"prod": "prod", "lab-basic": "lab-basic", "x/y": "x%2Fy", `x\y`: "x%5Cy", "x_y": "x_y", "a\x00b": "a%00b", "~": "%7E"} {
+		if got := load.EncodeCluster(name); got != want {
+			t.Errorf("EncodeCluster(%q) = %q, want %q", name, got, want)
+		}
+	}
+	if seg := load.EncodeCluster(long); !strings.HasPrefix(seg, strings.Repeat("n", 150)+"~") || len(seg) != 150+17 {
+		t.Errorf("capped %q", seg)
 	}
 }

@@ -219,7 +219,9 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("notes.log: %+v", n)
 	}
 	tot := a.Totals
-	if tot.Read != tot.Observations+tot.Duplicates+tot.Skipped+tot.Rejected {
+	// read = audit records + event records outside audit logs + skipped +
+	// rejected (README, inspect), and records = observations + duplicates.
+	if tot.Read != tot.Audit.Records+tot.Records-tot.Audit.Events+tot.Skipped+tot.Rejected || tot.Records != tot.Observations+tot.Duplicates {
 		t.Errorf("counts do not add up: %+v", tot)
 	}
 	if len(a.SkippedFiles) != 1 || filepath.Base(a.SkippedFiles[0].Path) != "README.md" {

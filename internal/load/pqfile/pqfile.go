@@ -14,9 +14,7 @@ package pqfile
 
 import (
 	"errors"
-	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"time"
@@ -316,10 +314,12 @@ var unhex = func() (t [256]byte) {
 }()
 
 // writePartitions writes rows 0..n-1 into dir/cluster=NAME/date=DAY/name,
-// partitioned by each row's cluster and the day of its time, partitions in
-// lexical order and rows in their order; write writes the rows of one
-// partition (their indexes) into its file.
-func writePartitions(dir, name string, n int, part func(i int) (cluster string, ns int64), write func(w io.Writer, rows []int) error) ([]string, error) {
+// partitioned by each row's cluster (NAME is load.EncodeCluster's) and the
+// day of its time, partitions in lexical order and rows in their order;
+// write writes the rows of one partition (their indexes) into its file.
+// Files are written as archiveWriter writes them; on an error the files
+// and directories this call made are removed.
+func writePartitions(dir, name string, n int, part func(i int) (cluster string, ns int64), write func(w io.Writer, rows []int) error) (files []string, err error) {
 	parts := map[string][]int{}
 	for i := 0; i < n; i++ {
 		cluster, ns := part(i)
@@ -327,7 +327,7 @@ func writePartitions(dir, name string, n int, part func(i int) (cluster string, 
 		if ns != 0 {
 			date = time.Unix(0, ns).UTC().Format(time.DateOnly)
 		}
-		key := filepath.Join("cluster="+sanitize(cluster), "date="+date)
+		key := filepath.Join("cluster="+load.EncodeCluster(cluster), "date="+date)
 		parts[key] = append(parts[key], i)
 	}
 	keys := make([]string, 0, len(parts))
@@ -335,22 +335,12 @@ func writePartitions(dir, name string, n int, part func(i int) (cluster string, 
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var files []string
-	for _, k := range keys {
-		path := filepath.Join(dir, k, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return files, err
-		}
-		f, err := os.Create(path)
-		if err == nil {
-			err = errors.Join(write(f, parts[k]), f.Close())
-		}
-		if err != nil {
-			return files, fmt.Errorf("write %s: %w", path, err)
-		}
-		files = append(files, path)
+	aw, err := openArchive(dir)
+	if err != nil {
+		return nil, err
 	}
-	return files, nil
+	defer func() { err = aw.finish(err) }()
+	return aw.writeParts(keys, name, func(w io.Writer, k string) error { return write(w, parts[k]) })
 }
 
 func writeRows[T any](w io.Writer, rows []T, versionKey, version string, groupRows int64) error {
@@ -364,21 +354,6 @@ func writeRows[T any](w io.Writer, rows []T, versionKey, version string, groupRo
 		return err
 	}
 	return pw.Close()
-}
-
-// sanitize keeps a cluster name usable as a path segment.
-func sanitize(s string) string {
-	out := []rune{}
-	for _, r := range s {
-		if r == '/' || r == '\\' || r == 0 {
-			r = '_'
-		}
-		out = append(out, r)
-	}
-	if len(out) == 0 {
-		return "_"
-	}
-	return string(out)
 }
 
 // IsParquet reports whether a stream starts with the Parquet magic.

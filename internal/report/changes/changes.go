@@ -89,14 +89,15 @@ func WriteText(w io.Writer, rows []Change) error {
 		if r.Name != "" {
 			obj += " " + r.Name
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Time, r.Cluster, textsafe.Dash(r.Namespace), obj, r.Verb, r.Code,
-			textsafe.Dash(r.User), textsafe.Sanitize(r.Change))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Time, textsafe.Sanitize(r.Cluster), textsafe.Field(r.Namespace),
+			textsafe.Sanitize(obj), textsafe.Sanitize(r.Verb), r.Code, textsafe.Field(r.User), textsafe.Sanitize(r.Change))
 	}
 	return tw.Flush()
 }
 
 // WriteCSV writes a header row and one row per change, with the fields of
-// the JSON as columns.
+// the JSON as columns. Cells are made safe for spreadsheets
+// (textsafe.Cell).
 func WriteCSV(w io.Writer, rows []Change) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"time", "cluster", "namespace", "resource", "subresource", "name", "uid", "verb", "code", "user", "impersonated_user",
@@ -106,8 +107,8 @@ func WriteCSV(w io.Writer, rows []Change) error {
 		if r.SpecChanged != nil {
 			sc = fmt.Sprint(*r.SpecChanged)
 		}
-		cw.Write([]string{r.Time, r.Cluster, r.Namespace, r.Resource, r.Subresource, r.Name, r.UID, r.Verb, fmt.Sprint(r.Code), r.User,
-			r.ImpersonatedUser, r.UserAgent, r.SourceIP, sc, r.Change, r.Revision, r.RevisionHistory, r.AuditID, r.Source})
+		cw.Write(textsafe.Row([]string{r.Time, r.Cluster, r.Namespace, r.Resource, r.Subresource, r.Name, r.UID, r.Verb, fmt.Sprint(r.Code), r.User,
+			r.ImpersonatedUser, r.UserAgent, r.SourceIP, sc, r.Change, r.Revision, r.RevisionHistory, r.AuditID, r.Source}))
 	}
 	cw.Flush()
 	return cw.Error()

@@ -10,10 +10,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/evanalyze/evanalyze/internal/report/csp"
 )
 
 // Page is a rendered page.
@@ -101,3 +104,56 @@ func run(t testing.TB, bin string, args ...string) (stdout, stderr string) {
 	}
 	return out.String(), errb.String()
 }
+
+var (
+	cspMeta = regexp.MustCompile(`<meta http-equiv="Content-Security-Policy" content="([^"]*)">`)
+	scripts = regexp.MustCompile(`(?s)<script>(.*?)</script>`)
+)
+
+// CheckCSP checks the page's Content-Security-Policy: one meta element,
+// no 'unsafe-inline' scripts, and a hash source for each inline script
+// computed from the script's bytes as they are in the page. It returns the
+// page's scripts.
+func CheckCSP(t testing.TB, page []byte) []string {
+	t.Helper()
+	metas := cspMeta.FindAllSubmatch(page, -1)
+	if len(metas) != 1 {
+		t.Fatalf("%d Content-Security-Policy meta elements, want 1", len(metas))
+	}
+	policy := string(metas[0][1])
+	var scriptSrc string
+	for _, d := range strings.Split(policy, ";") {
+		if f := strings.Fields(d); len(f) > 0 && f[0] == "script-src" {
+			scriptSrc = strings.Join(f[1:], " ")
+		}
+	}
+	if scriptSrc == "" || strings.Contains(scriptSrc, "unsafe-inline") || !strings.Contains(policy, "default-src 'none'") {
+		t.Errorf("policy %q: want default-src 'none' and script-src with hash sources only", policy)
+	}
+	var found []string
+	for _, m := range scripts.FindAllSubmatch(page, -1) {
+		found = append(found, string(m[1]))
+		if h := csp.Hash(string(m[1])); !strings.Contains(" "+scriptSrc+" ", " "+h+" ") {
+			t.Errorf("script %.40q... hashes to %s, not in script-src %s", m[1], h, scriptSrc)
+		}
+	}
+	if len(found) == 0 {
+		t.Error("no inline script")
+	}
+	return found
+}
+
+// Inject returns page with a script that sets data-injected on the body
+// added after the page's own script, as an escaping slip would let one in:
+// under the page's policy it must not run.
+func Inject(page []byte) []byte {
+	return bytes.Replace(page, []byte("</body>"), []byte(`<script>document.body.setAttribute("data-injected", "1");</script>
+<img src="x" onerror="document.body.setAttribute('data-injected', '2')">
+</body>`), 1)
+}
+
+// Injected reports whether what Inject added ran: the body has its
+// attribute.
+func Injected(dom string) bool { return injectedRe.MatchString(dom) }
+
+var injectedRe = regexp.MustCompile(`<body[^>]*\sdata-injected=`)

@@ -75,7 +75,7 @@ func TestEncoderRecordings(t *testing.T) {
 					t.Fatal(err)
 				}
 				want, _ := json.Marshal(&rs[i]) // escapes HTML: compare only where it cannot matter
-				if !bytes.ContainsAny(want, "<>&") && !bytes.Equal(buf, want) {
+				if !bytes.ContainsAny(buf, "<>&") && !bytes.Equal(buf, want) {
 					t.Errorf("%s/%s #%d:\n got %s\nwant %s", rs[i].Namespace, rs[i].Name, rs[i].Seq, buf, want)
 				}
 			}

@@ -2,6 +2,7 @@ package rollouts
 
 import (
 	"bytes"
+	"encoding/csv"
 	"flag"
 	"io"
 	"path/filepath"
@@ -37,6 +38,33 @@ func TestGolden(t *testing.T) {
 				}
 				reporttest.Golden(t, filepath.Join("testdata", name), buf.Bytes(), *update)
 			})
+		}
+	}
+}
+
+// CSV cells that a spreadsheet would run as formulas get a leading
+// apostrophe; numbers, negative ones too, stay numbers.
+func TestCSVFormulas(t *testing.T) {
+	neg := -3.0
+	rs := []correlate.Rollout{{Cluster: "=1+1", Namespace: "-ns", Kind: "Deployment", Name: "@web", Revision: "-2",
+		FailureReason: "+cmd|' /C calc'!A0", DurationSeconds: &neg, Outcome: correlate.OutcomeFailed,
+		Trigger: &correlate.Trigger{User: "=HYPERLINK(\"http://evil.example\")"}}}
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, rs); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for j, h := range rows[0] {
+		got[h] = rows[1][j]
+	}
+	for col, want := range map[string]string{"cluster": "'=1+1", "namespace": "'-ns", "name": "'@web", "revision": "-2",
+		"failure_reason": "'+cmd|' /C calc'!A0", "trigger_user": `'=HYPERLINK("http://evil.example")`, "duration_seconds": "-3.0"} {
+		if got[col] != want {
+			t.Errorf("%s = %q, want %q", col, got[col], want)
 		}
 	}
 }

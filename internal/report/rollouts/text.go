@@ -27,15 +27,17 @@ func WriteText(w io.Writer, rs []correlate.Rollout) error {
 		if r.FailureReason != "" {
 			outcome += ": " + textsafe.Sanitize(firstLine(r.FailureReason, 60))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Start.Format(time.RFC3339), r.Cluster, r.Namespace,
-			strings.ToLower(r.Kind), r.Name, textsafe.Dash(r.Revision), r.NewReplicaSet, durationText(r.DurationSeconds), outcome,
-			textsafe.Dash(triggerUser(r)), textsafe.Sanitize(strings.Join(r.Changes, "; ")))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Start.Format(time.RFC3339), textsafe.Sanitize(r.Cluster),
+			textsafe.Sanitize(r.Namespace), textsafe.Sanitize(strings.ToLower(r.Kind)), textsafe.Sanitize(r.Name), textsafe.Field(r.Revision),
+			textsafe.Sanitize(r.NewReplicaSet), durationText(r.DurationSeconds), outcome, textsafe.Field(triggerUser(r)),
+			textsafe.Sanitize(strings.Join(r.Changes, "; ")))
 	}
 	return tw.Flush()
 }
 
 // WriteCSV writes a header row and one row per rollout with its scalar
-// fields, the trigger_* columns and the pod count (docs/output.md).
+// fields, the trigger_* columns and the pod count (docs/output.md). Cells
+// are made safe for spreadsheets (textsafe.Cell).
 func WriteCSV(w io.Writer, rs []correlate.Rollout) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"cluster", "namespace", "kind", "name", "uid", "revision", "seq", "new_replicaset", "old_replicasets", "rollback",
@@ -47,11 +49,11 @@ func WriteCSV(w io.Writer, rs []correlate.Rollout) error {
 		if r.Trigger != nil {
 			tu, ta, tat = r.Trigger.User, r.Trigger.UserAgent, r.Trigger.At.Format(time.RFC3339Nano)
 		}
-		cw.Write([]string{r.Cluster, r.Namespace, r.Kind, r.Name, r.UID, r.Revision, fmt.Sprint(r.Seq), r.NewReplicaSet,
+		cw.Write(textsafe.Row([]string{r.Cluster, r.Namespace, r.Kind, r.Name, r.UID, r.Revision, fmt.Sprint(r.Seq), r.NewReplicaSet,
 			strings.Join(r.OldReplicaSets, " "), fmt.Sprint(r.Rollback), fmt.Sprint(r.Partial), r.Start.Format(time.RFC3339Nano),
 			fmtTime(r.End), fmtSeconds(r.DurationSeconds), r.Outcome, r.FailureReason, tu, ta, tat, strings.Join(r.Changes, "; "),
 			fmt.Sprint(r.Replicas), fmt.Sprint(len(r.Pods)), fmtSeconds(r.Phases.SchedulingWait), fmtSeconds(r.Phases.ImagePull),
-			fmtSeconds(r.Phases.ContainerStart), fmtSeconds(r.Phases.Readiness)})
+			fmtSeconds(r.Phases.ContainerStart), fmtSeconds(r.Phases.Readiness)}))
 	}
 	cw.Flush()
 	return cw.Error()

@@ -18,20 +18,8 @@ import (
 // no console errors.
 func TestHTMLInChromium(t *testing.T) {
 	htmltest.Chromium(t)
-	var rollouts []correlate.Rollout
-	for _, lab := range []string{"lab-basic", "lab-lifecycle", "lab-jobs", "lab-workloads"} {
-		a, err := archive.Load(context.Background(), []string{"../../../testdata/" + lab}, archive.Options{Cluster: lab})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rollouts = append(rollouts, correlate.Correlate(a.Events(), a.Changes).Rollouts...)
-		a.Release()
-	}
-	rep := stats.Compute(rollouts, stats.DefaultThresholds())
-	var page bytes.Buffer
-	if err := stats.WriteHTML(&page, rep, rollouts); err != nil {
-		t.Fatal(err)
-	}
+	page, rollouts := labPage(t)
+	htmltest.CheckCSP(t, page.Bytes())
 	p := htmltest.Render(t, page.Bytes(), 1100, 1500)
 	m := regexp.MustCompile(`data-charts="(\d+)"`).FindStringSubmatch(p.DOM)
 	if m == nil {
@@ -50,5 +38,45 @@ func TestHTMLInChromium(t *testing.T) {
 	}
 	if p.Inked < 0.02 {
 		t.Errorf("the screenshot is blank (%.3f inked)", p.Inked)
+	}
+}
+
+// labPage is the HTML report of the four labs, and their rollouts.
+func labPage(t *testing.T) (*bytes.Buffer, []correlate.Rollout) {
+	t.Helper()
+	var rollouts []correlate.Rollout
+	for _, lab := range []string{"lab-basic", "lab-lifecycle", "lab-jobs", "lab-workloads"} {
+		a, err := archive.Load(context.Background(), []string{"../../../testdata/" + lab}, archive.Options{Cluster: lab})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rollouts = append(rollouts, correlate.Correlate(a.Events(), a.Changes).Rollouts...)
+		a.Release()
+	}
+	rep := stats.Compute(rollouts, stats.DefaultThresholds())
+	var page bytes.Buffer
+	if err := stats.WriteHTML(&page, rep, rollouts); err != nil {
+		t.Fatal(err)
+	}
+	return &page, rollouts
+}
+
+// The page's policy allows its one script by the hash of its bytes.
+func TestHTMLScriptHash(t *testing.T) {
+	page, _ := labPage(t)
+	htmltest.CheckCSP(t, page.Bytes())
+}
+
+// In Chromium the page's own script runs under its policy (the hash is
+// right), and a script or event handler that got into the page does not.
+func TestHTMLCSPInChromium(t *testing.T) {
+	htmltest.Chromium(t)
+	page, _ := labPage(t)
+	p := htmltest.Render(t, htmltest.Inject(page.Bytes()), 1100, 1500)
+	if !regexp.MustCompile(`data-charts="\d+"`).MatchString(p.DOM) {
+		t.Errorf("the page's own script did not run under its policy; console: %v", p.Console)
+	}
+	if htmltest.Injected(p.DOM) {
+		t.Errorf("an injected script ran; console: %v", p.Console)
 	}
 }

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/evanalyze/evanalyze/internal/correlate"
+	"github.com/evanalyze/evanalyze/internal/report/csp"
+	"github.com/evanalyze/evanalyze/internal/report/textsafe"
 )
 
 // WriteHTML writes the report as one self-contained page (no network) with
@@ -33,7 +36,10 @@ func WriteHTML(w io.Writer, rep *Report, rollouts []correlate.Rollout) error {
 		return *g.ChangeFailureRate * 100, true
 	}, func(v float64) string { return fmt.Sprintf("%.0f%%", v) })
 	d.Reasons, d.Days, d.ReasonKeys = reasonsOverTime(rollouts)
-	return statsPage.Execute(w, d)
+	// Markup is escaped by html/template; control characters and bidi
+	// overrides in names and messages are shown escaped.
+	hw := textsafe.NewHTMLWriter(w)
+	return errors.Join(statsPage.Execute(hw, d), hw.Flush())
 }
 
 type htmlData struct {
@@ -219,7 +225,7 @@ var statsPage = template.Must(template.New("stats").Funcs(template.FuncMap{
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="` + csp.Policy(statsScript) + `">
 <title>evanalyze rollout statistics</title>
 <style>
 body { font: 13px/1.4 system-ui, sans-serif; margin: 16px; color: #222; }
@@ -265,9 +271,13 @@ p90 {{secs .Report.Fleet.DurationP90}}s.</p>
 <table id="workloads"><thead><tr><th class="l">cluster</th><th class="l">workload</th><th>rollouts</th><th>complete</th><th>failed</th><th>superseded</th><th>rollbacks</th><th>p50 s</th><th>p90 s</th><th>max s</th><th>restarts</th></tr></thead><tbody>
 {{range .Report.Workloads}}<tr><td>{{.Cluster}}</td><td class="l">{{.Namespace}}/{{.Kind}}/{{.Name}}</td><td>{{.Rollouts}}</td><td>{{.Complete}}</td><td>{{.Failed}}</td><td>{{.Superseded}}</td><td>{{.Rollbacks}}</td><td>{{secs .DurationP50}}</td><td>{{secs .DurationP90}}</td><td>{{secs .DurationMax}}</td><td>{{.PodRestarts}}</td></tr>
 {{end}}</tbody></table>
-<script>
-document.body.setAttribute("data-charts", String(document.querySelectorAll("svg circle, svg rect").length));
-</script>
+<script>` + statsScript + `</script>
 </body>
 </html>
 `))
+
+// statsScript is the page's one script, allowed by its hash (package csp): any
+// other script in the page does not run.
+const statsScript = `
+document.body.setAttribute("data-charts", String(document.querySelectorAll("svg circle, svg rect").length));
+`

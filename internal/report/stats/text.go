@@ -32,8 +32,9 @@ func WriteText(w io.Writer, rep *Report) error {
 					parts = append(parts, p)
 				}
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", strings.Join(parts, "/"), g.Rollouts, g.Complete, g.Failed,
-				g.Superseded, g.Rollbacks, secs(g.DurationP50), secs(g.DurationP90), secs(g.DurationMax), num(g.ChangeFailureRate, "%.2f"), reasons(g.FailureReasons))
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", textsafe.Sanitize(strings.Join(parts, "/")), g.Rollouts, g.Complete,
+				g.Failed, g.Superseded, g.Rollbacks, secs(g.DurationP50), secs(g.DurationP90), secs(g.DurationMax), num(g.ChangeFailureRate, "%.2f"),
+				textsafe.Sanitize(reasons(g.FailureReasons)))
 		}
 		return tw.Flush()
 	}
@@ -44,7 +45,8 @@ func writeTables(w io.Writer, rep *Report) error {
 	if len(rep.Findings) > 0 {
 		fmt.Fprintln(w, "FINDINGS")
 		for _, f := range rep.Findings {
-			fmt.Fprintf(w, "  %-15s %s %s/%s: %s\n", f.Kind, f.Cluster, f.Namespace, f.Workload, textsafe.Sanitize(f.Summary))
+			fmt.Fprintf(w, "  %-15s %s %s/%s: %s\n", f.Kind, textsafe.Sanitize(f.Cluster), textsafe.Sanitize(f.Namespace),
+				textsafe.Sanitize(f.Workload), textsafe.Sanitize(f.Summary))
 			for _, e := range f.Evidence {
 				fmt.Fprintf(w, "  %-15s   - %s\n", "", textsafe.Sanitize(e))
 			}
@@ -54,8 +56,9 @@ func writeTables(w io.Writer, rep *Report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CLUSTER\tNAMESPACE\tWORKLOAD\tROLLOUTS\tCOMPLETE\tFAILED\tSUPERSEDED\tROLLBACKS\tP50\tP90\tMAX\tRESTARTS\tFAILURES")
 	row := func(g *Group, cluster, ns, workload string) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%d\t%s\n", cluster, ns, workload, g.Rollouts, g.Complete, g.Failed,
-			g.Superseded, g.Rollbacks, secs(g.DurationP50), secs(g.DurationP90), secs(g.DurationMax), g.PodRestarts, reasons(g.FailureReasons))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%d\t%s\n", textsafe.Sanitize(cluster), textsafe.Sanitize(ns),
+			textsafe.Sanitize(workload), g.Rollouts, g.Complete, g.Failed, g.Superseded, g.Rollbacks, secs(g.DurationP50), secs(g.DurationP90),
+			secs(g.DurationMax), g.PodRestarts, textsafe.Sanitize(reasons(g.FailureReasons)))
 	}
 	for _, g := range rep.Workloads {
 		row(g, g.Cluster, g.Namespace, strings.ToLower(g.Kind)+"/"+g.Name)
@@ -73,7 +76,8 @@ func writeTables(w io.Writer, rep *Report) error {
 	return nil
 }
 
-// WriteCSV writes a header row and one row per workload.
+// WriteCSV writes a header row and one row per workload. Cells are made
+// safe for spreadsheets (textsafe.Cell).
 func WriteCSV(w io.Writer, rep *Report) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"cluster", "namespace", "kind", "name", "rollouts", "complete", "failed", "superseded", "in_progress", "rollbacks",
@@ -87,11 +91,11 @@ func WriteCSV(w io.Writer, rep *Report) error {
 		return fmt.Sprint(*v)
 	}
 	for _, g := range rep.Workloads {
-		cw.Write([]string{g.Cluster, g.Namespace, g.Kind, g.Name, fmt.Sprint(g.Rollouts), fmt.Sprint(g.Complete), fmt.Sprint(g.Failed),
+		cw.Write(textsafe.Row([]string{g.Cluster, g.Namespace, g.Kind, g.Name, fmt.Sprint(g.Rollouts), fmt.Sprint(g.Complete), fmt.Sprint(g.Failed),
 			fmt.Sprint(g.Superseded), fmt.Sprint(g.InProgress), fmt.Sprint(g.Rollbacks), opt(g.DurationP50), opt(g.DurationP90),
 			opt(g.DurationP99), opt(g.DurationMax), opt(g.SchedulingWaitP50), opt(g.ImagePullP50), opt(g.ContainerStartP50),
 			opt(g.ReadinessP50), fmt.Sprint(g.PodRestarts), reasons(g.FailureReasons), fmtTime(g.FirstRollout), fmtTime(g.LastRollout),
-			opt(g.RolloutsPerDay), opt(g.ChangeFailureRate), opt(g.TimeToRestoreP50)})
+			opt(g.RolloutsPerDay), opt(g.ChangeFailureRate), opt(g.TimeToRestoreP50)}))
 	}
 	cw.Flush()
 	return cw.Error()

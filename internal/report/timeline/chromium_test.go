@@ -23,20 +23,9 @@ import (
 // stays text.
 func TestHTMLInChromium(t *testing.T) {
 	htmltest.Chromium(t)
-	a, err := archive.Load(context.Background(), []string{"../../../testdata/lab-basic/events-list.json",
-		"../../../testdata/lab-basic/audit.log.gz", "../../../testdata/bad/hostile.jsonl"}, archive.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Release()
-	res := correlate.Correlate(a.Events(), a.Changes)
-	o := timeline.Options{Verbose: true}
-	tl := timeline.Build(a.Events(), a.Changes, res, o)
-	var page bytes.Buffer
-	if err := timeline.WriteHTML(&page, tl, timeline.Rollouts(res, o)); err != nil {
-		t.Fatal(err)
-	}
-	p := htmltest.Render(t, page.Bytes(), 1300, 900)
+	page := labPage(t)
+	htmltest.CheckCSP(t, page)
+	p := htmltest.Render(t, page, 1300, 900)
 	m := regexp.MustCompile(`data-bars="(\d+)"`).FindStringSubmatch(p.DOM)
 	if m == nil {
 		t.Fatalf("the page script did not run (no data-bars); console: %v", p.Console)
@@ -52,6 +41,43 @@ func TestHTMLInChromium(t *testing.T) {
 	}
 	if p.Inked < 0.01 {
 		t.Errorf("the screenshot is blank (%.3f inked)", p.Inked)
+	}
+}
+
+// labPage is the verbose HTML timeline of lab-basic with a hostile message.
+func labPage(t *testing.T) []byte {
+	t.Helper()
+	a, err := archive.Load(context.Background(), []string{"../../../testdata/lab-basic/events-list.json",
+		"../../../testdata/lab-basic/audit.log.gz", "../../../testdata/bad/hostile.jsonl"}, archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release()
+	res := correlate.Correlate(a.Events(), a.Changes)
+	o := timeline.Options{Verbose: true}
+	tl := timeline.Build(a.Events(), a.Changes, res, o)
+	var page bytes.Buffer
+	if err := timeline.WriteHTML(&page, tl, timeline.Rollouts(res, o)); err != nil {
+		t.Fatal(err)
+	}
+	return page.Bytes()
+}
+
+// The page's policy allows its one script by the hash of its bytes.
+func TestHTMLScriptHash(t *testing.T) {
+	htmltest.CheckCSP(t, labPage(t))
+}
+
+// In Chromium the page's own script runs under its policy (the hash is
+// right), and a script or event handler that got into the page does not.
+func TestHTMLCSPInChromium(t *testing.T) {
+	htmltest.Chromium(t)
+	p := htmltest.Render(t, htmltest.Inject(labPage(t)), 1300, 900)
+	if !regexp.MustCompile(`data-bars="\d+"`).MatchString(p.DOM) {
+		t.Errorf("the page's own script did not run under its policy; console: %v", p.Console)
+	}
+	if htmltest.Injected(p.DOM) {
+		t.Errorf("an injected script ran; console: %v", p.Console)
 	}
 }
 

@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/evanalyze/evanalyze/internal/correlate"
+	"github.com/evanalyze/evanalyze/internal/report/csp"
+	"github.com/evanalyze/evanalyze/internal/report/textsafe"
 )
 
 // Bar is one row of the Gantt chart: a rollout or one of its pods.
@@ -106,7 +109,10 @@ func WriteHTML(w io.Writer, tl *Timeline, rollouts []correlate.Rollout) error {
 		t := from.Add(time.Duration(float64(to.Sub(from)) * float64(i) / 10))
 		d.Ticks = append(d.Ticks, tick{X: labelWidth + x(t), Label: t.Format("15:04:05")})
 	}
-	return page.Execute(w, d)
+	// Markup is escaped by html/template; control characters and bidi
+	// overrides in names and messages are shown escaped.
+	hw := textsafe.NewHTMLWriter(w)
+	return errors.Join(page.Execute(hw, d), hw.Flush())
 }
 
 var page = template.Must(template.New("timeline").Funcs(template.FuncMap{
@@ -116,7 +122,7 @@ var page = template.Must(template.New("timeline").Funcs(template.FuncMap{
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="` + csp.Policy(timelineScript) + `">
 <title>{{.Title}}</title>
 <style>
 body { font: 13px/1.4 system-ui, sans-serif; margin: 16px; color: #222; }
@@ -147,7 +153,14 @@ tr.error td { background: #fde8e6; } tr.warning td { background: #fff6db; }
 {{range .Entries}}<tr class="{{.Severity}}"><td>{{ts .Time}}</td><td>{{.Kind}}</td><td>{{.Namespace}}/{{.Object}}</td><td>{{.Actor}}</td><td>{{.Summary}}</td><td>{{joinS .Sources}}</td></tr>
 {{end}}</tbody>
 </table>
-<script>
+<script>` + timelineScript + `</script>
+</body>
+</html>
+`))
+
+// timelineScript is the page's one script, allowed by its hash (package csp): any
+// other script in the page does not run.
+const timelineScript = `
 (function () {
   var svg = document.getElementById("gantt");
   var w = svg.viewBox.baseVal.width, h = svg.viewBox.baseVal.height;
@@ -176,7 +189,4 @@ tr.error td { background: #fde8e6; } tr.warning td { background: #fff6db; }
   });
   document.body.setAttribute("data-bars", String(svg.querySelectorAll("g.bar rect").length));
 })();
-</script>
-</body>
-</html>
-`))
+`

@@ -30,7 +30,8 @@ func WriteText(w io.Writer, tl *Timeline) error {
 		if e.Actor != "" {
 			actor = " [" + textsafe.Sanitize(e.Actor) + "]"
 		}
-		fmt.Fprintf(w, "%s %s %-8s %s/%s%s %s\n", e.Time.Format("2006-01-02T15:04:05.000Z"), mark, e.Kind, e.Namespace, e.Object, actor, textsafe.Sanitize(e.Summary))
+		fmt.Fprintf(w, "%s %s %-8s %s/%s%s %s\n", e.Time.Format("2006-01-02T15:04:05.000Z"), mark, e.Kind,
+			textsafe.Sanitize(e.Namespace), textsafe.Sanitize(e.Object), actor, textsafe.Sanitize(e.Summary))
 	}
 	return nil
 }
