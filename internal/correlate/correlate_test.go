@@ -303,6 +303,29 @@ func TestMustGatherMultiContainerPods(t *testing.T) {
 	}
 }
 
+// A rollout whose pods never started, deleted by the next rollout while
+// still pending, did not complete: prometheus-adapter's first rollout on
+// the must-gather (09:21:31, pods FailedScheduling on master taints until
+// rollout 2 at 09:24:54 scaled them away) was said complete at its start.
+func TestPendingPodsDeletedIsNotComplete(t *testing.T) {
+	rs := rollouts(t, archive.Options{Cluster: "aws"}, "../../testdata/public/openshift-must-gather-aws/namespaces/openshift-monitoring")
+	var got []string
+	for _, r := range rs {
+		if r.Name != "prometheus-adapter" {
+			continue
+		}
+		end := "-"
+		if r.End != nil {
+			end = r.End.Format("15:04:05")
+		}
+		got = append(got, fmt.Sprintf("%s-%s %s %d pods", r.Start.Format("15:04:05"), end, r.Outcome, len(r.Pods)))
+	}
+	want := "[09:21:31-09:24:54 failed 2 pods 09:24:54-09:27:20 complete 2 pods]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("prometheus-adapter rollouts %v\nwant %s", got, want)
+	}
+}
+
 // A ReplicaSet that cannot create pods (FailedCreate: a security context
 // constraint forbids them) counts the warnings on its rollout. Had it
 // never created them (its creates and its pods' events left out), the

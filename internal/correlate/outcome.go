@@ -36,7 +36,7 @@ func (ix *index) finish(d *depInfo, r *Rollout, next *Rollout, scaledAt int64) {
 	}
 	// Pods the new ReplicaSet created during the rollout.
 	var failures []failure
-	allUp, latestUp := true, int64(0)
+	allUp, latestUp, ups := true, int64(0), 0
 	// A ReplicaSet name can be two objects (its Deployment deleted and
 	// created again): keep the pods of the one that created the first pod.
 	candidates := ix.candidates[:0]
@@ -75,12 +75,18 @@ func (ix *index) finish(d *depInfo, r *Rollout, next *Rollout, scaledAt int64) {
 			if p.Deleted == nil {
 				allUp = false
 			}
-		} else if up.UnixNano() > latestUp {
-			latestUp = up.UnixNano()
+		} else {
+			ups++
+			latestUp = max(latestUp, up.UnixNano())
 		}
 		if p.Deleted == nil && up == nil {
 			allUp = false
 		}
+	}
+	if len(r.Pods) > 0 && ups == 0 {
+		// Its pods were deleted without ever starting (the next rollout
+		// scaled them away while they were pending): it did not complete.
+		allUp = false
 	}
 	slices.SortFunc(r.Pods, func(a, b Pod) int {
 		return cmp.Or(compareTimes(a.Created, b.Created), strings.Compare(a.Name, b.Name))
