@@ -2,11 +2,11 @@ package main
 
 import (
 	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 
 	"github.com/evanalyze/evanalyze/internal/report/rollouts"
+	"github.com/evanalyze/evanalyze/internal/report/textsafe"
 )
 
 type rolloutsOptions struct {
@@ -53,22 +53,40 @@ docs/rollouts.md gives the exact rules. Scale-only changes are not rollouts.`,
 			// Rollouts and changes are per namespace: those of other
 			// namespaces need not be loaded.
 			o.load.scope.Namespaces = namespaces(o.filter.namespace)
-			rs, err := o.filter.loadRollouts(cmd.Context(), &o.load, args, s, keep)
+			if o.output == "text" {
+				// The table's columns fit all its rows: it needs them all.
+				rs, err := o.filter.loadRollouts(cmd.Context(), &o.load, args, s, keep)
+				if err != nil {
+					return err
+				}
+				if len(rs) == 0 {
+					fmt.Fprintln(s.Err, "No rollouts found.")
+				}
+				return rollouts.WriteText(s.Out, rs)
+			}
+			// The other formats are written a cluster at a time.
+			out := s.Out
+			var jw *textsafe.Writer
+			if o.output != "csv" {
+				jw = textsafe.NewJSONWriter(s.Out)
+				out = jw
+			}
+			w, err := rollouts.NewWriter(out, o.output)
 			if err != nil {
 				return err
 			}
-			if len(rs) == 0 {
+			// On an error the output stops short, unclosed, so that no
+			// reader takes it for the whole answer.
+			if err := o.filter.streamRollouts(cmd.Context(), &o.load, args, s, keep, w.Write); err != nil {
+				return err
+			}
+			if w.Len() == 0 {
 				fmt.Fprintln(s.Err, "No rollouts found.")
 			}
-			switch o.output {
-			case "json":
-				return safeJSON(s.Out, func(w io.Writer) error { return rollouts.WriteJSON(w, rs) })
-			case "jsonl":
-				return safeJSON(s.Out, func(w io.Writer) error { return rollouts.WriteJSONL(w, rs) })
-			case "csv":
-				return rollouts.WriteCSV(s.Out, rs)
+			if err := w.Close(); err != nil || jw == nil {
+				return err
 			}
-			return rollouts.WriteText(s.Out, rs)
+			return jw.Flush()
 		},
 	}
 	o.load.register(cmd.Flags())

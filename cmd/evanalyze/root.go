@@ -243,6 +243,34 @@ func (f *rolloutFilter) loadRollouts(ctx context.Context, lf *loadFlags, args []
 	return out, err
 }
 
+// streamRollouts reads the inputs one cluster at a time and hands emit the
+// selected rollouts of each in turn, in the order loadRollouts gives them
+// all: the archives of one decode (a cluster, or the groups of its
+// namespaces when its rows spilled) are sorted together before emit gets
+// them, and decodes come in cluster order.
+func (f *rolloutFilter) streamRollouts(ctx context.Context, lf *loadFlags, args []string, s streams, keep func(*correlate.Rollout) bool, emit func([]correlate.Rollout) error) error {
+	var pending []correlate.Rollout
+	flush := func() error {
+		correlate.SortRollouts(pending)
+		err := emit(pending)
+		pending = pending[:0]
+		return err
+	}
+	err := lf.each(ctx, args, s, func(a *archive.Archive) error {
+		if a.Group == 0 && len(pending) > 0 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		pending = f.appendRollouts(pending, a, keep)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}
+
 // reportProblems prints rejected records on stderr: the first few per file
 // and how many more there were. File names and reasons are sanitized for
 // the terminal.

@@ -40,23 +40,29 @@ func WriteText(w io.Writer, rs []correlate.Rollout) error {
 // are made safe for spreadsheets (textsafe.Cell).
 func WriteCSV(w io.Writer, rs []correlate.Rollout) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"cluster", "namespace", "kind", "name", "uid", "revision", "seq", "new_replicaset", "old_replicasets", "rollback",
-		"partial", "start", "end", "duration_seconds", "outcome", "failure_reason", "trigger_user", "trigger_user_agent", "trigger_at",
-		"changes", "replicas", "pods", "scheduling_wait_seconds", "image_pull_seconds", "container_start_seconds", "readiness_seconds"})
+	cw.Write(csvHeader)
 	for i := range rs {
-		r := &rs[i]
-		var tu, ta, tat string
-		if r.Trigger != nil {
-			tu, ta, tat = r.Trigger.User, r.Trigger.UserAgent, r.Trigger.At.Format(time.RFC3339Nano)
-		}
-		cw.Write(textsafe.Row([]string{r.Cluster, r.Namespace, r.Kind, r.Name, r.UID, r.Revision, fmt.Sprint(r.Seq), r.NewReplicaSet,
-			strings.Join(r.OldReplicaSets, " "), fmt.Sprint(r.Rollback), fmt.Sprint(r.Partial), r.Start.Format(time.RFC3339Nano),
-			fmtTime(r.End), fmtSeconds(r.DurationSeconds), r.Outcome, r.FailureReason, tu, ta, tat, strings.Join(r.Changes, "; "),
-			fmt.Sprint(r.Replicas), fmt.Sprint(len(r.Pods)), fmtSeconds(r.Phases.SchedulingWait), fmtSeconds(r.Phases.ImagePull),
-			fmtSeconds(r.Phases.ContainerStart), fmtSeconds(r.Phases.Readiness)}))
+		cw.Write(csvRow(&rs[i]))
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+var csvHeader = []string{"cluster", "namespace", "kind", "name", "uid", "revision", "seq", "new_replicaset", "old_replicasets", "rollback",
+	"partial", "start", "end", "duration_seconds", "outcome", "failure_reason", "trigger_user", "trigger_user_agent", "trigger_at",
+	"changes", "replicas", "pods", "scheduling_wait_seconds", "image_pull_seconds", "container_start_seconds", "readiness_seconds"}
+
+// csvRow is the CSV row of r, its cells made safe for spreadsheets.
+func csvRow(r *correlate.Rollout) []string {
+	var tu, ta, tat string
+	if r.Trigger != nil {
+		tu, ta, tat = r.Trigger.User, r.Trigger.UserAgent, r.Trigger.At.Format(time.RFC3339Nano)
+	}
+	return textsafe.Row([]string{r.Cluster, r.Namespace, r.Kind, r.Name, r.UID, r.Revision, fmt.Sprint(r.Seq), r.NewReplicaSet,
+		strings.Join(r.OldReplicaSets, " "), fmt.Sprint(r.Rollback), fmt.Sprint(r.Partial), r.Start.Format(time.RFC3339Nano),
+		fmtTime(r.End), fmtSeconds(r.DurationSeconds), r.Outcome, r.FailureReason, tu, ta, tat, strings.Join(r.Changes, "; "),
+		fmt.Sprint(r.Replicas), fmt.Sprint(len(r.Pods)), fmtSeconds(r.Phases.SchedulingWait), fmtSeconds(r.Phases.ImagePull),
+		fmtSeconds(r.Phases.ContainerStart), fmtSeconds(r.Phases.Readiness)})
 }
 
 func fmtTime(t *time.Time) string {

@@ -1,0 +1,91 @@
+package rollouts
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"io"
+
+	"github.com/evanalyze/evanalyze/internal/correlate"
+)
+
+// A Writer writes rollouts as they come, a slice at a time, in a format
+// that needs nothing of the rollouts after them: "json", "jsonl" or "csv".
+// What it writes for all the rollouts given is what WriteJSON, WriteJSONL
+// or WriteCSV writes for them in one slice, however they are split, so a
+// command holds one cluster's rollouts, not the fleet's.
+type Writer struct {
+	format string
+	bw     *bufio.Writer
+	cw     *csv.Writer
+	enc    Encoder
+	buf    []byte
+	n      int
+}
+
+// NewWriter returns a Writer of format to w. Close it to finish the output.
+func NewWriter(w io.Writer, format string) (*Writer, error) {
+	sw := &Writer{format: format, bw: bufio.NewWriterSize(w, bufSize)}
+	switch format {
+	case "json":
+		sw.enc = Encoder{Prefix: "  ", Indent: "  "}
+	case "jsonl":
+	case "csv":
+		sw.cw = csv.NewWriter(sw.bw)
+		sw.cw.Write(csvHeader)
+	default:
+		return nil, fmt.Errorf("rollouts: no streaming writer for %q", format)
+	}
+	return sw, nil
+}
+
+// Write writes rs after the rollouts written before.
+func (w *Writer) Write(rs []correlate.Rollout) error {
+	for i := range rs {
+		if w.cw != nil {
+			w.cw.Write(csvRow(&rs[i]))
+			w.n++
+			continue
+		}
+		var err error
+		if w.buf, err = w.enc.AppendRollout(w.buf[:0], &rs[i]); err != nil {
+			return err
+		}
+		switch {
+		case w.format == "jsonl":
+			w.buf = append(w.buf, '\n')
+		case w.n == 0:
+			w.bw.WriteString("[\n  ")
+		default:
+			w.bw.WriteString(",\n  ")
+		}
+		w.n++
+		if _, err := w.bw.Write(w.buf); err != nil {
+			return err
+		}
+	}
+	if w.cw != nil {
+		return w.cw.Error()
+	}
+	return nil
+}
+
+// Close ends the output (a JSON array's closing bracket, "[]" when there
+// were no rollouts) and flushes it.
+func (w *Writer) Close() error {
+	switch {
+	case w.cw != nil:
+		w.cw.Flush()
+		if err := w.cw.Error(); err != nil {
+			return err
+		}
+	case w.format == "json" && w.n == 0:
+		w.bw.WriteString("[]\n")
+	case w.format == "json":
+		w.bw.WriteString("\n]\n")
+	}
+	return w.bw.Flush()
+}
+
+// Len is the number of rollouts written.
+func (w *Writer) Len() int { return w.n }
