@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/evanalyze/evanalyze/internal/load/archive"
 	"github.com/evanalyze/evanalyze/internal/report/otlp"
 )
 
@@ -37,6 +38,8 @@ container" and "readiness" spans inside, and every Kubernetes event about
 the workload, its ReplicaSets and its pods as span events. Trace and span
 IDs derive from content: the same archive always gives the same bytes, and
 a repeated import never duplicates. docs/traces.md is the trace model.
+The inputs are read one cluster at a time, and a request holds the traces
+of one cluster.
 
 --otlp-file writes OTLP/JSON lines (one ExportTraceServiceRequest per line,
 each under 1 MiB), the format of the OpenTelemetry Collector's file exporter
@@ -83,51 +86,72 @@ are derived from content, so a resend would not duplicate either).`,
 			// Rollouts and changes are per namespace: those of other
 			// namespaces need not be loaded.
 			o.load.scope.Namespaces = namespaces(o.filter.namespace)
-			a, err := o.load.load(cmd.Context(), args, s, false)
-			if err != nil {
-				return err
-			}
-			defer a.Release()
-			rollouts := o.filter.rollouts(a, keep)
+			// One cluster at a time; a request never holds two clusters'
+			// traces. The rows do not spill: the groups of a spilled
+			// cluster would give its traces in another order.
+			o.load.noSpill = true
 			// Requests of at most half a JSON line's bytes in protobuf: JSON is larger.
 			fo := otlp.FileOptions{Options: otlp.Options{ServiceName: o.service, Version: version}, MaxSpans: o.maxSpans, MaxBytes: otlp.MaxLineBytes / 2}
-			if o.send.Endpoint != "" {
-				reqs := otlp.Requests(rollouts, a.Events(), fo)
-				traces, spans := 0, 0
-				for _, r := range reqs {
-					traces += r.Traces
-					spans += r.Spans
-				}
-				if isTerminal(s.Err) && !o.load.quiet {
-					o.send.Progress = func(done, total int) { fmt.Fprintf(s.Err, "\rsent %d/%d requests", done, total) }
-				}
-				st, err := otlp.Send(cmd.Context(), reqs, o.send)
-				if o.send.Progress != nil {
-					fmt.Fprintln(s.Err)
-				}
-				fmt.Fprintf(s.Err, "backfill: %d traces, %d spans in %d requests; delivered %d requests (%d spans), %d skipped (checkpoint), %d retries (%d throttled), %d failed\n",
-					traces, spans, len(reqs), st.Requests, st.Spans, st.Skipped, st.Retries, st.Throttled, st.Failed)
-				if err != nil {
-					return err
-				}
-				if o.file == "" {
-					return nil
-				}
-			}
 			write := otlp.WriteJSONLines
 			if format == "proto" {
 				write = otlp.WriteProto
 			}
-			var st otlp.FileStats
-			err = writeOutput(o.file, s.Out, func(w io.Writer) (err error) {
-				st, err = write(w, rollouts, a.Events(), fo)
-				return err
-			})
+			if o.send.Endpoint != "" && isTerminal(s.Err) && !o.load.quiet {
+				o.send.Progress = func(done, total int) { fmt.Fprintf(s.Err, "\rsent %d/%d requests", done, total) }
+			}
+			var (
+				fst                    otlp.FileStats
+				sst                    otlp.SendStats
+				traces, spans, sendReq int
+			)
+			run := func(w io.Writer) error {
+				return o.load.each(cmd.Context(), args, s, func(a *archive.Archive) error {
+					rollouts := o.filter.rollouts(a, keep)
+					if o.send.Endpoint != "" {
+						reqs := otlp.Requests(rollouts, a.Events(), fo)
+						for _, r := range reqs {
+							traces += r.Traces
+							spans += r.Spans
+						}
+						sendReq += len(reqs)
+						st, err := otlp.Send(cmd.Context(), reqs, o.send)
+						if o.send.Progress != nil && len(reqs) > 0 {
+							fmt.Fprintln(s.Err)
+						}
+						sst.Requests += st.Requests
+						sst.Spans += st.Spans
+						sst.Skipped += st.Skipped
+						sst.Retries += st.Retries
+						sst.Throttled += st.Throttled
+						sst.Failed += st.Failed
+						if err != nil {
+							return err
+						}
+					}
+					if w == nil {
+						return nil
+					}
+					st, err := write(w, rollouts, a.Events(), fo)
+					fst.Traces += st.Traces
+					fst.Spans += st.Spans
+					fst.Requests += st.Requests
+					return err
+				})
+			}
+			if o.file != "" {
+				err = writeOutput(o.file, s.Out, run)
+			} else {
+				err = run(nil)
+			}
+			if o.send.Endpoint != "" {
+				fmt.Fprintf(s.Err, "backfill: %d traces, %d spans in %d requests; delivered %d requests (%d spans), %d skipped (checkpoint), %d retries (%d throttled), %d failed\n",
+					traces, spans, sendReq, sst.Requests, sst.Spans, sst.Skipped, sst.Retries, sst.Throttled, sst.Failed)
+			}
 			if err != nil {
 				return err
 			}
-			if !o.load.quiet {
-				fmt.Fprintf(s.Err, "exported %d traces, %d spans in %d requests\n", st.Traces, st.Spans, st.Requests)
+			if o.file != "" && !o.load.quiet {
+				fmt.Fprintf(s.Err, "exported %d traces, %d spans in %d requests\n", fst.Traces, fst.Spans, fst.Requests)
 			}
 			return nil
 		},

@@ -55,6 +55,7 @@ func TestSpilledReports(t *testing.T) {
 		{"stats", "-o", "json", fleet},
 		{"stats", "--group-by", "cluster,kind", fleet},
 		{"timeline", "-o", "json", "--since", "2026-11-25T00:00:00Z", "--until", "2026-11-26T00:00:00Z", fleet},
+		{"export", "--otlp-file", "-", "--max-spans", "50", fleet},
 		{"timeline", "--workload", "deployment/cart-api", "-v", "--since", "2026-11-25T00:00:00Z", "../../testdata/lab-basic"},
 		{"timeline", "-o", "html", "--since", "2026-11-25T03:29:00Z", "--until", "2026-11-25T03:31:00Z", "../../testdata/lab-basic"},
 	} {

@@ -80,6 +80,7 @@ type loadFlags struct {
 	changes archive.ChangeSet
 	memory  memoryFlag
 	tempDir string
+	noSpill bool // the command needs each cluster whole (export)
 	// spillAfter, when set, replaces the spill threshold the budget gives
 	// (tests force spilling with it).
 	spillAfter string
@@ -161,6 +162,9 @@ func (f *loadFlags) loadOptions(s streams, summaries bool) (archive.Options, err
 			return opts, usagef("--spill-after: %q is not a size above 0", f.spillAfter)
 		}
 		opts.SpillBytes = n
+	}
+	if f.noSpill {
+		opts.SpillBytes = 0
 	}
 	if f.columns != "" {
 		cols, err := pqfile.ParseColumns(f.columns)
