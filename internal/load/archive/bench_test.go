@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -186,5 +187,56 @@ func BenchmarkMerge(b *testing.B) {
 		for _, rec := range batches {
 			rec.Release()
 		}
+	}
+}
+
+// peakAllocator tracks the most Arrow memory held at once.
+type peakAllocator struct {
+	memory.Allocator
+	mu        sync.Mutex
+	cur, peak int64
+}
+
+func (p *peakAllocator) add(n int) {
+	p.mu.Lock()
+	p.cur += int64(n)
+	p.peak = max(p.peak, p.cur)
+	p.mu.Unlock()
+}
+
+func (p *peakAllocator) Allocate(n int) []byte { p.add(n); return p.Allocator.Allocate(n) }
+func (p *peakAllocator) Reallocate(n int, b []byte) []byte {
+	p.add(n - len(b))
+	return p.Allocator.Reallocate(n, b)
+}
+func (p *peakAllocator) Free(b []byte) { p.add(-len(b)); p.Allocator.Free(b) }
+
+// BenchmarkLoadEachSpill reads the generated archive's event files one
+// cluster at a time, in memory and spilling past a budget: MB/s of
+// decompressed input, events/s, and the most Arrow memory held at once
+// (peak-arrow-MB), which spilling bounds.
+func BenchmarkLoadEachSpill(b *testing.B) {
+	paths, size := benchEventFiles(b)
+	for _, budget := range []int64{0, 64 << 20, 16 << 20} {
+		b.Run(fmt.Sprintf("spill=%dMiB", budget>>20), func(b *testing.B) {
+			b.SetBytes(size)
+			b.ReportAllocs()
+			var read, peak int64
+			for i := 0; i < b.N; i++ {
+				mem := &peakAllocator{Allocator: memory.DefaultAllocator}
+				err := LoadEach(context.Background(), paths, Options{Mem: mem, SpillBytes: budget, TempDir: b.TempDir()}, func(a *Archive) error {
+					if a.Group == 0 {
+						read += a.Totals.Read
+					}
+					return nil
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				peak = max(peak, mem.peak)
+			}
+			benchutil.ReportEvents(b, int(read))
+			b.ReportMetric(float64(peak)/(1<<20), "peak-arrow-MB")
+		})
 	}
 }
