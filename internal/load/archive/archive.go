@@ -375,7 +375,9 @@ func (d *decoded) each(ctx context.Context, opts Options, skipped []load.Skipped
 	for i := range d.changes {
 		keys = append(keys, changeKey(&d.changes[i]))
 	}
-	groups := d.spill.groups(keys, opts.SpillBytes)
+	// Half the budget of rows per group: merging a group copies its rows
+	// once more.
+	groups := d.spill.groups(keys, opts.SpillBytes/2)
 	group := make(map[load.PartitionKey]int, len(keys))
 	for gi, g := range groups {
 		for _, k := range g.keys {
@@ -632,6 +634,7 @@ func decodeSources(ctx context.Context, sources []load.Source, opts Options, all
 		go func() {
 			defer workers.Done()
 			dw := newDecodeWorker(opts, allow, files, sources, ranks, seen)
+			var batchIn int64 // input bytes decoded into dw.batch
 			defer dw.batch.Release()
 			for j := range jobs {
 				if ctx.Err() != nil {
@@ -670,6 +673,7 @@ func decodeSources(ctx context.Context, sources []load.Source, opts Options, all
 					continue
 				}
 				dw.decodeBlock(j)
+				batchIn += int64(len(j.block.Data))
 				j.block.Release()
 				mu.Lock()
 				dw.flushStats(j.file)
@@ -677,7 +681,11 @@ func decodeSources(ctx context.Context, sources []load.Source, opts Options, all
 				if opts.Strict && dw.firstErr != nil {
 					cancel(fmt.Errorf("%w: %w", ErrStrict, dw.firstErr))
 				}
-				if dw.batch.Len() >= opts.BatchRows {
+				// Under a budget, a batch also ends after about an eighth
+				// of it of input: a worker's batch is memory the budget
+				// does not see until it is handed over.
+				if dw.batch.Len() >= opts.BatchRows || opts.SpillBytes > 0 && batchIn >= opts.SpillBytes/8 {
+					batchIn = 0
 					rec := dw.batch.NewRecord()
 					mu.Lock()
 					add(rec, -1)
