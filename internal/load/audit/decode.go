@@ -7,6 +7,7 @@
 package audit
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -114,11 +115,11 @@ func (d *Decoder) Decode(rec []byte, row *load.ChangeRow) (Result, error) {
 		case "responseObject":
 			respObj = s.Raw()
 		case "requestReceivedTimestamp":
-			if t := d.time(); t != 0 {
+			if t := d.time("requestReceivedTimestamp"); t != 0 {
 				row.RequestTime = t
 			}
 		case "stageTimestamp":
-			if t := d.time(); t != 0 {
+			if t := d.time("stageTimestamp"); t != 0 {
 				row.CompleteTime = t
 			}
 		default:
@@ -210,14 +211,25 @@ func (d *Decoder) str() string {
 	return string(v)
 }
 
-func (d *Decoder) time() int64 {
+// time reads a timestamp; unreadable ones are unset. A time that int64
+// nanoseconds cannot hold (before 1677, after 2262: it would wrap to
+// another time) rejects the record.
+func (d *Decoder) time(field string) int64 {
 	s := &d.s
 	if s.Peek() != '"' {
 		s.Skip()
 		return 0
 	}
 	v, _ := s.Str()
+	return parseTime(s, field, v)
+}
+
+func parseTime(s *jsonscan.Scanner, field string, v []byte) int64 {
 	ns, ok, err := jsonscan.ParseTime(v)
+	if errors.Is(err, jsonscan.ErrTimeRange) && !bytes.HasPrefix(v, []byte("0001-01-01T00:00:00")) {
+		s.Fail(fmt.Errorf("%s: %w", field, err))
+		return 0
+	}
 	if err != nil || !ok || ns <= 0 {
 		return 0
 	}
@@ -653,7 +665,7 @@ func (o *objectReader) status() {
 						c.Message = o.str()
 					case "lastTransitionTime":
 						if v, ok := o.s.Str(); ok {
-							c.LastTransition, _, _ = jsonscan.ParseTime(v)
+							c.LastTransition = parseTime(o.s, "status.conditions.lastTransitionTime", v)
 						}
 					default:
 						o.s.Skip()

@@ -154,6 +154,25 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
+// A time int64 nanoseconds cannot hold rejects the record, naming the
+// field: it wrapped to another time.
+func TestDecodeTimeOutOfRange(t *testing.T) {
+	base := `{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a","stage":"ResponseComplete","verb":"patch","objectRef":{"resource":"deployments","namespace":"shop","name":"web","apiGroup":"apps","apiVersion":"v1"},"responseStatus":{"code":200},`
+	for _, tt := range []struct{ in, err string }{
+		{base + `"requestReceivedTimestamp":"1600-01-01T00:00:00.000000Z","stageTimestamp":"2026-11-25T03:28:25.000000Z"}`, "requestReceivedTimestamp: time out of range"},
+		{base + `"requestReceivedTimestamp":"2026-11-25T03:28:25.000000Z","stageTimestamp":"9999-01-01T00:00:00.000000Z"}`, "stageTimestamp: time out of range"},
+		{`{"kind":"Event","apiVersion":"audit.k8s.io/v1alpha1","auditID":"a","verb":"get","timestamp":"2300-01-01T00:00:00Z"}`, "timestamp: time out of range"},
+		{base[:len(base)-len(`"responseStatus":{"code":200},`)] + `"responseObject":{"kind":"Deployment","status":{"conditions":[{"type":"Available","lastTransitionTime":"1500-01-01T00:00:00Z"}]}},"requestReceivedTimestamp":"2026-11-25T03:28:25.000000Z"}`, "object: status.conditions.lastTransitionTime: time out of range"},
+	} {
+		var d Decoder
+		var row load.ChangeRow
+		_, err := d.Decode([]byte(tt.in), &row)
+		if err == nil || err.Error() != tt.err {
+			t.Errorf("Decode(%s) = %v, want %q", tt.in, err, tt.err)
+		}
+	}
+}
+
 func FuzzDecode(f *testing.F) {
 	for _, rec := range labRecords(f, `"resource":"deployments"`)[:3] {
 		f.Add(rec)

@@ -30,7 +30,7 @@ func (d *Decoder) gkeKey(key string, g *gkeEntry, row *load.ChangeRow, reqObj, r
 		// A GKE LogEntry's time, or the deprecated request time of
 		// audit.k8s.io v1alpha1 and v1beta1 (v1alpha1 has nothing else):
 		// requestReceivedTimestamp and stageTimestamp, when present, win.
-		if t := d.time(); t != 0 {
+		if t := d.time("timestamp"); t != 0 {
 			if row.RequestTime == 0 {
 				row.RequestTime = t
 			}

@@ -3,6 +3,7 @@ package jsonscan
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"testing"
 	"time"
 )
@@ -158,11 +159,25 @@ func TestParseTime(t *testing.T) {
 		{"", 0, false, false},
 		{"2023-02-29T00:00:00Z", 0, false, true},
 		{"yesterday", 0, false, true},
+		// The ends of int64 nanoseconds, and beyond them (they wrapped:
+		// 1600-01-01 was read as 2184-07-20).
+		{"1677-09-21T00:12:43.145224192Z", math.MinInt64, true, false},
+		{"2262-04-11T23:47:16.854775807Z", math.MaxInt64, true, false},
+		{"1677-09-21T00:12:43.145224191Z", 0, false, true},
+		{"2262-04-11T23:47:16.854775808Z", 0, false, true},
+		{"1600-01-01T00:00:00Z", 0, false, true},
+		{"9999-12-31T23:59:59Z", 0, false, true},
+		{"0001-01-01T00:00:00Z", 0, false, true},
+		{"9999-12-31 23:59:59", 0, false, true},
+		{"2262-04-12T01:00:00+02:00", ref("2262-04-11T23:00:00Z"), true, false},
 	}
 	for _, tt := range tests {
 		got, ok, err := ParseTime([]byte(tt.in))
 		if (err != nil) != tt.err || ok != tt.ok || got != tt.want {
 			t.Errorf("ParseTime(%q) = %d, %v, %v; want %d, %v, error %v", tt.in, got, ok, err, tt.want, tt.ok, tt.err)
+		}
+		if yr := (tt.in + "    ")[:4]; err != nil && yr[0] <= '9' && (yr < "1678" || yr > "2262") && !errors.Is(err, ErrTimeRange) {
+			t.Errorf("ParseTime(%q): %v, want ErrTimeRange", tt.in, err)
 		}
 	}
 }

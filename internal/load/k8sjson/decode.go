@@ -10,6 +10,7 @@
 package k8sjson
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 
@@ -508,7 +509,8 @@ func (d *Decoder) count(dst *int32, has *bool, field string) {
 
 // time reads a timestamp; invalid ones are warnings and leave the field
 // unset. The zero time (0001-01-01T00:00:00Z) and times before 1970 mean
-// unset too.
+// unset too. A time that int64 nanoseconds cannot hold (before 1677, after
+// 2262: it would wrap to another time) rejects the record.
 func (d *Decoder) time(field string) int64 {
 	s := &d.s
 	c := s.Peek()
@@ -525,6 +527,10 @@ func (d *Decoder) time(field string) int64 {
 	}
 	b, _ := s.Str()
 	ns, ok, err := jsonscan.ParseTime(b)
+	if errors.Is(err, jsonscan.ErrTimeRange) && !zeroTime(b) {
+		s.Fail(&FieldError{Field: field, Err: err})
+		return 0
+	}
 	if err != nil {
 		d.warn(field, err)
 		return 0
@@ -533,6 +539,13 @@ func (d *Decoder) time(field string) int64 {
 		return 0
 	}
 	return ns
+}
+
+// zeroTime reports whether b is Go's zero time.Time as metav1.Time
+// marshals it when not omitted, 0001-01-01T00:00:00Z: unset, not out of
+// range.
+func zeroTime(b []byte) bool {
+	return bytes.HasPrefix(b, []byte("0001-01-01T00:00:00"))
 }
 
 func (d *Decoder) warn(field string, err error) {

@@ -2,6 +2,8 @@ package k8sjson
 
 import (
 	"bufio"
+	"errors"
+	"github.com/evanalyze/evanalyze/internal/load/jsonscan"
 	"os"
 	"strings"
 	"testing"
@@ -148,6 +150,32 @@ func TestDecodeTimestampsAndWarnings(t *testing.T) {
 	}
 	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].Error(), `deprecatedLastTimestamp: invalid timestamp "not a time"`) {
 		t.Errorf("warnings %v", res.Warnings)
+	}
+}
+
+// A time int64 nanoseconds cannot hold rejects the record (it wrapped to
+// another time); the zero time and times before 1970 are unset.
+func TestDecodeTimeOutOfRange(t *testing.T) {
+	for _, tt := range []struct{ in, err string }{
+		{`{"involvedObject":{"kind":"Pod"},"firstTimestamp":"1600-01-01T00:00:00Z"}`, "firstTimestamp: time out of range"},
+		{`{"involvedObject":{"kind":"Pod"},"lastTimestamp":"9999-12-31T23:59:59Z"}`, "lastTimestamp: time out of range"},
+		{`{"type":"ADDED","object":{"regarding":{"kind":"Pod"},"eventTime":"2262-04-12T00:00:00.000000Z"}}`, "eventTime: time out of range"},
+		{`{"regarding":{"kind":"Pod"},"series":{"count":2,"lastObservedTime":"1000-01-01T00:00:00Z"}}`, "series.lastObservedTime: time out of range"},
+		{`{"involvedObject":{"kind":"Pod"},"metadata":{"creationTimestamp":"3000-01-01T00:00:00Z"}}`, "metadata.creationTimestamp: time out of range"},
+		{`{"involvedObject":{"kind":"Pod"},"firstTimestamp":"0001-01-01T00:00:00Z","lastTimestamp":"1969-12-31T23:59:59Z"}`, ""},
+	} {
+		var d Decoder
+		var row load.EventRow
+		_, err := d.Decode([]byte(tt.in), &row)
+		if tt.err == "" {
+			if err != nil || row.First != 0 || row.Last != 0 {
+				t.Errorf("Decode(%s) = %v, first %d, last %d; want unset times", tt.in, err, row.First, row.Last)
+			}
+			continue
+		}
+		if err == nil || err.Error() != tt.err || !errors.Is(err, jsonscan.ErrTimeRange) {
+			t.Errorf("Decode(%s) = %v, want %q", tt.in, err, tt.err)
+		}
 	}
 }
 
