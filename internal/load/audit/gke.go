@@ -2,6 +2,8 @@ package audit
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"strings"
 
 	"github.com/evanalyze/evanalyze/internal/load"
@@ -93,7 +95,9 @@ func (d *Decoder) gkeKey(key string, g *gkeEntry, row *load.ChangeRow, reqObj, r
 			case "status":
 				d.s.Fields(func(m []byte) {
 					if string(m) == "code" {
-						if v, ok := s.Int(); ok {
+						if v, ok, err := s.IntIn(0, math.MaxInt32); err != nil {
+							d.warnings = append(d.warnings, fmt.Errorf("protoPayload.status.code: %w", err))
+						} else if ok {
 							g.code, g.hasCode = int32(v), true
 						}
 					} else if string(m) == "message" {

@@ -3,6 +3,7 @@ package jsonscan
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -132,6 +133,53 @@ func TestSyntaxErrorEOF(t *testing.T) {
 	var se *SyntaxError
 	if !errors.As(s.Err(), &se) || se.EOF {
 		t.Errorf("mismatched bracket: %v, want a non-EOF syntax error", s.Err())
+	}
+}
+
+// IntIn reads a whole number in range, and anything else is a problem with
+// the field, never a syntax error that rejects the record.
+func TestIntIn(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want int64
+		ok   bool
+		err  string
+	}{
+		{`7`, 7, true, ""},
+		{`"7"`, 7, true, ""},
+		{`1e3`, 1000, true, ""},
+		{`2.0`, 2, true, ""},
+		{`-0`, 0, true, ""},
+		{`2147483647`, 2147483647, true, ""},
+		{`null`, 0, false, ""},
+		{`2147483648`, 0, false, "out of range: 2147483648"},
+		{`-1`, 0, false, "out of range: -1"},
+		{`9223372036854775807`, 0, false, "out of range: 9223372036854775807"},
+		{`9223372036854775808`, 0, false, "out of range: 9223372036854775808"},
+		{`1e308`, 0, false, "out of range: 1e308"},
+		{`1e999`, 0, false, "out of range: 1e999"},
+		{`1.5`, 0, false, "not a whole number: \"1.5\""},
+		{`"many"`, 0, false, "not a number: \"many\""},
+		{`true`, 0, false, "not a number"},
+		{`{"a":1}`, 0, false, "not a number"},
+	} {
+		var s Scanner
+		s.Reset([]byte(`[` + tt.in + `,5]`))
+		s.Array()
+		s.Elem(true)
+		v, ok, err := s.IntIn(0, 1<<31-1)
+		if got := fmt.Sprint(err); v != tt.want || ok != tt.ok || err != nil && got != tt.err || err == nil && tt.err != "" {
+			t.Errorf("IntIn(%s) = %d, %v, %v; want %d, %v, %q", tt.in, v, ok, err, tt.want, tt.ok, tt.err)
+		}
+		// The value was consumed whole: the next element reads.
+		if !s.Elem(false) || s.Peek() != '5' || s.Err() != nil {
+			t.Errorf("IntIn(%s): next element not found, scanner error %v", tt.in, s.Err())
+		}
+	}
+	var s Scanner
+	s.Reset([]byte(`1.e5`))
+	if _, _, err := s.IntIn(0, 10); err != nil || s.Err() == nil {
+		t.Errorf("malformed number: field error %v, scanner error %v; want a syntax error", err, s.Err())
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/jsonscan"
@@ -484,27 +485,18 @@ func (d *Decoder) series(row *load.EventRow) {
 	}
 }
 
+// count reads a count. One that is not a whole number in 0..2^31-1 (1.5,
+// -1, 2^63, 1e308, "many", true) is a warning and leaves the field unset:
+// the rest of the event is good.
 func (d *Decoder) count(dst *int32, has *bool, field string) {
-	s := &d.s
-	if c := s.Peek(); c == '"' || c == 't' || c == 'f' || c == '{' || c == '[' {
-		if c != '"' {
-			s.Skip()
-			d.warn(field, errors.New("not a number"))
-			return
-		}
-	}
-	v, ok := s.Int()
-	if s.Err() != nil {
+	v, ok, err := d.s.IntIn(0, math.MaxInt32)
+	if err != nil {
+		d.warn(field, err)
 		return
 	}
-	if !ok {
-		return
+	if ok {
+		*dst, *has = int32(v), true
 	}
-	if v < 0 || v > 1<<31-1 {
-		d.warn(field, fmt.Errorf("out of range: %d", v))
-		return
-	}
-	*dst, *has = int32(v), true
 }
 
 // time reads a timestamp; invalid ones are warnings and leave the field
