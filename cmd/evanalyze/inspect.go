@@ -130,6 +130,7 @@ type totalsJSON struct {
 	Records      int64 `json:"records"`
 	scopeJSON
 	PartitionsSkipped int         `json:"partitions_skipped,omitempty"`
+	Unreadable        int         `json:"unreadable,omitempty"`
 	Audit             *auditJSON  `json:"audit,omitempty"`
 	Summary           summaryJSON `json:"summary"`
 }
@@ -268,7 +269,7 @@ func writeInspectJSON(w io.Writer, a *archive.Archive, top int) error {
 		Duplicates: t.Duplicates, Rejected: t.Rejected, Skipped: t.Skipped, Warnings: t.Warnings,
 		Summary:           summaryOf(a.Summary, top),
 		scopeJSON:         scopeJSON{OutOfScope: t.OutOfScope, RowGroups: t.RowGroups, RowGroupsSkipped: t.RowGroupsSkipped, Unread: t.Unread},
-		PartitionsSkipped: t.PartitionsSkipped}
+		PartitionsSkipped: t.PartitionsSkipped, Unreadable: t.Unreadable}
 	return writeJSON(w, out)
 }
 

@@ -222,9 +222,15 @@ func (f *rolloutFilter) loadRollouts(ctx context.Context, lf *loadFlags, args []
 	return out, err
 }
 
-// reportProblems prints rejected records on stderr: the first few per file
-// and how many more there were.
+// reportProblems prints the inputs that could not be read and the rejected
+// records on stderr: the first few records per file and how many more
+// there were.
 func reportProblems(w io.Writer, a *archive.Archive, perFile int) {
+	for _, s := range a.SkippedFiles {
+		if s.Err != nil {
+			fmt.Fprintf(w, "not read: %s: %s\n", s.Path, s.Reason)
+		}
+	}
 	for _, f := range a.Files {
 		for i, e := range f.Errors {
 			if i == perFile {

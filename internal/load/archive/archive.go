@@ -204,6 +204,7 @@ type Totals struct {
 	RowGroups, RowGroupsSkipped int   // of Parquet files
 	Unread                      int64 // rows in skipped row groups
 	PartitionsSkipped           int   // Parquet files not opened (in SkippedFiles)
+	Unreadable                  int   // files and directories that could not be read (in SkippedFiles, with Err)
 }
 
 // Archive is a loaded archive.
@@ -274,6 +275,27 @@ func (a *Archive) Release() {
 // ErrStrict wraps the first rejected record when Options.Strict is set.
 var ErrStrict = errors.New("rejected record (--strict)")
 
+// ErrUnreadable wraps the first file or directory that could not be read
+// (load.Skipped.Err) when Options.Strict is set.
+var ErrUnreadable = errors.New("unreadable input (--strict)")
+
+// expand finds the sources of paths; under Options.Strict an entry that
+// could not be read ends the run.
+func expand(paths []string, opts Options) ([]load.Source, []load.Skipped, error) {
+	sources, skipped, err := load.Expand(paths, opts.Cluster)
+	if err != nil {
+		return nil, nil, err
+	}
+	if opts.Strict {
+		for _, s := range skipped {
+			if s.Err != nil {
+				return nil, nil, fmt.Errorf("%w: %s: %s", ErrUnreadable, s.Path, s.Reason)
+			}
+		}
+	}
+	return sources, skipped, nil
+}
+
 type job struct {
 	file  int
 	block *jsonscan.Block
@@ -290,7 +312,7 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 	if err != nil {
 		return nil, err
 	}
-	sources, skipped, err := load.Expand(paths, opts.Cluster)
+	sources, skipped, err := expand(paths, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -310,7 +332,7 @@ func LoadEach(ctx context.Context, paths []string, opts Options, fn func(*Archiv
 	if err != nil {
 		return err
 	}
-	sources, skipped, err := load.Expand(paths, opts.Cluster)
+	sources, skipped, err := expand(paths, opts)
 	if err != nil {
 		return err
 	}
@@ -526,6 +548,11 @@ func loadSources(ctx context.Context, sources []load.Source, skipped []load.Skip
 	}
 	a := &Archive{Files: files, SkippedFiles: skipped, Workers: opts.Workers, mem: opts.Mem}
 	a.Totals.PartitionsSkipped = partitions
+	for _, s := range skipped {
+		if s.Err != nil {
+			a.Totals.Unreadable++
+		}
+	}
 	a.Changes = buildChanges(opts.Mem, changes, files)
 	a.Parts = partition(opts.Mem, m, a.Changes)
 	countRequests(reqs, files)
