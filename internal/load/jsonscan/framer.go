@@ -362,7 +362,7 @@ func (f *Framer) step() error {
 	case '{':
 		return f.stepObject()
 	}
-	f.fail(i, fmt.Errorf("unexpected %s at top level (not JSON?)", describe(c)))
+	f.fail(i, fmt.Errorf("unexpected %s at top level (not JSON?)", f.describe(c, i)))
 	return f.resync(i)
 }
 
@@ -539,7 +539,7 @@ func (f *Framer) stepLine() error {
 	s := &f.scan
 	s.Reset(f.buf[start:lineEnd])
 	if c := s.Peek(); c != '{' && c != '[' {
-		f.fail(start, fmt.Errorf("unexpected %s at start of line (not JSON?)", describe(c)))
+		f.fail(start, fmt.Errorf("unexpected %s at start of line (not JSON?)", f.describe(f.buf[start], start)))
 		f.advance(lineEnd)
 		return nil
 	}
@@ -769,9 +769,12 @@ func errOffset(err error) int {
 	return 0
 }
 
-func describe(c byte) string {
+// describe names the byte c at buffer offset at for an error message. A
+// NUL byte (files padded with zeros, as a crash can leave them) says where
+// it is: the message is about a line of what may be no text at all.
+func (f *Framer) describe(c byte, at int) string {
 	if c == 0 {
-		return "end of input"
+		return fmt.Sprintf("NUL byte at offset %d", f.base+int64(at))
 	}
 	if c >= 0x20 && c < 0x7f {
 		return fmt.Sprintf("%q", rune(c))

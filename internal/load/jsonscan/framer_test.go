@@ -119,6 +119,20 @@ func TestFramer(t *testing.T) {
 			layout: LayoutNone,
 		},
 		{
+			// NUL bytes (a file padded with zeros after a crash) were
+			// reported as "unexpected end of input".
+			name: "NUL bytes in JSON lines", in: "{\"a\":1}\n\x00\x00\x00\n{\"b\":2}\n",
+			recs: []string{`{"a":1}`, `{"b":2}`}, lines: []int64{1, 3},
+			errs:   []string{"line 2: unexpected NUL byte at offset 8 at start of line (not JSON?)"},
+			layout: LayoutLines,
+		},
+		{
+			name: "NUL bytes after a pretty record", in: "{\n \"a\": 1\n}\n\x00\x00\x00\x00",
+			recs: []string{"{\n \"a\": 1\n}"}, lines: []int64{1},
+			errs:   []string{"line 4: unexpected NUL byte at offset 12 at top level (not JSON?)"},
+			layout: LayoutStream,
+		},
+		{
 			name: "garbage between pretty records", in: "{\n \"a\": 1\n}\nxx\n{\n \"b\": 2\n}\n",
 			recs: []string{"{\n \"a\": 1\n}", "{\n \"b\": 2\n}"}, lines: []int64{1, 5},
 			errs:   []string{"line 4: unexpected 'x' at top level (not JSON?)"},

@@ -566,7 +566,9 @@ func (s *Scanner) Raw() []byte {
 func (s *Scanner) Skip() {
 	switch c := s.Peek(); c {
 	case 0:
-		if s.err == nil {
+		if s.err == nil && s.pos < len(s.buf) {
+			s.syntax("unexpected NUL byte") // Peek gives 0 for it too
+		} else if s.err == nil {
 			s.syntax("unexpected end of input")
 		}
 	case '"':

@@ -183,6 +183,21 @@ func TestIntIn(t *testing.T) {
 	}
 }
 
+// A NUL byte where a value should start is named, with its offset (it was
+// "unexpected end of input").
+func TestSkipNUL(t *testing.T) {
+	var s Scanner
+	s.Reset([]byte("[1, \x00]"))
+	s.Array()
+	s.Elem(true)
+	s.Skip()
+	s.Elem(false)
+	s.Skip()
+	if err := s.Err(); err == nil || err.Error() != "invalid JSON at byte 4: unexpected NUL byte" {
+		t.Errorf("got %v", err)
+	}
+}
+
 func TestParseTime(t *testing.T) {
 	ref := func(s string) int64 {
 		tm, err := time.Parse(time.RFC3339Nano, s)
