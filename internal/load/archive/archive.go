@@ -119,6 +119,7 @@ type FileStats struct {
 	Rejected     int64
 	Skipped      int64
 	Warnings     int64
+	Conflicts    int64 // observations that disagree with the first of their event on what never changes (see conflicts)
 	OutOfScope   int64 // records decoded but outside Options.Scope
 	appended     int64 // records the decode workers appended as rows, the others being repeats they counted (tests)
 
@@ -132,7 +133,7 @@ type FileStats struct {
 	Audit       AuditStats         // of this file's audit records
 	Summary     Summary            // of this file's distinct observations
 	Errors      []*load.InputError // the first MaxErrors rejected records
-	WarningList []*load.InputError // the first MaxErrors field warnings
+	WarningList []*load.InputError // the first MaxErrors field warnings and conflicts
 
 	shapes [k8sjson.ShapeSkip + 1]int64
 }
@@ -198,6 +199,7 @@ type Totals struct {
 	Rejected     int64
 	Skipped      int64
 	Warnings     int64
+	Conflicts    int64 // observations disagreeing with the first of their event (FileStats.Conflicts)
 	OutOfScope   int64 // records outside Options.Scope: records = observations + duplicates + out of scope
 	Audit        AuditStats
 
@@ -529,8 +531,8 @@ func loadSources(ctx context.Context, sources []load.Source, skipped []load.Skip
 		if f.Format != "parquet" {
 			f.Format = formatName(f)
 		}
-		sort.Slice(f.Errors, func(a, b int) bool { return f.Errors[a].Offset < f.Errors[b].Offset })
-		sort.Slice(f.WarningList, func(a, b int) bool { return f.WarningList[a].Offset < f.WarningList[b].Offset })
+		sort.SliceStable(f.Errors, func(a, b int) bool { return f.Errors[a].Offset < f.Errors[b].Offset })
+		sort.SliceStable(f.WarningList, func(a, b int) bool { return f.WarningList[a].Offset < f.WarningList[b].Offset })
 		if len(f.Errors) > opts.MaxErrors {
 			f.Errors = f.Errors[:opts.MaxErrors]
 		}
@@ -545,6 +547,12 @@ func loadSources(ctx context.Context, sources []load.Source, skipped []load.Skip
 	m, err := merge(opts.Mem, batches, origins, phs, files, opts.Summaries, opts.Workers, opts.PartRows)
 	if err != nil {
 		return nil, err
+	}
+	for _, f := range files {
+		if f.Conflicts > 0 { // merge added them to the warnings
+			sort.SliceStable(f.WarningList, func(a, b int) bool { return f.WarningList[a].Offset < f.WarningList[b].Offset })
+			f.WarningList = f.WarningList[:min(len(f.WarningList), opts.MaxErrors)]
+		}
 	}
 	a := &Archive{Files: files, SkippedFiles: skipped, Workers: opts.Workers, mem: opts.Mem}
 	a.Totals.PartitionsSkipped = partitions
@@ -568,6 +576,7 @@ func loadSources(ctx context.Context, sources []load.Source, skipped []load.Skip
 		a.Totals.Rejected += f.Rejected
 		a.Totals.Skipped += f.Skipped
 		a.Totals.Warnings += f.Warnings
+		a.Totals.Conflicts += f.Conflicts
 		a.Totals.OutOfScope += f.OutOfScope
 		a.Totals.RowGroups += f.RowGroups
 		a.Totals.RowGroupsSkipped += f.RowGroupsSkipped
