@@ -128,9 +128,11 @@ type totalsJSON struct {
 	Rejected     int64 `json:"rejected"`
 	Skipped      int64 `json:"skipped"`
 	Warnings     int64 `json:"warnings"`
+	Conflicts    int64 `json:"conflicts,omitempty"`
 	Records      int64 `json:"records"`
 	scopeJSON
 	PartitionsSkipped int         `json:"partitions_skipped,omitempty"`
+	Unreadable        int         `json:"unreadable,omitempty"`
 	Audit             *auditJSON  `json:"audit,omitempty"`
 	Summary           summaryJSON `json:"summary"`
 }
@@ -180,6 +182,7 @@ type fileJSON struct {
 	Rejected     int64            `json:"rejected"`
 	Skipped      int64            `json:"skipped"`
 	Warnings     int64            `json:"warnings"`
+	Conflicts    int64            `json:"conflicts,omitempty"`
 	SkipReasons  map[string]int64 `json:"skip_reasons,omitempty"`
 	Envelopes    map[string]int64 `json:"envelopes,omitempty"`
 	Audit        *auditJSON       `json:"audit,omitempty"`
@@ -249,7 +252,7 @@ func writeInspectJSON(w io.Writer, a *archive.Archive, top int) error {
 		fj := fileJSON{
 			File: f.File, Cluster: f.Cluster, Format: f.Format, Layout: f.Layout, Compression: f.Compression,
 			Bytes: f.Bytes, Read: f.Read, Records: f.Records, Events: f.Events, Observations: f.Observations,
-			Duplicates: f.Duplicates, Rejected: f.Rejected, Skipped: f.Skipped, Warnings: f.Warnings,
+			Duplicates: f.Duplicates, Rejected: f.Rejected, Skipped: f.Skipped, Warnings: f.Warnings, Conflicts: f.Conflicts,
 			SkipReasons: f.SkipReasons, Envelopes: f.Envelopes, Audit: auditOf(f.Audit, top), Summary: summaryOf(f.Summary, top),
 			scopeJSON: scopeJSON{OutOfScope: f.OutOfScope, RowGroups: f.RowGroups, RowGroupsSkipped: f.RowGroupsSkipped, Unread: f.Unread},
 		}
@@ -266,10 +269,10 @@ func writeInspectJSON(w io.Writer, a *archive.Archive, top int) error {
 	}
 	t := a.Totals
 	out.Totals = totalsJSON{Files: t.Files, Read: t.Read, Records: t.Records, Audit: auditOf(t.Audit, top), Events: t.Events, Observations: t.Observations,
-		Duplicates: t.Duplicates, Rejected: t.Rejected, Skipped: t.Skipped, Warnings: t.Warnings,
+		Duplicates: t.Duplicates, Rejected: t.Rejected, Skipped: t.Skipped, Warnings: t.Warnings, Conflicts: t.Conflicts,
 		Summary:           summaryOf(a.Summary, top),
 		scopeJSON:         scopeJSON{OutOfScope: t.OutOfScope, RowGroups: t.RowGroups, RowGroupsSkipped: t.RowGroupsSkipped, Unread: t.Unread},
-		PartitionsSkipped: t.PartitionsSkipped}
+		PartitionsSkipped: t.PartitionsSkipped, Unreadable: t.Unreadable}
 	return writeJSON(w, out)
 }
 
@@ -317,6 +320,9 @@ func writeInspectText(w io.Writer, a *archive.Archive, top int) error {
 	}
 	if t.Warnings > 0 {
 		fmt.Fprintf(w, "warnings:   %d fields unreadable (events kept without them; see -o json)\n", t.Warnings)
+	}
+	if t.Conflicts > 0 {
+		fmt.Fprintf(w, "conflicts:  %d observations disagree with an earlier one of their event on its uid, object, reason, type or resourceVersion (kept; see -o json)\n", t.Conflicts)
 	}
 	if t.OutOfScope > 0 || t.RowGroupsSkipped > 0 || t.PartitionsSkipped > 0 {
 		fmt.Fprintf(w, "scope:      %d records read and left out; not read: %d of %d Parquet row groups (%d rows), %d partitions\n",

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -88,9 +89,40 @@ func TestInspectGolden(t *testing.T) {
 			golden(t, tc.name, out)
 			if strings.HasSuffix(tc.name, "-bad.txt") {
 				golden(t, strings.TrimSuffix(tc.name, ".txt")+".stderr", errOut)
+				golden(t, strings.TrimSuffix(tc.name, ".txt")+".warnings", warningLines(t, tc.args))
 			}
 		})
 	}
+}
+
+// warningLines lists the warnings (fields left unset, events kept) of
+// inspect -o json on args, one "file:line: field: reason" a line, and the
+// files not read with their reason.
+func warningLines(t *testing.T, args []string) string {
+	t.Helper()
+	out, errOut, code := runCmd(t, "", append([]string{args[0], "-o", "json"}, args[1:]...)...)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got struct {
+		Files []struct {
+			WarningList []string `json:"warning_list"`
+		} `json:"files"`
+		SkippedFiles []struct{ File, Reason string } `json:"skipped_files"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, f := range got.Files {
+		for _, w := range f.WarningList {
+			fmt.Fprintf(&b, "warning: %s\n", w)
+		}
+	}
+	for _, f := range got.SkippedFiles {
+		fmt.Fprintf(&b, "not read: %s (%s)\n", f.File, f.Reason)
+	}
+	return b.String()
 }
 
 func TestInspectJSONContract(t *testing.T) {

@@ -275,10 +275,15 @@ func (f *rolloutFilter) streamRollouts(ctx context.Context, lf *loadFlags, args 
 	return flush()
 }
 
-// reportProblems prints rejected records on stderr: the first few per file
-// and how many more there were. File names and reasons are sanitized for
-// the terminal.
+// reportProblems prints the inputs that could not be read and the rejected
+// records on stderr: the first few records per file and how many more
+// there were. File names and reasons are sanitized for the terminal.
 func reportProblems(w io.Writer, a *archive.Archive, perFile int) {
+	for _, s := range a.SkippedFiles {
+		if s.Err != nil {
+			fmt.Fprintf(w, "not read: %s: %s\n", textsafe.Sanitize(s.Path), textsafe.Sanitize(s.Reason))
+		}
+	}
 	for _, f := range a.Files {
 		for i, e := range f.Errors {
 			if i == perFile {

@@ -129,6 +129,7 @@ type FileStats struct {
 	Rejected     int64
 	Skipped      int64
 	Warnings     int64
+	Conflicts    int64 // observations that disagree with the first of their event on what never changes (see conflicts)
 	OutOfScope   int64 // records decoded but outside Options.Scope
 	appended     int64 // records the decode workers appended as rows, the others being repeats they counted (tests)
 
@@ -142,7 +143,7 @@ type FileStats struct {
 	Audit       AuditStats         // of this file's audit records
 	Summary     Summary            // of this file's distinct observations
 	Errors      []*load.InputError // the first MaxErrors rejected records
-	WarningList []*load.InputError // the first MaxErrors field warnings
+	WarningList []*load.InputError // the first MaxErrors field warnings and conflicts
 
 	shapes [k8sjson.ShapeSkip + 1]int64
 }
@@ -208,12 +209,14 @@ type Totals struct {
 	Rejected     int64
 	Skipped      int64
 	Warnings     int64
+	Conflicts    int64 // observations disagreeing with the first of their event (FileStats.Conflicts)
 	OutOfScope   int64 // records outside Options.Scope: records = observations + duplicates + out of scope
 	Audit        AuditStats
 
 	RowGroups, RowGroupsSkipped int   // of Parquet files
 	Unread                      int64 // rows in skipped row groups
 	PartitionsSkipped           int   // Parquet files not opened (in SkippedFiles)
+	Unreadable                  int   // files and directories that could not be read (in SkippedFiles, with Err)
 }
 
 // Archive is a loaded archive.
@@ -288,6 +291,27 @@ func (a *Archive) Release() {
 // ErrStrict wraps the first rejected record when Options.Strict is set.
 var ErrStrict = errors.New("rejected record (--strict)")
 
+// ErrUnreadable wraps the first file or directory that could not be read
+// (load.Skipped.Err) when Options.Strict is set.
+var ErrUnreadable = errors.New("unreadable input (--strict)")
+
+// expand finds the sources of paths; under Options.Strict an entry that
+// could not be read ends the run.
+func expand(paths []string, opts Options) ([]load.Source, []load.Skipped, error) {
+	sources, skipped, err := load.Expand(paths, opts.Cluster)
+	if err != nil {
+		return nil, nil, err
+	}
+	if opts.Strict {
+		for _, s := range skipped {
+			if s.Err != nil {
+				return nil, nil, fmt.Errorf("%w: %s: %s", ErrUnreadable, s.Path, s.Reason)
+			}
+		}
+	}
+	return sources, skipped, nil
+}
+
 type job struct {
 	file  int
 	block *jsonscan.Block
@@ -304,7 +328,7 @@ func Load(ctx context.Context, paths []string, opts Options) (*Archive, error) {
 	if err != nil {
 		return nil, err
 	}
-	sources, skipped, err := load.Expand(paths, opts.Cluster)
+	sources, skipped, err := expand(paths, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -324,7 +348,7 @@ func LoadEach(ctx context.Context, paths []string, opts Options, fn func(*Archiv
 	if err != nil {
 		return err
 	}
-	sources, skipped, err := load.Expand(paths, opts.Cluster)
+	sources, skipped, err := expand(paths, opts)
 	if err != nil {
 		return err
 	}
@@ -733,8 +757,8 @@ func decodeSources(ctx context.Context, sources []load.Source, opts Options, all
 		if f.Format != "parquet" {
 			f.Format = formatName(f)
 		}
-		sort.Slice(f.Errors, func(a, b int) bool { return f.Errors[a].Offset < f.Errors[b].Offset })
-		sort.Slice(f.WarningList, func(a, b int) bool { return f.WarningList[a].Offset < f.WarningList[b].Offset })
+		sort.SliceStable(f.Errors, func(a, b int) bool { return f.Errors[a].Offset < f.Errors[b].Offset })
+		sort.SliceStable(f.WarningList, func(a, b int) bool { return f.WarningList[a].Offset < f.WarningList[b].Offset })
 		if len(f.Errors) > opts.MaxErrors {
 			f.Errors = f.Errors[:opts.MaxErrors]
 		}
@@ -759,8 +783,19 @@ func finish(opts Options, files []*FileStats, skipped []load.Skipped, partitions
 	if err != nil {
 		return nil, err
 	}
+	for _, f := range files {
+		if f.Conflicts > 0 { // merge added them to the warnings
+			sort.SliceStable(f.WarningList, func(a, b int) bool { return f.WarningList[a].Offset < f.WarningList[b].Offset })
+			f.WarningList = f.WarningList[:min(len(f.WarningList), opts.MaxErrors)]
+		}
+	}
 	a := &Archive{Files: files, SkippedFiles: skipped, Workers: opts.Workers, mem: opts.Mem}
 	a.Totals.PartitionsSkipped = partitions
+	for _, s := range skipped {
+		if s.Err != nil {
+			a.Totals.Unreadable++
+		}
+	}
 	a.Changes = buildChanges(opts.Mem, changes, files)
 	a.Parts = partition(opts.Mem, m, a.Changes)
 	countRequests(reqs, files)
@@ -776,6 +811,7 @@ func finish(opts Options, files []*FileStats, skipped []load.Skipped, partitions
 		a.Totals.Rejected += f.Rejected
 		a.Totals.Skipped += f.Skipped
 		a.Totals.Warnings += f.Warnings
+		a.Totals.Conflicts += f.Conflicts
 		a.Totals.OutOfScope += f.OutOfScope
 		a.Totals.RowGroups += f.RowGroups
 		a.Totals.RowGroupsSkipped += f.RowGroupsSkipped

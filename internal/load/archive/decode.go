@@ -310,6 +310,9 @@ func (w *decodeWorker) decodeAudit(rec []byte, fs *FileStats, prov *load.Provena
 		w.reject(&load.InputError{File: fs.File, Line: line, Offset: off, Err: err})
 		return
 	}
+	for _, werr := range res.Warnings {
+		w.warn(fs, line, off, werr)
+	}
 	ch := &w.ch
 	if res.Kind == audit.KindSkip {
 		w.skipped++
@@ -354,6 +357,9 @@ func (w *decodeWorker) decodeAudit(rec []byte, fs *FileStats, prov *load.Provena
 		}
 		w.warn(fs, line, off, fmt.Errorf("event write: %w", err))
 		return
+	}
+	for _, werr := range r.Warnings {
+		w.warn(fs, line, off, fmt.Errorf("event write: %w", werr))
 	}
 	w.row.API = load.APIAudit
 	if len(w.row.Namespace) == 0 {

@@ -214,7 +214,13 @@ func (m *merged) release() {
 type fileCounts struct {
 	events, observations, duplicates int64
 	summary                          *Summary
+	conflicts                        int64
+	conflictList                     []*load.InputError // the first maxConflicts
 }
+
+// maxConflicts bounds the conflicts one run keeps per file for reporting,
+// as Options.MaxErrors (default 100) bounds them per file in the end.
+const maxConflicts = 100
 
 // merge deduplicates the decoded batches into the event table, as runs of
 // whole partitions (namespaces of a cluster) of about partRows rows each,
@@ -377,6 +383,8 @@ func merge(mem memory.Allocator, batches []arrow.Record, origins []int, phantoms
 			byName[f].Events += n.events
 			byName[f].Observations += n.observations
 			byName[f].Duplicates += n.duplicates
+			byName[f].Conflicts += n.conflicts
+			byName[f].WarningList = append(byName[f].WarningList, n.conflictList...)
 			if n.summary != nil {
 				byName[f].Summary.merge(n.summary)
 			}
@@ -408,6 +416,8 @@ func mergeRun(mem memory.Allocator, views []*load.View, refs []rowRef, counts []
 	}
 	out := make([]kept, 0, len(refs))
 	var idFiles, obsFiles []int32
+	var obs []rowRef // of one identity, for conflicts
+	versions := map[[2]string]rowRef{}
 	for lo := 0; lo < len(refs); {
 		// One identity: refs[lo:hi].
 		hi := lo + 1
@@ -416,7 +426,7 @@ func mergeRun(mem memory.Allocator, views []*load.View, refs []rowRef, counts []
 			hi++
 		}
 		idFiles = idFiles[:0]
-		latest := -1
+		latest, start := -1, len(out)
 		for olo := lo; olo < hi; {
 			ohi := olo + 1
 			o := refs[olo]
@@ -462,6 +472,13 @@ func mergeRun(mem memory.Allocator, views []*load.View, refs []rowRef, counts []
 			olo = ohi
 		}
 		out[latest].latest = true
+		if len(out)-start > 1 {
+			obs = obs[:0]
+			for _, k := range out[start:] {
+				obs = append(obs, k.ref)
+			}
+			conflicts(views, obs, counts, versions)
+		}
 		for _, f := range idFiles {
 			counts[f].events++
 		}
@@ -475,6 +492,67 @@ func mergeRun(mem memory.Allocator, views []*load.View, refs []rowRef, counts []
 		batch.AppendFrom(views[k.ref.batch], int(k.ref.row), k.latest, int32(min(k.dups, math.MaxInt32)))
 	}
 	return batch.NewRecord(), nil
+}
+
+// conflicts reports the observations of one event that disagree with its
+// first one (by file and offset) on what stays the same for the life of an
+// event: its uid, involved object, reason and type (client-go's recorders
+// key their aggregation and series on them and give a new event a new
+// name), or that claim an earlier one's uid and resourceVersion with other
+// content. Each stays an observation of its own (which of them is right is
+// not ours to say), counted in its file's Conflicts, with a warning.
+// versions is scratch space, cleared first.
+func conflicts(views []*load.View, obs []rowRef, counts []fileCounts, versions map[[2]string]rowRef) {
+	clear(versions)
+	slices.SortFunc(obs, func(a, b rowRef) int { return cmp.Or(cmp.Compare(a.file, b.file), cmp.Compare(a.off, b.off)) })
+	first := obs[0]
+	fv, fi := views[first.batch], int(first.row)
+	for n, r := range obs {
+		v, i := views[r.batch], int(r.row)
+		var what string
+		with := first
+		for _, c := range [...]struct {
+			col  int
+			name string
+		}{
+			{load.ColUID, "uid"}, {load.ColReason, "reason"}, {load.ColType, "type"},
+			{load.ColObjectKind, "involved object kind"}, {load.ColObjectNamespace, "involved object namespace"},
+			{load.ColObjectName, "involved object name"}, {load.ColObjectUID, "involved object uid"},
+		} {
+			if a, b := fv.Str(c.col, fi), v.Str(c.col, i); n > 0 && a != "" && b != "" && a != b {
+				what = fmt.Sprintf("%s %q, was %q", c.name, cut(b), cut(a))
+				break
+			}
+		}
+		if uid, rv := v.Str(load.ColUID, i), v.Str(load.ColResourceVersion, i); what == "" && uid != "" && rv != "" {
+			// Distinct observations (merge's groups) with one version.
+			if prev, ok := versions[[2]string{uid, rv}]; ok {
+				what, with = fmt.Sprintf("resourceVersion %s with other content", cut(rv)), prev
+			} else {
+				versions[[2]string{uid, rv}] = r
+			}
+		}
+		if what == "" {
+			continue
+		}
+		wv, wi := views[with.batch], int(with.row)
+		c := &counts[r.counts]
+		c.conflicts++
+		if len(c.conflictList) < maxConflicts {
+			c.conflictList = append(c.conflictList, &load.InputError{
+				File: v.Str(load.ColSourceFile, i), Line: v.Int64(load.ColSourceLine, i), Offset: v.Int64(load.ColSourceOffset, i),
+				Err: fmt.Errorf("event %s/%s: conflicts with %s:%d: %s (kept as another observation)",
+					v.Str(load.ColNamespace, i), v.Str(load.ColName, i), wv.Str(load.ColSourceFile, wi), wv.Int64(load.ColSourceLine, wi), what),
+			})
+		}
+	}
+}
+
+func cut(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
 }
 
 // later reports whether observation a is later than b: by count (series

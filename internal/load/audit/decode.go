@@ -7,8 +7,10 @@
 package audit
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,6 +40,10 @@ type Result struct {
 	// CloudAuditLogs says the record was a Google Cloud Audit Logs entry
 	// (GKE), mapped onto the audit.k8s.io fields.
 	CloudAuditLogs bool
+	// Warnings are problems with single fields (a number of replicas that
+	// is not a whole number in range); the record is used without them.
+	// Valid until the next Decode.
+	Warnings []error
 }
 
 // Stage ranks for merging the stages of one request: the completed stage
@@ -56,7 +62,8 @@ func StageRank(stage string) int {
 
 // Decoder decodes audit records; reuse one per goroutine.
 type Decoder struct {
-	s jsonscan.Scanner
+	s        jsonscan.Scanner
+	warnings []error // of the record in hand
 }
 
 var writeVerbs = map[string]bool{"create": true, "update": true, "patch": true, "delete": true, "deletecollection": true}
@@ -64,6 +71,13 @@ var writeVerbs = map[string]bool{"create": true, "update": true, "patch": true, 
 // Decode decodes one audit record into row (reset first). Strings in row
 // are copies; Result.EventObject aliases rec.
 func (d *Decoder) Decode(rec []byte, row *load.ChangeRow) (Result, error) {
+	d.warnings = d.warnings[:0]
+	res, err := d.decode(rec, row)
+	res.Warnings = d.warnings
+	return res, err
+}
+
+func (d *Decoder) decode(rec []byte, row *load.ChangeRow) (Result, error) {
 	*row = load.ChangeRow{}
 	var res Result
 	s := &d.s
@@ -114,11 +128,11 @@ func (d *Decoder) Decode(rec []byte, row *load.ChangeRow) (Result, error) {
 		case "responseObject":
 			respObj = s.Raw()
 		case "requestReceivedTimestamp":
-			if t := d.time(); t != 0 {
+			if t := d.time("requestReceivedTimestamp"); t != 0 {
 				row.RequestTime = t
 			}
 		case "stageTimestamp":
-			if t := d.time(); t != 0 {
+			if t := d.time("stageTimestamp"); t != 0 {
 				row.CompleteTime = t
 			}
 		default:
@@ -161,7 +175,7 @@ func (d *Decoder) Decode(rec []byte, row *load.ChangeRow) (Result, error) {
 		obj = reqObj
 	}
 	if len(obj) > 0 && obj[0] == '{' && workload(row.Resource) {
-		if err := d.object(obj, row, len(respObj) > 0 && &obj[0] == &respObj[0]); err != nil {
+		if err := d.object(obj, row, len(respObj) > 0 && &obj[0] == &respObj[0], &d.warnings); err != nil {
 			return res, fmt.Errorf("object: %w", err)
 		}
 	}
@@ -210,14 +224,25 @@ func (d *Decoder) str() string {
 	return string(v)
 }
 
-func (d *Decoder) time() int64 {
+// time reads a timestamp; unreadable ones are unset. A time that int64
+// nanoseconds cannot hold (before 1677, after 2262: it would wrap to
+// another time) rejects the record.
+func (d *Decoder) time(field string) int64 {
 	s := &d.s
 	if s.Peek() != '"' {
 		s.Skip()
 		return 0
 	}
 	v, _ := s.Str()
+	return parseTime(s, field, v)
+}
+
+func parseTime(s *jsonscan.Scanner, field string, v []byte) int64 {
 	ns, ok, err := jsonscan.ParseTime(v)
+	if errors.Is(err, jsonscan.ErrTimeRange) && !bytes.HasPrefix(v, []byte("0001-01-01T00:00:00")) {
+		s.Fail(fmt.Errorf("%s: %w", field, err))
+		return 0
+	}
 	if err != nil || !ok || ns <= 0 {
 		return 0
 	}
@@ -305,7 +330,9 @@ func (d *Decoder) status(row *load.ChangeRow) {
 	d.s.Fields(func(key []byte) {
 		switch string(key) {
 		case "code":
-			if v, ok := d.s.Int(); ok {
+			if v, ok, err := d.s.IntIn(0, math.MaxInt32); err != nil {
+				d.warnings = append(d.warnings, fmt.Errorf("responseStatus.code: %w", err))
+			} else if ok {
 				row.Code = int32(v)
 			}
 		case "reason":
@@ -321,10 +348,10 @@ func (d *Decoder) status(row *load.ChangeRow) {
 // object reads the workload fields of obj. full says obj is the API
 // server's response (complete and defaulted): only then is the template
 // hashed, as a request body may omit defaulted fields.
-func (d *Decoder) object(obj []byte, row *load.ChangeRow, full bool) error {
+func (d *Decoder) object(obj []byte, row *load.ChangeRow, full bool, warn *[]error) error {
 	var s jsonscan.Scanner // a separate scanner: obj aliases the record
 	s.Reset(obj)
-	o := objectReader{s: &s, row: row, full: full}
+	o := objectReader{s: &s, row: row, full: full, warn: warn}
 	o.top()
 	return s.Err()
 }
@@ -333,6 +360,7 @@ type objectReader struct {
 	s    *jsonscan.Scanner
 	row  *load.ChangeRow
 	full bool
+	warn *[]error // of the Result
 }
 
 func (o *objectReader) str() string {
@@ -341,30 +369,36 @@ func (o *objectReader) str() string {
 }
 
 // i64 and i32 read a number; any other value (a CronJob's status.active
-// is a list where a Job's is a count) is skipped as unknown.
-func (o *objectReader) i64() *int64 {
-	if c := o.s.Peek(); c != '-' && (c < '0' || c > '9') {
-		o.s.Skip()
-		return nil
-	}
-	v, ok := o.s.Int()
+// is a list where a Job's is a count) is skipped as unknown. A number that
+// is not a whole number in the field's range (1.5, 2^63) is a warning
+// naming field, and the field is unset: the rest of the record is good.
+func (o *objectReader) i64(field string) *int64 {
+	v, ok := o.num(field, math.MinInt64, math.MaxInt64)
 	if !ok {
 		return nil
 	}
 	return &v
 }
 
-func (o *objectReader) i32() *int32 {
-	if c := o.s.Peek(); c != '-' && (c < '0' || c > '9') {
-		o.s.Skip()
-		return nil
-	}
-	v, ok := o.s.Int()
+func (o *objectReader) i32(field string) *int32 {
+	v, ok := o.num(field, math.MinInt32, math.MaxInt32)
 	if !ok {
 		return nil
 	}
 	n := int32(v)
 	return &n
+}
+
+func (o *objectReader) num(field string, lo, hi int64) (int64, bool) {
+	if c := o.s.Peek(); c != '-' && (c < '0' || c > '9') {
+		o.s.Skip()
+		return 0, false
+	}
+	v, ok, err := o.s.IntIn(lo, hi)
+	if err != nil && o.warn != nil {
+		*o.warn = append(*o.warn, fmt.Errorf("object: %s: %w", field, err))
+	}
+	return v, ok && err == nil
 }
 
 func (o *objectReader) top() {
@@ -412,7 +446,7 @@ func (o *objectReader) metadata() {
 				row.ObjectUID = uid
 			}
 		case "generation":
-			row.Generation = o.i64()
+			row.Generation = o.i64("metadata.generation")
 		case "labels":
 			o.s.Fields(func(k []byte) {
 				switch string(k) {
@@ -471,7 +505,7 @@ func (o *objectReader) spec() {
 		switch string(key) {
 		case "replicas", "parallelism":
 			if row.Replicas == nil || string(key) == "replicas" {
-				row.Replicas = o.i32()
+				row.Replicas = o.i32("spec." + string(key))
 			} else {
 				o.s.Skip()
 			}
@@ -497,7 +531,7 @@ func (o *objectReader) spec() {
 			raw := o.s.Raw()
 			var s jsonscan.Scanner
 			s.Reset(raw)
-			inner := objectReader{s: &s, row: row, full: o.full}
+			inner := objectReader{s: &s, row: row, full: o.full, warn: o.warn}
 			inner.s.Fields(func(k []byte) {
 				if string(k) == "spec" {
 					inner.s.Fields(func(k2 []byte) {
@@ -534,7 +568,7 @@ func (o *objectReader) template(raw []byte) {
 	}
 	var s jsonscan.Scanner
 	s.Reset(raw)
-	t := objectReader{s: &s, row: o.row, full: o.full}
+	t := objectReader{s: &s, row: o.row, full: o.full, warn: o.warn}
 	t.s.Fields(func(key []byte) {
 		if string(key) != "spec" {
 			t.s.Skip()
@@ -622,19 +656,19 @@ func (o *objectReader) status() {
 	o.s.Fields(func(key []byte) {
 		switch string(key) {
 		case "observedGeneration":
-			row.ObservedGeneration = o.i64()
+			row.ObservedGeneration = o.i64("status.observedGeneration")
 		case "replicas", "currentNumberScheduled", "active":
 			if row.StatusReplicas == nil || string(key) == "replicas" {
-				row.StatusReplicas = o.i32()
+				row.StatusReplicas = o.i32("status." + string(key))
 			} else {
 				o.s.Skip()
 			}
 		case "updatedReplicas", "updatedNumberScheduled", "succeeded":
-			row.UpdatedReplicas = o.i32()
+			row.UpdatedReplicas = o.i32("status." + string(key))
 		case "readyReplicas", "numberReady", "ready":
-			row.ReadyReplicas = o.i32()
+			row.ReadyReplicas = o.i32("status." + string(key))
 		case "availableReplicas", "numberAvailable":
-			row.AvailableReplicas = o.i32()
+			row.AvailableReplicas = o.i32("status." + string(key))
 		case "phase":
 			row.Phase = o.str()
 		case "conditions":
@@ -653,7 +687,7 @@ func (o *objectReader) status() {
 						c.Message = o.str()
 					case "lastTransitionTime":
 						if v, ok := o.s.Str(); ok {
-							c.LastTransition, _, _ = jsonscan.ParseTime(v)
+							c.LastTransition = parseTime(o.s, "status.conditions.lastTransitionTime", v)
 						}
 					default:
 						o.s.Skip()
@@ -691,7 +725,7 @@ func (o *objectReader) containerStatuses(init bool) {
 					c.Started = &v
 				}
 			case "restartCount":
-				c.Restarts = o.i32()
+				c.Restarts = o.i32("status.containerStatuses.restartCount")
 			case "state":
 				o.s.Fields(func(k []byte) {
 					switch string(k) {
@@ -707,7 +741,7 @@ func (o *objectReader) containerStatuses(init bool) {
 								}
 							case "exitCode":
 								if state == "terminated" {
-									c.ExitCode = o.i32()
+									c.ExitCode = o.i32("status.containerStatuses.state.terminated.exitCode")
 								} else {
 									o.s.Skip()
 								}

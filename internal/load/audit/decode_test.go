@@ -154,6 +154,55 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
+// A time int64 nanoseconds cannot hold rejects the record, naming the
+// field: it wrapped to another time.
+func TestDecodeTimeOutOfRange(t *testing.T) {
+	base := `{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a","stage":"ResponseComplete","verb":"patch","objectRef":{"resource":"deployments","namespace":"shop","name":"web","apiGroup":"apps","apiVersion":"v1"},"responseStatus":{"code":200},`
+	for _, tt := range []struct{ in, err string }{
+		{base + `"requestReceivedTimestamp":"1600-01-01T00:00:00.000000Z","stageTimestamp":"2026-11-25T03:28:25.000000Z"}`, "requestReceivedTimestamp: time out of range"},
+		{base + `"requestReceivedTimestamp":"2026-11-25T03:28:25.000000Z","stageTimestamp":"9999-01-01T00:00:00.000000Z"}`, "stageTimestamp: time out of range"},
+		{`{"kind":"Event","apiVersion":"audit.k8s.io/v1alpha1","auditID":"a","verb":"get","timestamp":"2300-01-01T00:00:00Z"}`, "timestamp: time out of range"},
+		{base[:len(base)-len(`"responseStatus":{"code":200},`)] + `"responseObject":{"kind":"Deployment","status":{"conditions":[{"type":"Available","lastTransitionTime":"1500-01-01T00:00:00Z"}]}},"requestReceivedTimestamp":"2026-11-25T03:28:25.000000Z"}`, "object: status.conditions.lastTransitionTime: time out of range"},
+	} {
+		var d Decoder
+		var row load.ChangeRow
+		_, err := d.Decode([]byte(tt.in), &row)
+		if err == nil || err.Error() != tt.err {
+			t.Errorf("Decode(%s) = %v, want %q", tt.in, err, tt.err)
+		}
+	}
+}
+
+// A number that is not a whole number in its field's range is a warning
+// and the field is unset; the record is kept (1.5 rejected it, 2^40
+// replicas wrapped to 0).
+func TestDecodeBadNumbers(t *testing.T) {
+	rec := `{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"RequestResponse","auditID":"a","stage":"ResponseComplete","verb":"update","objectRef":{"resource":"deployments","namespace":"shop","name":"web","apiGroup":"apps","apiVersion":"v1"},"responseStatus":{"code":1.5},` +
+		`"responseObject":{"kind":"Deployment","metadata":{"name":"web","generation":1e400},"spec":{"replicas":1099511627776},"status":{"replicas":2.5,"readyReplicas":3}},"requestReceivedTimestamp":"2026-11-25T03:28:25.000000Z"}`
+	var d Decoder
+	var row load.ChangeRow
+	res, err := d.Decode([]byte(rec), &row)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range res.Warnings {
+		got = append(got, w.Error())
+	}
+	want := []string{`responseStatus.code: not a whole number: "1.5"`, "object: metadata.generation: out of range: 1e400",
+		"object: spec.replicas: out of range: 1099511627776", `object: status.replicas: not a whole number: "2.5"`}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("warnings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if row.Code != 0 || row.Generation != nil || row.Replicas != nil || row.StatusReplicas != nil || row.ReadyReplicas == nil || *row.ReadyReplicas != 3 {
+		t.Errorf("row %+v", row)
+	}
+	// Warnings do not leak into the next record.
+	if res, _ := d.Decode([]byte(`{"auditID":"b","verb":"get","stage":"ResponseComplete"}`), &row); len(res.Warnings) != 0 {
+		t.Errorf("next record: %v", res.Warnings)
+	}
+}
+
 func FuzzDecode(f *testing.F) {
 	for _, rec := range labRecords(f, `"resource":"deployments"`)[:3] {
 		f.Add(rec)

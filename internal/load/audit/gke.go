@@ -2,6 +2,8 @@ package audit
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"strings"
 
 	"github.com/evanalyze/evanalyze/internal/load"
@@ -30,7 +32,7 @@ func (d *Decoder) gkeKey(key string, g *gkeEntry, row *load.ChangeRow, reqObj, r
 		// A GKE LogEntry's time, or the deprecated request time of
 		// audit.k8s.io v1alpha1 and v1beta1 (v1alpha1 has nothing else):
 		// requestReceivedTimestamp and stageTimestamp, when present, win.
-		if t := d.time(); t != 0 {
+		if t := d.time("timestamp"); t != 0 {
 			if row.RequestTime == 0 {
 				row.RequestTime = t
 			}
@@ -93,7 +95,9 @@ func (d *Decoder) gkeKey(key string, g *gkeEntry, row *load.ChangeRow, reqObj, r
 			case "status":
 				d.s.Fields(func(m []byte) {
 					if string(m) == "code" {
-						if v, ok := s.Int(); ok {
+						if v, ok, err := s.IntIn(0, math.MaxInt32); err != nil {
+							d.warnings = append(d.warnings, fmt.Errorf("protoPayload.status.code: %w", err))
+						} else if ok {
 							g.code, g.hasCode = int32(v), true
 						}
 					} else if string(m) == "message" {

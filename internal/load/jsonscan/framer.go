@@ -123,6 +123,8 @@ type Framer struct {
 
 	blk  *Block
 	scan Scanner
+
+	scanned int64 // bytes handed to the scanner, for the test that framing is linear
 }
 
 // NewFramer frames r.
@@ -160,6 +162,7 @@ const (
 	skipNone   skipMode = iota
 	skipToTop           // to the next line starting with '{' or '[' in column 0
 	skipToItem          // to the next line starting an array element in its column
+	skipToLine          // past the end of the line (JSON lines)
 )
 
 // Next returns the next block, or nil when the stream is exhausted.
@@ -183,7 +186,11 @@ func (f *Framer) Next() *Block {
 			return nil
 		}
 		if len(f.blk.Records) > 0 || len(f.blk.Errors) > 0 {
-			return f.emit()
+			// Read on into the same buffer while it has room, so that
+			// small reads (pipes, gzip) still make blocks of BlockSize.
+			if f.blockBytes() >= f.opts.BlockSize || f.want() > len(f.buf) {
+				return f.emit()
+			}
 		}
 		f.fill()
 	}
@@ -218,32 +225,66 @@ func (f *Framer) emit() *Block {
 	return b
 }
 
-// fill reads more input, compacting or growing the buffer.
+// want is how far fill reads the buffer: until the bytes pending from
+// f.pos (the record being framed) have doubled, or are one more than the
+// longest record. A record is scanned again from its start after each
+// fill, so doubling keeps the scans of one record within twice its length
+// whatever the size of the reads: framing costs O(input).
+func (f *Framer) want() int {
+	pending := f.n - f.pos
+	return f.pos + min(max(2*pending, pending+1), f.opts.MaxRecord+1)
+}
+
+// fill reads more input, compacting or growing the buffer when the block
+// in hand holds nothing.
 func (f *Framer) fill() {
 	if f.buf == nil {
 		f.buf = getBuf(2 * f.opts.BlockSize)
 	}
-	if len(f.blk.Records) == 0 && len(f.blk.Errors) == 0 && f.pos > 0 {
+	empty := len(f.blk.Records) == 0 && len(f.blk.Errors) == 0
+	if empty && f.pos > 0 {
 		// Nothing references the framed prefix: compact.
 		copy(f.buf, f.buf[f.pos:f.n])
 		f.base += int64(f.pos)
 		f.n -= f.pos
 		f.pos = 0
 	}
-	if f.n == len(f.buf) {
-		nb := getBuf(2 * len(f.buf))
+	want := f.want()
+	if want > len(f.buf) {
+		nb := getBuf(max(2*len(f.buf), want))
 		copy(nb, f.buf[:f.n])
 		putBuf(f.buf)
 		f.buf = nb
 	}
-	m, err := io.ReadAtLeast(f.r, f.buf[f.n:], 1)
-	f.n += m
-	if err != nil {
-		f.eof = true
-		if err != io.EOF {
-			f.rerr = err
+	for zero := 0; f.n < want; {
+		m, err := f.r.Read(f.buf[f.n:])
+		f.n += m
+		if err != nil {
+			f.eof = true
+			if err != io.EOF {
+				f.rerr = err
+			}
+			return
+		}
+		if m > 0 {
+			zero = 0
+		} else if zero++; zero >= 100 {
+			f.eof, f.rerr = true, io.ErrNoProgress
+			return
 		}
 	}
+}
+
+// window is the part of the buffer a record starting at start is scanned
+// in: at most one byte more than the longest record, so that a record is
+// accepted or found too long from the same bytes whatever was read so far.
+func (f *Framer) window(start int) []byte {
+	return f.buf[start:min(f.n, start+f.opts.MaxRecord+1)]
+}
+
+// tooLong reports a record longer than MaxRecord.
+func (f *Framer) tooLong() error {
+	return fmt.Errorf("record longer than %d bytes", f.opts.MaxRecord)
 }
 
 // finish handles input left at the end of the stream.
@@ -321,7 +362,7 @@ func (f *Framer) step() error {
 	case '{':
 		return f.stepObject()
 	}
-	f.fail(i, fmt.Errorf("unexpected %s at top level (not JSON?)", describe(c)))
+	f.fail(i, fmt.Errorf("unexpected %s at top level (not JSON?)", f.describe(c, i)))
 	return f.resync(i)
 }
 
@@ -329,25 +370,13 @@ func (f *Framer) step() error {
 func (f *Framer) stepObject() error {
 	start := f.pos
 	s := &f.scan
-	s.Reset(f.buf[start:f.n])
+	win := f.window(start)
+	s.Reset(win)
 	if f.layout == LayoutStream {
-		// Most streams are all records: skip the object whole, and walk
-		// its keys only if it may be a List after all.
-		s.Skip()
-		if s.Err() == nil {
-			end := start + s.Pos()
-			rec := f.buf[start:end]
-			if !bytes.Contains(rec, []byte(`"items"`)) {
-				if cut := truncatedAt(rec); cut > 0 {
-					f.fail(start, errors.New("record truncated: a new object starts in column 0 before it ends"))
-					f.advance(start + cut)
-					return nil
-				}
-				f.record(start, end)
-				return nil
-			}
+		if done, err := f.stepStreamObject(start, win); done {
+			return err
 		}
-		s.Reset(f.buf[start:f.n])
+		s.Reset(win) // it may be a List: walk its keys
 	}
 	s.Object()
 	for first := true; ; first = false {
@@ -367,13 +396,14 @@ func (f *Framer) stepObject() error {
 		s.Skip()
 	}
 	end := start + s.Pos()
+	f.scanned += int64(s.Pos())
 	if err := s.Err(); err != nil {
 		if se, ok := err.(*SyntaxError); ok && (f.layout == LayoutNone || f.layout == LayoutStream) {
 			// A new object in column 0 before the point of failure means
 			// this record was cut short there.
-			limit := f.n
+			limit := start + len(win)
 			if !se.EOF {
-				limit = min(f.n, start+se.Offset+1)
+				limit = min(limit, start+se.Offset+1)
 			}
 			if cut := truncatedAt(f.buf[start:limit]); cut > 0 {
 				f.layout = LayoutStream
@@ -394,6 +424,13 @@ func (f *Framer) stepObject() error {
 		} else {
 			f.fail(start, rep)
 		}
+		return f.resync(start)
+	}
+	if end-start > f.opts.MaxRecord {
+		if f.layout == LayoutNone {
+			f.layout = LayoutStream
+		}
+		f.fail(start, f.tooLong())
 		return f.resync(start)
 	}
 	if f.layout == LayoutNone || f.layout == LayoutStream {
@@ -418,6 +455,52 @@ func (f *Framer) stepObject() error {
 	return nil
 }
 
+// stepStreamObject frames an object of a pretty-printed stream. Most
+// streams are all records: the object is skipped whole, checking only its
+// brackets and strings, and its keys are walked (done=false) only if it
+// may be a List after all. Every decision is taken from the bytes scanned,
+// never from where the input read so far ends: an object cut by the end
+// of the buffer waits for more input, and one with a line starting with
+// '{' or '[' in column 0 inside was truncated there.
+func (f *Framer) stepStreamObject(start int, win []byte) (done bool, err error) {
+	s := &f.scan
+	s.Skip()
+	f.scanned += int64(s.Pos())
+	serr := s.Err()
+	scanned := win[:s.Pos()]
+	se, _ := serr.(*SyntaxError)
+	if se != nil && !se.EOF {
+		scanned = win[:min(len(win), se.Offset+1)]
+	}
+	if cut := truncatedAt(scanned); cut > 0 {
+		f.fail(start, errors.New("record truncated: a new object starts in column 0 before it ends"))
+		f.advance(start + cut)
+		return true, nil
+	}
+	if serr != nil {
+		rep := f.incomplete(serr, start)
+		if rep == errNeedMore {
+			return true, rep
+		}
+		if rep == serr {
+			f.fail(start+errOffset(serr), serr)
+		} else {
+			f.fail(start, rep)
+		}
+		return true, f.resync(start)
+	}
+	end := start + s.Pos()
+	if end-start > f.opts.MaxRecord {
+		f.fail(start, f.tooLong())
+		return true, f.resync(start)
+	}
+	if bytes.Contains(f.buf[start:end], []byte(`"items"`)) {
+		return false, nil
+	}
+	f.record(start, end)
+	return true, nil
+}
+
 // lineEnds reports whether only blanks follow end on its line, and whether
 // that is known from the input read so far.
 func (f *Framer) lineEnds(end int) (ends, known bool) {
@@ -437,22 +520,26 @@ func (f *Framer) lineEnds(end int) (ends, known bool) {
 // line it starts.
 func (f *Framer) stepLine() error {
 	start := f.pos
-	eol := bytes.IndexByte(f.buf[start:f.n], '\n')
+	win := f.window(start)
+	eol := bytes.IndexByte(win, '\n')
 	if eol < 0 {
+		f.scanned += int64(len(win))
+		if len(win) > f.opts.MaxRecord {
+			f.fail(start, fmt.Errorf("line longer than %d bytes", f.opts.MaxRecord))
+			f.skip = skipToLine
+			return f.skipSpan()
+		}
 		if !f.eof {
-			if f.n-start > f.opts.MaxRecord {
-				f.fail(start, fmt.Errorf("line longer than %d bytes", f.opts.MaxRecord))
-				return f.skipLongLine()
-			}
 			return errNeedMore
 		}
-		eol = f.n - start
+		eol = len(win)
 	}
 	lineEnd := start + eol
+	f.scanned += int64(eol)
 	s := &f.scan
 	s.Reset(f.buf[start:lineEnd])
 	if c := s.Peek(); c != '{' && c != '[' {
-		f.fail(start, fmt.Errorf("unexpected %s at start of line (not JSON?)", describe(c)))
+		f.fail(start, fmt.Errorf("unexpected %s at start of line (not JSON?)", f.describe(f.buf[start], start)))
 		f.advance(lineEnd)
 		return nil
 	}
@@ -467,21 +554,6 @@ func (f *Framer) stepLine() error {
 	}
 	f.record(start, start+s.Pos())
 	return nil
-}
-
-func (f *Framer) skipLongLine() error {
-	for {
-		if k := bytes.IndexByte(f.buf[f.pos:f.n], '\n'); k >= 0 {
-			f.advance(f.pos + k + 1)
-			return nil
-		}
-		f.base += int64(f.n)
-		f.pos, f.n = 0, 0
-		if f.eof {
-			return errNeedMore
-		}
-		f.fill()
-	}
 }
 
 // stepArray frames one element of an array or List items.
@@ -504,8 +576,13 @@ func (f *Framer) stepArray() error {
 	}
 	start := i
 	s := &f.scan
-	s.Reset(f.buf[start:f.n])
+	win := f.window(start)
+	s.Reset(win)
 	s.Skip()
+	f.scanned += int64(s.Pos())
+	if f.arrayFirst {
+		f.itemCol = f.column(start) // to resynchronise at the next item even when this one is bad
+	}
 	if err := s.Err(); err != nil {
 		rep := f.incomplete(err, start)
 		if rep == errNeedMore {
@@ -518,13 +595,17 @@ func (f *Framer) stepArray() error {
 		}
 		return f.resyncItem(start)
 	}
-	if start+s.Pos() == f.n && !f.eof && f.buf[start] != '{' && f.buf[start] != '[' && f.buf[start] != '"' {
-		return errNeedMore // a number may go on in the next read
+	if s.Pos() == len(win) && f.buf[start] != '{' && f.buf[start] != '[' && f.buf[start] != '"' {
+		// A number may go on after the window.
+		if len(win) <= f.opts.MaxRecord && !f.eof {
+			return errNeedMore
+		}
 	}
-	if f.arrayFirst {
-		f.itemCol = f.column(start)
-		f.arrayFirst = false
+	if s.Pos() > f.opts.MaxRecord {
+		f.fail(start, f.tooLong())
+		return f.resyncItem(start)
 	}
+	f.arrayFirst = false
 	f.record(start, start+s.Pos())
 	return nil
 }
@@ -533,7 +614,7 @@ func (f *Framer) stepArray() error {
 func (f *Framer) stepListRest() error {
 	start := f.pos
 	s := &f.scan
-	s.Reset(f.buf[start:f.n])
+	s.Reset(f.window(start))
 	for {
 		switch s.Peek() {
 		case '}':
@@ -568,7 +649,7 @@ func (f *Framer) incomplete(err error, start int) error {
 		return err
 	}
 	if f.n-start > f.opts.MaxRecord {
-		return fmt.Errorf("record longer than %d bytes", f.opts.MaxRecord)
+		return f.tooLong()
 	}
 	if !f.eof {
 		return errNeedMore
@@ -607,6 +688,9 @@ func (f *Framer) skipSpan() error {
 	atLine := f.skipResume // i is at the start of a line not yet looked at
 	f.skipResume = false
 	for {
+		if atLine && f.skip == skipToLine {
+			return f.endSkip(i)
+		}
 		if atLine {
 			j := i
 			for j < f.n && f.buf[j] == ' ' {
@@ -685,9 +769,12 @@ func errOffset(err error) int {
 	return 0
 }
 
-func describe(c byte) string {
+// describe names the byte c at buffer offset at for an error message. A
+// NUL byte (files padded with zeros, as a crash can leave them) says where
+// it is: the message is about a line of what may be no text at all.
+func (f *Framer) describe(c byte, at int) string {
 	if c == 0 {
-		return "end of input"
+		return fmt.Sprintf("NUL byte at offset %d", f.base+int64(at))
 	}
 	if c >= 0x20 && c < 0x7f {
 		return fmt.Sprintf("%q", rune(c))

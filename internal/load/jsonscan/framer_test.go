@@ -1,6 +1,7 @@
 package jsonscan
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -16,11 +17,15 @@ type framed struct {
 }
 
 func frameAll(t testing.TB, in string, blockSize int, oneByte bool) framed {
+	return frameMax(t, in, blockSize, oneByte, 1<<20)
+}
+
+func frameMax(t testing.TB, in string, blockSize int, oneByte bool, maxRecord int) framed {
 	var r io.Reader = strings.NewReader(in)
 	if oneByte {
 		r = iotest.OneByteReader(r)
 	}
-	f := NewFramer(r, Options{BlockSize: blockSize, MaxRecord: 1 << 20})
+	f := NewFramer(r, Options{BlockSize: blockSize, MaxRecord: maxRecord})
 	var out framed
 	for b := f.Next(); b != nil; b = f.Next() {
 		for _, e := range b.Errors {
@@ -114,6 +119,20 @@ func TestFramer(t *testing.T) {
 			layout: LayoutNone,
 		},
 		{
+			// NUL bytes (a file padded with zeros after a crash) were
+			// reported as "unexpected end of input".
+			name: "NUL bytes in JSON lines", in: "{\"a\":1}\n\x00\x00\x00\n{\"b\":2}\n",
+			recs: []string{`{"a":1}`, `{"b":2}`}, lines: []int64{1, 3},
+			errs:   []string{"line 2: unexpected NUL byte at offset 8 at start of line (not JSON?)"},
+			layout: LayoutLines,
+		},
+		{
+			name: "NUL bytes after a pretty record", in: "{\n \"a\": 1\n}\n\x00\x00\x00\x00",
+			recs: []string{"{\n \"a\": 1\n}"}, lines: []int64{1},
+			errs:   []string{"line 4: unexpected NUL byte at offset 12 at top level (not JSON?)"},
+			layout: LayoutStream,
+		},
+		{
 			name: "garbage between pretty records", in: "{\n \"a\": 1\n}\nxx\n{\n \"b\": 2\n}\n",
 			recs: []string{"{\n \"a\": 1\n}", "{\n \"b\": 2\n}"}, lines: []int64{1, 5},
 			errs:   []string{"line 4: unexpected 'x' at top level (not JSON?)"},
@@ -181,9 +200,11 @@ func TestFramerReadError(t *testing.T) {
 }
 
 // FuzzFramer: no panic, records lie inside their blocks, and the result
-// does not depend on the block size.
+// depends neither on the block size nor on the read size, with the record
+// limit out of reach and within it.
 func FuzzFramer(f *testing.F) {
-	for _, s := range []string{"{\"a\":1}\n{\"b\":2}", "{\"items\":[{\"a\":1},{\"b\":2}]}", "[{},{}]", "{\n \"a\": 1\n}\n{\n}\n", "x\n{}"} {
+	for _, s := range []string{"{\"a\":1}\n{\"b\":2}", "{\"items\":[{\"a\":1},{\"b\":2}]}", "[{},{}]", "{\n \"a\": 1\n}\n{\n}\n", "x\n{}",
+		"{\n  \"a\": \"0123456789abcdef\"\n}\n{\"b\":2}\n", "[123456789012345678901234567890, 1]", "{\"items\": [{\"a\": \"0123456789abcdef\"}, {}], \"x\": 1}"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -193,5 +214,84 @@ func FuzzFramer(f *testing.F) {
 		if fmt.Sprint(big) != fmt.Sprint(small) {
 			t.Fatalf("block sizes disagree on %q:\n%+v\n%+v", in, big, small)
 		}
+		big = frameMax(t, in, 1<<20, false, 16)
+		small = frameMax(t, in, 3, true, 16)
+		if fmt.Sprint(big) != fmt.Sprint(small) {
+			t.Fatalf("read sizes disagree on %q with a 16-byte record limit:\n%+v\n%+v", in, big, small)
+		}
 	})
+}
+
+// readers are the ways input arrives: a plain file (one read fills the
+// buffer), a pipe or gzip (4 KiB reads) and the worst case, a byte a read.
+var readers = []struct {
+	name string
+	wrap func(io.Reader) io.Reader
+}{
+	{"whole", func(r io.Reader) io.Reader { return r }},
+	{"4KiB", func(r io.Reader) io.Reader { return &chunkReader{r, 4 << 10} }},
+	{"1B", iotest.OneByteReader},
+}
+
+// Framing is linear in the input for any read size: a record is scanned
+// again only after the bytes pending have doubled (it was scanned again
+// after every read, 40 s for a 32 MB object from a pipe).
+func TestFramerLinear(t *testing.T) {
+	in := prettyObject(2 << 20)
+	lines := append(bytes.Repeat([]byte(`{"a":"0123456789"}`+"\n"), 1000), []byte(`{"long":"`+strings.Repeat("x", 1<<20)+`"}`+"\n")...)
+	for _, input := range [][]byte{in, lines} {
+		for _, rd := range readers {
+			f := NewFramer(rd.wrap(bytes.NewReader(input)), Options{})
+			n := 0
+			for b := f.Next(); b != nil; b = f.Next() {
+				n += len(b.Records) + len(b.Errors)
+				b.Release()
+			}
+			if n == 0 || f.scanned > 4*int64(len(input)) {
+				t.Errorf("%s: %d records, %d bytes scanned for %d bytes of input", rd.name, n, f.scanned, len(input))
+			}
+		}
+	}
+}
+
+// The record limit is the same whatever the source: a record one byte
+// longer than MaxRecord is rejected, and one of MaxRecord bytes accepted,
+// read whole or in small reads (a 131 MB object was accepted from a plain
+// file and rejected from its gzip).
+func TestFramerRecordLimit(t *testing.T) {
+	const max = 1000
+	pretty := func(n int) string { // a pretty-printed object of n bytes
+		s := "{\n  \"a\": \"\"\n}"
+		return s[:10] + strings.Repeat("x", n-len(s)) + s[10:]
+	}
+	line := func(n int) string { return `{"a":"` + strings.Repeat("x", n-8) + `"}` }
+	for _, tc := range []struct {
+		name, in string
+		recs     int
+		errs     []string
+	}{
+		{"pretty at the limit", pretty(max) + "\n" + pretty(20) + "\n", 2, nil},
+		{"pretty over the limit", pretty(max+1) + "\n" + pretty(20) + "\n", 1, []string{"line 1: record longer than 1000 bytes"}},
+		{"pretty far over the limit", pretty(5*max) + "\n" + pretty(20) + "\n", 1, []string{"line 1: record longer than 1000 bytes"}},
+		{"line at the limit", line(max) + "\n" + line(20) + "\n", 2, nil},
+		{"line over the limit", line(20) + "\n" + line(max+1) + "\n" + line(20) + "\n", 2, []string{"line 2: line longer than 1000 bytes"}},
+		{"last line over the limit", line(20) + "\n" + line(max+1), 1, []string{"line 2: line longer than 1000 bytes"}},
+		{"list item over the limit", "{\"items\": [\n  " + line(max+1) + ",\n  " + line(20) + "\n]}\n", 1, []string{"line 2: record longer than 1000 bytes"}},
+		{"array element over the limit", "[\n " + line(20) + ",\n " + line(max+1) + ",\n " + line(20) + "\n]\n", 2, []string{"line 3: record longer than 1000 bytes"}},
+	} {
+		for _, rd := range readers {
+			f := NewFramer(rd.wrap(strings.NewReader(tc.in)), Options{BlockSize: 64, MaxRecord: max})
+			recs := 0
+			var errs []string
+			for b := f.Next(); b != nil; b = f.Next() {
+				recs += len(b.Records)
+				for _, e := range b.Errors {
+					errs = append(errs, e.Error())
+				}
+			}
+			if recs != tc.recs || fmt.Sprint(errs) != fmt.Sprint(tc.errs) {
+				t.Errorf("%s, %s reads: %d records, errors %q; want %d, %q", tc.name, rd.name, recs, errs, tc.recs, tc.errs)
+			}
+		}
+	}
 }

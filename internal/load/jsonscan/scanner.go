@@ -17,6 +17,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -450,6 +451,87 @@ func (s *Scanner) bigNumber() (int64, bool) {
 	return int64(f), true
 }
 
+// IntIn reads a whole number field that must lie in lo..hi: a count, a
+// number of replicas, a status code. null gives ok=false; a number in
+// quotes, as some exporters write them ("7"), is read. A value that is not a whole
+// number in range (1.5, 2^63, 1e308, -1 for a count, "many", true, an
+// object) is consumed and returned as err, a problem with the field only:
+// the scanner's own error (see Err) stays for malformed JSON. Whole
+// numbers written with a fraction or exponent (1.0, 1e3) are accepted.
+func (s *Scanner) IntIn(lo, hi int64) (v int64, ok bool, err error) {
+	var text []byte
+	switch c := s.Peek(); {
+	case c == 'n':
+		s.Null()
+		return 0, false, nil
+	case c == '"':
+		text, _ = s.Str()
+	case c == '-' || c >= '0' && c <= '9':
+		start := s.pos
+		s.skipNumber()
+		text = s.buf[start:s.pos]
+	default:
+		s.Skip()
+		if s.err != nil {
+			return 0, false, nil
+		}
+		return 0, false, errNotNumber
+	}
+	if s.err != nil {
+		return 0, false, nil
+	}
+	if n, ok := smallInt(text); ok {
+		if n < lo || n > hi {
+			return 0, false, fmt.Errorf("out of range: %s", text)
+		}
+		return n, true, nil
+	}
+	f, perr := strconv.ParseFloat(string(text), 64)
+	switch {
+	case perr != nil && !errors.Is(perr, strconv.ErrRange):
+		return 0, false, fmt.Errorf("not a number: %s", quoteShort(string(text)))
+	case f != math.Trunc(f):
+		return 0, false, fmt.Errorf("not a whole number: %s", quoteShort(string(text)))
+	case f < float64(lo) || f > float64(hi) || f >= 1<<63:
+		return 0, false, fmt.Errorf("out of range: %s", cut(text))
+	}
+	if n := int64(f); n >= lo && n <= hi {
+		return n, true, nil
+	}
+	return 0, false, fmt.Errorf("out of range: %s", cut(text))
+}
+
+func cut(b []byte) string {
+	if len(b) > 40 {
+		return string(b[:40]) + "..."
+	}
+	return string(b)
+}
+
+var errNotNumber = errors.New("not a number")
+
+// smallInt parses an optionally negative integer of at most 18 digits.
+func smallInt(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
 // Bool reads true or false; null gives ok=false.
 func (s *Scanner) Bool() (v, ok bool) {
 	switch s.Peek() {
@@ -484,7 +566,9 @@ func (s *Scanner) Raw() []byte {
 func (s *Scanner) Skip() {
 	switch c := s.Peek(); c {
 	case 0:
-		if s.err == nil {
+		if s.err == nil && s.pos < len(s.buf) {
+			s.syntax("unexpected NUL byte") // Peek gives 0 for it too
+		} else if s.err == nil {
 			s.syntax("unexpected end of input")
 		}
 	case '"':

@@ -3,6 +3,8 @@ package jsonscan
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
 	"testing"
 	"time"
 )
@@ -134,6 +136,68 @@ func TestSyntaxErrorEOF(t *testing.T) {
 	}
 }
 
+// IntIn reads a whole number in range, and anything else is a problem with
+// the field, never a syntax error that rejects the record.
+func TestIntIn(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want int64
+		ok   bool
+		err  string
+	}{
+		{`7`, 7, true, ""},
+		{`"7"`, 7, true, ""},
+		{`1e3`, 1000, true, ""},
+		{`2.0`, 2, true, ""},
+		{`-0`, 0, true, ""},
+		{`2147483647`, 2147483647, true, ""},
+		{`null`, 0, false, ""},
+		{`2147483648`, 0, false, "out of range: 2147483648"},
+		{`-1`, 0, false, "out of range: -1"},
+		{`9223372036854775807`, 0, false, "out of range: 9223372036854775807"},
+		{`9223372036854775808`, 0, false, "out of range: 9223372036854775808"},
+		{`1e308`, 0, false, "out of range: 1e308"},
+		{`1e999`, 0, false, "out of range: 1e999"},
+		{`1.5`, 0, false, "not a whole number: \"1.5\""},
+		{`"many"`, 0, false, "not a number: \"many\""},
+		{`true`, 0, false, "not a number"},
+		{`{"a":1}`, 0, false, "not a number"},
+	} {
+		var s Scanner
+		s.Reset([]byte(`[` + tt.in + `,5]`))
+		s.Array()
+		s.Elem(true)
+		v, ok, err := s.IntIn(0, 1<<31-1)
+		if got := fmt.Sprint(err); v != tt.want || ok != tt.ok || err != nil && got != tt.err || err == nil && tt.err != "" {
+			t.Errorf("IntIn(%s) = %d, %v, %v; want %d, %v, %q", tt.in, v, ok, err, tt.want, tt.ok, tt.err)
+		}
+		// The value was consumed whole: the next element reads.
+		if !s.Elem(false) || s.Peek() != '5' || s.Err() != nil {
+			t.Errorf("IntIn(%s): next element not found, scanner error %v", tt.in, s.Err())
+		}
+	}
+	var s Scanner
+	s.Reset([]byte(`1.e5`))
+	if _, _, err := s.IntIn(0, 10); err != nil || s.Err() == nil {
+		t.Errorf("malformed number: field error %v, scanner error %v; want a syntax error", err, s.Err())
+	}
+}
+
+// A NUL byte where a value should start is named, with its offset (it was
+// "unexpected end of input").
+func TestSkipNUL(t *testing.T) {
+	var s Scanner
+	s.Reset([]byte("[1, \x00]"))
+	s.Array()
+	s.Elem(true)
+	s.Skip()
+	s.Elem(false)
+	s.Skip()
+	if err := s.Err(); err == nil || err.Error() != "invalid JSON at byte 4: unexpected NUL byte" {
+		t.Errorf("got %v", err)
+	}
+}
+
 func TestParseTime(t *testing.T) {
 	ref := func(s string) int64 {
 		tm, err := time.Parse(time.RFC3339Nano, s)
@@ -158,11 +222,25 @@ func TestParseTime(t *testing.T) {
 		{"", 0, false, false},
 		{"2023-02-29T00:00:00Z", 0, false, true},
 		{"yesterday", 0, false, true},
+		// The ends of int64 nanoseconds, and beyond them (they wrapped:
+		// 1600-01-01 was read as 2184-07-20).
+		{"1677-09-21T00:12:43.145224192Z", math.MinInt64, true, false},
+		{"2262-04-11T23:47:16.854775807Z", math.MaxInt64, true, false},
+		{"1677-09-21T00:12:43.145224191Z", 0, false, true},
+		{"2262-04-11T23:47:16.854775808Z", 0, false, true},
+		{"1600-01-01T00:00:00Z", 0, false, true},
+		{"9999-12-31T23:59:59Z", 0, false, true},
+		{"0001-01-01T00:00:00Z", 0, false, true},
+		{"9999-12-31 23:59:59", 0, false, true},
+		{"2262-04-12T01:00:00+02:00", ref("2262-04-11T23:00:00Z"), true, false},
 	}
 	for _, tt := range tests {
 		got, ok, err := ParseTime([]byte(tt.in))
 		if (err != nil) != tt.err || ok != tt.ok || got != tt.want {
 			t.Errorf("ParseTime(%q) = %d, %v, %v; want %d, %v, error %v", tt.in, got, ok, err, tt.want, tt.ok, tt.err)
+		}
+		if yr := (tt.in + "    ")[:4]; err != nil && yr[0] <= '9' && (yr < "1678" || yr > "2262") && !errors.Is(err, ErrTimeRange) {
+			t.Errorf("ParseTime(%q): %v, want ErrTimeRange", tt.in, err)
 		}
 	}
 }

@@ -10,8 +10,10 @@
 package k8sjson
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/jsonscan"
@@ -483,32 +485,24 @@ func (d *Decoder) series(row *load.EventRow) {
 	}
 }
 
+// count reads a count. One that is not a whole number in 0..2^31-1 (1.5,
+// -1, 2^63, 1e308, "many", true) is a warning and leaves the field unset:
+// the rest of the event is good.
 func (d *Decoder) count(dst *int32, has *bool, field string) {
-	s := &d.s
-	if c := s.Peek(); c == '"' || c == 't' || c == 'f' || c == '{' || c == '[' {
-		if c != '"' {
-			s.Skip()
-			d.warn(field, errors.New("not a number"))
-			return
-		}
-	}
-	v, ok := s.Int()
-	if s.Err() != nil {
+	v, ok, err := d.s.IntIn(0, math.MaxInt32)
+	if err != nil {
+		d.warn(field, err)
 		return
 	}
-	if !ok {
-		return
+	if ok {
+		*dst, *has = int32(v), true
 	}
-	if v < 0 || v > 1<<31-1 {
-		d.warn(field, fmt.Errorf("out of range: %d", v))
-		return
-	}
-	*dst, *has = int32(v), true
 }
 
 // time reads a timestamp; invalid ones are warnings and leave the field
 // unset. The zero time (0001-01-01T00:00:00Z) and times before 1970 mean
-// unset too.
+// unset too. A time that int64 nanoseconds cannot hold (before 1677, after
+// 2262: it would wrap to another time) rejects the record.
 func (d *Decoder) time(field string) int64 {
 	s := &d.s
 	c := s.Peek()
@@ -525,6 +519,10 @@ func (d *Decoder) time(field string) int64 {
 	}
 	b, _ := s.Str()
 	ns, ok, err := jsonscan.ParseTime(b)
+	if errors.Is(err, jsonscan.ErrTimeRange) && !zeroTime(b) {
+		s.Fail(&FieldError{Field: field, Err: err})
+		return 0
+	}
 	if err != nil {
 		d.warn(field, err)
 		return 0
@@ -533,6 +531,13 @@ func (d *Decoder) time(field string) int64 {
 		return 0
 	}
 	return ns
+}
+
+// zeroTime reports whether b is Go's zero time.Time as metav1.Time
+// marshals it when not omitted, 0001-01-01T00:00:00Z: unset, not out of
+// range.
+func zeroTime(b []byte) bool {
+	return bytes.HasPrefix(b, []byte("0001-01-01T00:00:00"))
 }
 
 func (d *Decoder) warn(field string, err error) {

@@ -3,6 +3,7 @@ package pqfile_test
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -320,3 +321,30 @@ func TestForeignBadFiles(t *testing.T) {
 }
 
 var parseColumns = pqfile.ParseColumns
+
+// A time int64 nanoseconds cannot hold (here milliseconds past 2262) is a
+// counted warning and null, as bad text is, not a time wrapped to another.
+func TestForeignTimeOutOfRange(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "range.parquet")
+	ts := time.Date(2026, 11, 25, 3, 30, 0, 0, time.UTC).UnixMilli()
+	type row struct {
+		TS     int64  `parquet:"ts,timestamp(millisecond)"`
+		Reason string `parquet:"evt_reason"`
+		Kind   string `parquet:"kind"`
+		Object string `parquet:"obj"`
+	}
+	if err := parquet.WriteFile(path, []row{{ts, "BackOff", "Pod", "a"}, {math.MaxInt64 / 1000 * 2, "BackOff", "Pod", "b"}, {math.MinInt64 / 1000 * 2, "BackOff", "Pod", "c"}}); err != nil {
+		t.Fatal(err)
+	}
+	a := loadOpts(t, archive.Options{Columns: map[string]string{"time": "ts", "reason": "evt_reason", "object_kind": "kind", "object_name": "obj"}}, path)
+	f := a.Files[0]
+	if f.Warnings != 2 || len(f.WarningList) != 1 || !strings.Contains(f.WarningList[0].Error(), "range.parquet: column ts: time out of range") {
+		t.Errorf("warnings %d %v", f.Warnings, f.WarningList)
+	}
+	v := load.NewView(a.Events())
+	for i := 0; i < v.Len(); i++ {
+		if got, want := v.Time(load.ColTime, i), map[string]int64{"a": ts * 1e6}[v.Str(load.ColObjectName, i)]; got != want {
+			t.Errorf("%s: time %d, want %d", v.Str(load.ColObjectName, i), got, want)
+		}
+	}
+}

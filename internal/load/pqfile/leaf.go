@@ -863,7 +863,7 @@ func (r *chunkReader) decode(l *leaf, v encoding.Values, buf []int64, okBuf []bo
 		}
 		out := grow(buf, len(vals))
 		for i, x := range vals {
-			out[i] = mulClamp(x, unit)
+			out[i] = r.scaleTime(l, x, unit)
 		}
 		r.ints = out
 		return out, nil, nil
@@ -876,7 +876,7 @@ func (r *chunkReader) decode(l *leaf, v encoding.Values, buf []int64, okBuf []bo
 			}
 		} else {
 			for i, x := range vals {
-				out[i] = mulClamp(int64(x), unit)
+				out[i] = r.scaleTime(l, int64(x), unit)
 			}
 		}
 		r.ints = out
@@ -887,7 +887,16 @@ func (r *chunkReader) decode(l *leaf, v encoding.Values, buf []int64, okBuf []bo
 		for i, x := range vals {
 			// Impala and Spark: nanoseconds of the day, then the Julian day.
 			nanos := int64(uint64(x[1])<<32 | uint64(x[0]))
-			out[i] = (int64(x[2])-2440588)*86400e9 + nanos
+			const day = int64(86400e9)
+			days := int64(x[2]) - 2440588
+			if days > math.MaxInt64/day || days < math.MinInt64/day || nanos < 0 || nanos > day || nanos > math.MaxInt64-days*day {
+				// Not Unix nanoseconds in an int64 (from 1677 to
+				// 2262): it would wrap to another time.
+				r.warn(fmt.Errorf("column %s: %w", l.path, jsonscan.ErrTimeRange))
+				out[i] = 0
+				continue
+			}
+			out[i] = days*86400e9 + nanos
 		}
 		r.ints = out
 		return out, nil, nil
@@ -931,8 +940,12 @@ func encodingKind(k parquet.Kind) encoding.Kind {
 	return encoding.Undefined
 }
 
-func mulClamp(x, unit int64) int64 {
+// scaleTime converts x units to nanoseconds. A time int64 nanoseconds
+// cannot hold (before 1677, after 2262) is a counted warning and null, as
+// text that is not a time is: it would wrap to another time.
+func (r *chunkReader) scaleTime(l *leaf, x, unit int64) int64 {
 	if x > math.MaxInt64/unit || x < math.MinInt64/unit {
+		r.warn(fmt.Errorf("column %s: %w", l.path, jsonscan.ErrTimeRange))
 		return 0
 	}
 	return x * unit

@@ -172,16 +172,26 @@ func value(n *yaml.Node, depth int, budget *int) (any, error) {
 		return value(n.Alias, depth+1, budget)
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
+		var merges []*yaml.Node
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
 			if k.Kind != yaml.ScalarNode {
 				return nil, fmt.Errorf("line %d: mapping key is not a scalar", k.Line)
+			}
+			if k.ShortTag() == "!!merge" {
+				merges = append(merges, n.Content[i+1])
+				continue
 			}
 			v, err := value(n.Content[i+1], depth+1, budget)
 			if err != nil {
 				return nil, err
 			}
 			m[k.Value] = v
+		}
+		for _, mn := range merges {
+			if err := merge(m, mn, depth+1, budget); err != nil {
+				return nil, err
+			}
 		}
 		return m, nil
 	case yaml.SequenceNode:
@@ -198,6 +208,35 @@ func value(n *yaml.Node, depth int, budget *int) (any, error) {
 		return scalar(n), nil
 	}
 	return nil, errors.New("unknown YAML node")
+}
+
+// merge applies a merge key (<<: *base, or <<: [*a, *b]; YAML 1.1's
+// merge type, which Helm charts and hand-written fixtures use): the keys
+// of the merged mappings that m does not have itself, the first mapping of
+// a sequence winning over the later ones.
+func merge(m map[string]any, n *yaml.Node, depth int, budget *int) error {
+	if n.Kind == yaml.SequenceNode {
+		for _, c := range n.Content {
+			if err := merge(m, c, depth+1, budget); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	v, err := value(n, depth, budget)
+	if err != nil {
+		return err
+	}
+	src, ok := v.(map[string]any)
+	if !ok {
+		return fmt.Errorf("line %d: merge key (<<) value is not a mapping", n.Line)
+	}
+	for k, x := range src {
+		if _, set := m[k]; !set {
+			m[k] = x
+		}
+	}
+	return nil
 }
 
 func scalar(n *yaml.Node) any {

@@ -80,9 +80,62 @@ just text
 	}
 }
 
+// Merge keys (<<) were rejected; their keys fill in what the mapping does
+// not set, the first of a sequence of mappings winning.
+func TestConvertMergeKeys(t *testing.T) {
+	in := `base: &base
+  kind: Event
+  apiVersion: v1
+  type: Normal
+  reason: Base
+obj: &obj
+  involvedObject: {kind: Pod, name: web-1}
+  reason: FromObj
+---
+<<: *base
+reason: Pulled
+---
+<<: [*obj, *base]
+message: m
+---
+metadata: {name: x}
+<<: *obj
+'<<': quoted key is a plain key
+`
+	blk, err := Convert(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range blk.Records {
+		var v map[string]any
+		if err := json.Unmarshal(blk.Data[r.Start:r.End], &v); err != nil {
+			t.Fatalf("record %q: %v", blk.Data[r.Start:r.End], err)
+		}
+		delete(v, "base")
+		delete(v, "obj")
+		b, _ := json.Marshal(v)
+		got = append(got, string(b))
+	}
+	want := []string{
+		`{}`, // the anchors' document
+		`{"apiVersion":"v1","kind":"Event","reason":"Pulled","type":"Normal"}`,
+		`{"apiVersion":"v1","involvedObject":{"kind":"Pod","name":"web-1"},"kind":"Event","message":"m","reason":"FromObj","type":"Normal"}`,
+		`{"\u003c\u003c":"quoted key is a plain key","involvedObject":{"kind":"Pod","name":"web-1"},"metadata":{"name":"x"},"reason":"FromObj"}`,
+	}
+	if len(blk.Errors) != 0 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("errors %v, records\n%s\nwant\n%s", blk.Errors, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	bad, _ := Convert(strings.NewReader("a: &a [1, 2]\n---\n<<: *a\nb: 1\n"))
+	if len(bad.Errors) != 1 || !strings.Contains(bad.Errors[0].Err.Error(), "merge key (<<) value is not a mapping") {
+		t.Errorf("merge of a sequence: %v", bad.Errors)
+	}
+}
+
 func FuzzConvert(f *testing.F) {
 	f.Add([]byte("apiVersion: v1\nitems:\n- kind: Event\n  count: 1\n"))
 	f.Add([]byte("---\n- a: &x 1\n  b: *x\n"))
+	f.Add([]byte("a: &a {b: 1}\n---\n<<: [*a, {c: 2}]\nd: 3\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		blk, err := Convert(strings.NewReader(string(b)))
 		if err != nil {
