@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evanalyze/evanalyze/internal/report/otlp"
+	"github.com/evanalyze/evanalyze/internal/report/textsafe"
 )
 
 type exportOptions struct {
@@ -49,7 +50,8 @@ host:4317): --concurrency requests in flight, retries with exponential
 backoff on 429/502/503/504 (honouring Retry-After) and gRPC UNAVAILABLE,
 RESOURCE_EXHAUSTED and DEADLINE_EXCEEDED, --header k=v (also from
 OTEL_EXPORTER_OTLP_HEADERS, for secrets), a summary at the end and exit code
-1 if anything was not delivered. --checkpoint FILE records what was
+1 if anything was not delivered or the receiver rejected spans (a partial
+success, which is not retried). --checkpoint FILE records what was
 delivered, so an interrupted backfill resumes without resending (the IDs
 are derived from content, so a resend would not duplicate either).`,
 		Example: `  evanalyze export testdata/lab-basic --otlp-file traces.jsonl
@@ -105,8 +107,11 @@ are derived from content, so a resend would not duplicate either).`,
 				if o.send.Progress != nil {
 					fmt.Fprintln(s.Err)
 				}
-				fmt.Fprintf(s.Err, "backfill: %d traces, %d spans in %d requests; delivered %d requests (%d spans), %d skipped (checkpoint), %d retries (%d throttled), %d failed\n",
-					traces, spans, len(reqs), st.Requests, st.Spans, st.Skipped, st.Retries, st.Throttled, st.Failed)
+				fmt.Fprintf(s.Err, "backfill: %d traces, %d spans in %d requests; delivered %d requests (%d spans), %d skipped (checkpoint), %d retries (%d throttled), %d failed, %d accepted in part (%d spans rejected)\n",
+					traces, spans, len(reqs), st.Requests, st.Spans, st.Skipped, st.Retries, st.Throttled, st.Failed, st.Partial, st.Rejected)
+				for _, m := range st.Messages {
+					fmt.Fprintf(s.Err, "backfill: the receiver said: %s\n", textsafe.Sanitize(m))
+				}
 				if err != nil {
 					return err
 				}

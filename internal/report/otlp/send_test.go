@@ -2,6 +2,7 @@ package otlp_test
 
 import (
 	"context"
+	"encoding/hex"
 	"io"
 	"net"
 	"net/http"
@@ -23,6 +24,7 @@ import (
 	"github.com/evanalyze/evanalyze/internal/correlate"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
 	"github.com/evanalyze/evanalyze/internal/report/otlp"
+	"github.com/evanalyze/evanalyze/internal/report/otlp/otlptest"
 )
 
 // requests encodes lab-basic's traces in small requests.
@@ -171,5 +173,72 @@ func TestSendGRPC(t *testing.T) {
 		Endpoint: lis.Addr().String(), Protocol: "grpc", Insecure: true, Headers: map[string]string{"x-api-key": "k"}}))
 	if err != nil || st.Retries != 2 || g.spans.Load() != 97 || g.key.Load() != "k" {
 		t.Fatalf("%+v, %v, spans %d, key %v", st, err, g.spans.Load(), g.key.Load())
+	}
+}
+
+// sentIDs lists the spans of requests as "traceID/spanID" (hex).
+func sentIDs(t *testing.T, reqs []otlp.Request) []string {
+	t.Helper()
+	var ids []string
+	for _, r := range reqs {
+		var req collectorpb.ExportTraceServiceRequest
+		if err := proto.Unmarshal(r.Body, &req); err != nil {
+			t.Fatal(err)
+		}
+		for _, rs := range req.ResourceSpans {
+			for _, ss := range rs.ScopeSpans {
+				for _, s := range ss.Spans {
+					ids = append(ids, hex.EncodeToString(s.TraceId)+"/"+hex.EncodeToString(s.SpanId))
+				}
+			}
+		}
+	}
+	return ids
+}
+
+// start serves rc over protocol and returns options that send to it.
+func start(t *testing.T, rc *otlptest.Receiver, protocol string, o otlp.SendOptions) otlp.SendOptions {
+	t.Helper()
+	o = fast(o)
+	if protocol == "grpc" {
+		o.Endpoint, o.Protocol, o.Insecure = rc.StartGRPC(t), "grpc", true
+	} else {
+		o.Endpoint = rc.StartHTTP(t)
+	}
+	return o
+}
+
+// A partial success (HTTP 200 or gRPC OK with partial_success) is not a
+// delivery: the rejected spans are counted with the receiver's message,
+// the request is not retried (the OTLP spec forbids it) nor checkpointed,
+// Send fails, and a rerun sends the request again.
+func TestSendPartialSuccess(t *testing.T) {
+	for _, protocol := range []string{"http", "grpc"} {
+		t.Run(protocol, func(t *testing.T) {
+			reqs := requests(t)
+			sent := sentIDs(t, reqs)
+			rc := &otlptest.Receiver{Mode: otlptest.Partial, N: 1}
+			o := start(t, rc, protocol, otlp.SendOptions{Checkpoint: filepath.Join(t.TempDir(), "ckpt"), Concurrency: 1})
+			st, err := otlp.Send(context.Background(), reqs, o)
+			if err == nil || !strings.Contains(err.Error(), otlptest.PartialMessage) || !strings.Contains(err.Error(), "rejected") {
+				t.Fatalf("partial success: error %v", err)
+			}
+			first := len(sentIDs(t, reqs[:1]))
+			if st.Rejected != int64(rc.Rejected()) || st.Rejected == 0 || st.Partial != 1 || st.Requests != len(reqs)-1 ||
+				st.Retries != 0 || st.Spans != len(sent)-int(st.Rejected) || len(st.Messages) != 1 || st.Messages[0] != otlptest.PartialMessage {
+				t.Fatalf("stats %+v, receiver rejected %d", st, rc.Rejected())
+			}
+			if lost, _ := rc.Tally(sent); len(lost) != int(st.Rejected) {
+				t.Fatalf("%d spans lost, %d rejected", len(lost), st.Rejected)
+			}
+			st, err = otlp.Send(context.Background(), reqs, o)
+			if err != nil || st.Requests != 1 || st.Rejected != 0 {
+				t.Fatalf("rerun: %+v, %v", st, err)
+			}
+			lost, dup := rc.Tally(sent)
+			if len(lost) != 0 || len(dup) != first-int(rc.Rejected()) {
+				t.Errorf("after the rerun: %d lost, %d duplicated (want the %d accepted spans of the partial request)", len(lost), len(dup), first-rc.Rejected())
+			}
+		})
 	}
 }
