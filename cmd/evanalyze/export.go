@@ -40,7 +40,8 @@ IDs derive from content: the same archive always gives the same bytes, and
 a repeated import never duplicates. docs/traces.md is the trace model.
 
 --otlp-file writes OTLP/JSON lines (one ExportTraceServiceRequest per line,
-each under 1 MiB), the format of the OpenTelemetry Collector's file exporter
+each at most 1 MiB; values longer than 4 KiB are cut, docs/traces.md
+"Limits"), the format of the OpenTelemetry Collector's file exporter
 and otlpjsonfile receiver; --otlp-format proto (or a .pb/.binpb name) writes
 protobuf messages each preceded by a 4-byte big-endian length.
 
@@ -95,11 +96,14 @@ are derived from content, so a resend would not duplicate either).`,
 			fo := otlp.FileOptions{Options: otlp.Options{ServiceName: o.service, Version: version}, MaxSpans: o.maxSpans, MaxBytes: otlp.MaxLineBytes / 2}
 			if o.send.Endpoint != "" {
 				reqs := otlp.Requests(rollouts, a.Events(), fo)
-				traces, spans := 0, 0
+				traces, spans, truncated, dropped := 0, 0, 0, 0
 				for _, r := range reqs {
 					traces += r.Traces
 					spans += r.Spans
+					truncated += r.Truncated
+					dropped += r.DroppedEvents
 				}
+				limited(s, truncated, dropped)
 				if isTerminal(s.Err) && !o.load.quiet {
 					o.send.Progress = func(done, total int) { fmt.Fprintf(s.Err, "\rsent %d/%d requests", done, total) }
 				}
@@ -134,6 +138,7 @@ are derived from content, so a resend would not duplicate either).`,
 			if !o.load.quiet {
 				fmt.Fprintf(s.Err, "exported %d traces, %d spans in %d requests\n", st.Traces, st.Spans, st.Requests)
 			}
+			limited(s, st.Truncated, st.DroppedEvents)
 			return nil
 		},
 	}
@@ -153,6 +158,15 @@ are derived from content, so a resend would not duplicate either).`,
 	f.StringVar(&o.send.Checkpoint, "checkpoint", "", "file recording delivered requests, so a rerun resumes")
 	o.filter.register(f)
 	return cmd
+}
+
+// limited warns of values cut and span events left out to keep requests
+// within their size (docs/traces.md, "Limits").
+func limited(s streams, truncated, dropped int) {
+	if truncated > 0 || dropped > 0 {
+		fmt.Fprintf(s.Err, "export: %d values cut at %d bytes, %d span events dropped from spans too large for a request\n",
+			truncated, otlp.MaxValueBytes, dropped)
+	}
 }
 
 // writeOutput calls write with out when path is "-", else with the file
