@@ -52,9 +52,11 @@ backoff on 429/502/503/504 (honouring Retry-After) and gRPC UNAVAILABLE,
 RESOURCE_EXHAUSTED and DEADLINE_EXCEEDED, --header k=v (also from
 OTEL_EXPORTER_OTLP_HEADERS, for secrets), a summary at the end and exit code
 1 if anything was not delivered or the receiver rejected spans (a partial
-success, which is not retried). --checkpoint FILE records what was
-delivered, so an interrupted backfill resumes without resending (the IDs
-are derived from content, so a resend would not duplicate either).`,
+success, which is not retried). --checkpoint FILE records what the receiver
+accepted, by content (not by input path: the same archive named another
+way resends nothing), so an interrupted backfill resumes sending only what
+is missing and the requests that were in flight (docs/traces.md,
+"Checkpoint"; the IDs derive from content, so a resend brings no new IDs).`,
 		Example: `  evanalyze export testdata/lab-basic --otlp-file traces.jsonl
   evanalyze export --outcome failed --otlp-file - archive/ | head -c 300
   evanalyze export archive/ --endpoint http://localhost:4318 --checkpoint backfill.ckpt
@@ -111,8 +113,8 @@ are derived from content, so a resend would not duplicate either).`,
 				if o.send.Progress != nil {
 					fmt.Fprintln(s.Err)
 				}
-				fmt.Fprintf(s.Err, "backfill: %d traces, %d spans in %d requests; delivered %d requests (%d spans), %d skipped (checkpoint), %d retries (%d throttled), %d failed, %d accepted in part (%d spans rejected)\n",
-					traces, spans, len(reqs), st.Requests, st.Spans, st.Skipped, st.Retries, st.Throttled, st.Failed, st.Partial, st.Rejected)
+				fmt.Fprintf(s.Err, "backfill: %d traces, %d spans in %d requests; delivered %d requests (%d spans), %d skipped (checkpoint: %d spans delivered before), %d retries (%d throttled), %d failed, %d accepted in part (%d spans rejected)\n",
+					traces, spans, len(reqs), st.Requests, st.Spans, st.Skipped, st.SkippedSpans, st.Retries, st.Throttled, st.Failed, st.Partial, st.Rejected)
 				for _, m := range st.Messages {
 					fmt.Fprintf(s.Err, "backfill: the receiver said: %s\n", textsafe.Sanitize(m))
 				}
@@ -155,7 +157,7 @@ are derived from content, so a resend would not duplicate either).`,
 	f.DurationVar(&o.send.Timeout, "timeout", 10*time.Second, "timeout of one attempt")
 	f.IntVar(&o.send.Concurrency, "concurrency", 4, "requests in flight")
 	f.IntVar(&o.send.MaxAttempts, "max-attempts", 8, "attempts per request before giving up")
-	f.StringVar(&o.send.Checkpoint, "checkpoint", "", "file recording delivered requests, so a rerun resumes")
+	f.StringVar(&o.send.Checkpoint, "checkpoint", "", "file recording what the receiver accepted (by content, not by path), so a rerun resumes")
 	o.filter.register(f)
 	return cmd
 }

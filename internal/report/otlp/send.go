@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
 	"errors"
@@ -44,21 +43,22 @@ type SendOptions struct {
 	MaxAttempts int               // per request; default 8
 	Backoff     time.Duration     // first retry delay, doubled each time up to MaxBackoff; default 500ms
 	MaxBackoff  time.Duration     // default 30s
-	Checkpoint  string            // file of delivered request digests: a rerun skips them
+	Checkpoint  string            // file of the Digests of the trace parts delivered: a rerun skips them
 	Progress    func(done, total int)
 }
 
 // SendStats sum up a backfill.
 type SendStats struct {
-	Requests  int      // requests delivered now
-	Skipped   int      // requests the checkpoint says were delivered before
-	Spans     int      // spans delivered now
-	Retries   int      // attempts after a retryable failure
-	Failed    int      // requests not delivered
-	Throttled int      // retries asked for by the receiver (429, RESOURCE_EXHAUSTED)
-	Partial   int      // requests the receiver accepted in part (partial success)
-	Rejected  int64    // spans the receiver rejected in them
-	Messages  []string // the receiver's partial_success messages, distinct, at most 3
+	Requests     int      // requests delivered now
+	Skipped      int      // requests the checkpoint says were delivered before, whole
+	SkippedSpans int      // spans the checkpoint says were delivered before (in those and in requests sent in part)
+	Spans        int      // spans delivered now
+	Retries      int      // attempts after a retryable failure
+	Failed       int      // requests not delivered
+	Throttled    int      // retries asked for by the receiver (429, RESOURCE_EXHAUSTED)
+	Partial      int      // requests the receiver accepted in part (partial success)
+	Rejected     int64    // spans the receiver rejected in them
+	Messages     []string // the receiver's partial_success messages, distinct, at most 3
 }
 
 // errPermanent marks an answer that retrying will not change.
@@ -105,14 +105,16 @@ func Send(ctx context.Context, reqs []Request, o SendOptions) (SendStats, error)
 		count int
 	)
 	for _, req := range reqs {
-		var digest string // the request's SHA-256, for the checkpoint
+		var todo []part // the parts to record once delivered
 		if ckpt != nil {
-			sum := sha256.Sum256(req.Body)
-			digest = hex.EncodeToString(sum[:])
-			if done[digest] {
+			var spans int
+			req.Body, spans, todo = pending(req, done)
+			st.SkippedSpans += req.Spans - spans
+			if len(todo) == 0 && len(req.parts) > 0 {
 				st.Skipped++
 				continue
 			}
+			req.Spans = spans
 		}
 		select {
 		case sem <- struct{}{}:
@@ -149,7 +151,12 @@ func Send(ctx context.Context, reqs []Request, o SendOptions) (SendStats, error)
 				st.Requests++
 				st.Spans += req.Spans
 				if ckpt != nil {
-					if _, err := fmt.Fprintln(ckpt, digest); err != nil && ckErr == nil {
+					var lines []byte
+					for _, p := range todo {
+						lines = append(hex.AppendEncode(lines, p.digest[:]), '\n')
+					}
+					// One write: a process killed now leaves whole lines.
+					if _, err := ckpt.Write(lines); err != nil && ckErr == nil {
 						ckErr = err
 					}
 				}
@@ -398,18 +405,55 @@ func (requestCodec) Unmarshal(data []byte, v any) error {
 	return proto.Unmarshal(data, m)
 }
 
-// openCheckpoint reads the digests delivered before and opens the file to
-// add more.
-func openCheckpoint(path string) (map[string]bool, *os.File, error) {
-	done := map[string]bool{}
+// pending returns the body of the parts of req that done does not hold,
+// their spans and the parts. A Request without parts (not made by
+// Requests) is sent whole and not recorded.
+func pending(req Request, done map[Digest]bool) ([]byte, int, []part) {
+	n, spans := 0, 0
+	for _, p := range req.parts {
+		if !done[p.digest] {
+			n++
+			spans += p.spans
+		}
+	}
+	switch {
+	case n == len(req.parts):
+		return req.Body, req.Spans, req.parts
+	case n == 0:
+		return nil, 0, nil
+	}
+	var body []byte
+	var todo []part
+	start := 0
+	for _, p := range req.parts {
+		if !done[p.digest] {
+			body = append(body, req.Body[start:p.end]...)
+			todo = append(todo, part{end: len(body), spans: p.spans, digest: p.digest})
+		}
+		start = p.end
+	}
+	return body, spans, todo
+}
+
+// checkpointHeader starts a new checkpoint file.
+const checkpointHeader = "# evanalyze export --checkpoint: the digests of the trace parts a receiver accepted (docs/traces.md, \"Checkpoint\")\n"
+
+// openCheckpoint reads the digests recorded before and opens the file to
+// add more. Lines that are not a digest (a comment, a line cut short by a
+// crash, a checkpoint of an older version) match nothing.
+func openCheckpoint(path string) (map[Digest]bool, *os.File, error) {
+	done := map[Digest]bool{}
 	if path == "" {
 		return done, nil, nil
 	}
 	if f, err := os.Open(path); err == nil {
 		sc := bufio.NewScanner(f)
 		for sc.Scan() {
-			if line := strings.TrimSpace(sc.Text()); line != "" {
-				done[line] = true
+			var d Digest
+			if line := bytes.TrimSpace(sc.Bytes()); len(line) == 2*len(d) {
+				if _, err := hex.Decode(d[:], line); err == nil {
+					done[d] = true
+				}
 			}
 		}
 		f.Close()
@@ -422,6 +466,12 @@ func openCheckpoint(path string) (map[string]bool, *os.File, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open checkpoint: %w", err)
+	}
+	if fi, err := f.Stat(); err == nil && fi.Size() == 0 {
+		if _, err := f.WriteString(checkpointHeader); err != nil {
+			f.Close()
+			return nil, nil, fmt.Errorf("write checkpoint: %w", err)
+		}
 	}
 	return done, f, nil
 }

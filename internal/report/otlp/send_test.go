@@ -242,3 +242,33 @@ func TestSendPartialSuccess(t *testing.T) {
 		})
 	}
 }
+
+// The checkpoint records trace parts, not requests: a rerun cut into
+// other requests (another --max-spans) sends only the traces missing.
+func TestSendCheckpointRecut(t *testing.T) {
+	a, err := archive.Load(context.Background(), lab("events-list.json", "audit.log.gz"), archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release()
+	rollouts := correlate.Correlate(a.Events(), a.Changes).Rollouts
+	small := otlp.Requests(rollouts, a.Events(), otlp.FileOptions{MaxSpans: 30})
+	one := otlp.Requests(rollouts, a.Events(), otlp.FileOptions{})
+	if len(small) < 3 || len(one) != 1 {
+		t.Fatalf("%d and %d requests", len(small), len(one))
+	}
+	rc := &otlptest.Receiver{}
+	o := start(t, rc, "http", otlp.SendOptions{Checkpoint: filepath.Join(t.TempDir(), "ckpt"), Concurrency: 1})
+	// The first run stops after the first request.
+	if st, err := otlp.Send(context.Background(), small[:1], o); err != nil || st.Requests != 1 {
+		t.Fatalf("%+v, %v", st, err)
+	}
+	st, err := otlp.Send(context.Background(), one, o)
+	if err != nil || st.Requests != 1 || st.SkippedSpans != small[0].Spans || st.Spans != 97-small[0].Spans {
+		t.Fatalf("rerun in one request: %+v, %v", st, err)
+	}
+	lost, dup := rc.Tally(sentIDs(t, one))
+	if len(lost) != 0 || len(dup) != 0 {
+		t.Errorf("%d spans lost, %d duplicated", len(lost), len(dup))
+	}
+}

@@ -155,7 +155,7 @@ type FileStats struct {
 func WriteJSONLines(w io.Writer, rollouts []correlate.Rollout, events arrow.Record, o FileOptions) (FileStats, error) {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	var n int64
-	st, err := encodeRequests(rollouts, events, o, false, func(line []byte, _ *Request) error {
+	st, err := encodeRequests(rollouts, events, o, false, false, func(line []byte, _ *Request) error {
 		n += int64(len(line))
 		_, err := bw.Write(line)
 		return err
@@ -175,7 +175,7 @@ func WriteJSONLines(w io.Writer, rollouts []correlate.Rollout, events arrow.Reco
 func WriteProto(w io.Writer, rollouts []correlate.Rollout, events arrow.Record, o FileOptions) (FileStats, error) {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	var n int64
-	st, err := encodeRequests(rollouts, events, o, true, func(req []byte, _ *Request) error {
+	st, err := encodeRequests(rollouts, events, o, true, false, func(req []byte, _ *Request) error {
 		var size [4]byte
 		binary.BigEndian.PutUint32(size[:], uint32(len(req)))
 		n += 4 + int64(len(req))
@@ -198,6 +198,15 @@ type Request struct {
 	// Truncated and DroppedEvents count the values cut and the span
 	// events left out in the traces that start in it.
 	Truncated, DroppedEvents int
+	parts                    []part // the traces (or parts of traces) in Body, in order
+}
+
+// part is a trace, or a part of one, in a Request: a resource_spans field
+// of Body.
+type part struct {
+	end    int // where it ends in Body
+	spans  int
+	digest Digest
 }
 
 // Requests encodes the rollouts' traces as protobuf requests for Send, cut
@@ -206,7 +215,7 @@ type Request struct {
 // does not fit in one. events may be nil.
 func Requests(rollouts []correlate.Rollout, events arrow.Record, o FileOptions) []Request {
 	var out []Request
-	encodeRequests(rollouts, events, o, true, func(req []byte, r *Request) error {
+	encodeRequests(rollouts, events, o, true, true, func(req []byte, r *Request) error {
 		r.Body = slices.Clone(req)
 		out = append(out, *r)
 		return nil
@@ -222,9 +231,10 @@ const (
 // encodeRequests encodes the rollouts' traces into requests cut as
 // Batches cuts them (JSON lines also where they would pass MaxLineBytes)
 // and hands each to emit: protobuf, or a JSON line with its newline, with
-// what it holds (Body unset). The slice is reused after emit returns. It
-// stops at emit's first error and returns it.
-func encodeRequests(rollouts []correlate.Rollout, events arrow.Record, o FileOptions, pb bool, emit func(req []byte, r *Request) error) (FileStats, error) {
+// what it holds (Body unset; the parts' digests when digests is set). The
+// slice is reused after emit returns. It stops at emit's first error and
+// returns it.
+func encodeRequests(rollouts []correlate.Rollout, events arrow.Record, o FileOptions, pb, digests bool, emit func(req []byte, r *Request) error) (FileStats, error) {
 	if o.MaxSpans <= 0 {
 		o.MaxSpans = 2000
 	}
@@ -237,7 +247,7 @@ func encodeRequests(rollouts []correlate.Rollout, events arrow.Record, o FileOpt
 		bld  = newBuilder(rollouts, events, o.Options)
 		req  []byte  // the request being filled
 		info Request // what is in req
-		js   []byte  // JSON of the trace: the head, then each span
+		js   []byte  // JSON of the trace: the head, then each span; scratch for digests
 		offs []int   // where each span's JSON starts in js, and where the last ends
 		c    = cutter{maxSpans: o.MaxSpans, maxBytes: o.MaxBytes}
 	)
@@ -294,6 +304,11 @@ func encodeRequests(rollouts []correlate.Rollout, events arrow.Record, o FileOpt
 				req = append(req, 0x0a) // resource_spans
 				req = protowire.AppendVarint(req, uint64(rs))
 				req = t.appendProto(req, lo, hi, ss)
+				if digests {
+					var d Digest
+					d, js = t.digest(js, lo, hi)
+					info.parts = append(info.parts, part{end: len(req), spans: hi - lo, digest: d})
+				}
 			} else {
 				if len(req) == 0 {
 					req = append(req, jsonRequestStart...)
