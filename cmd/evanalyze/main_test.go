@@ -207,6 +207,23 @@ func TestExportCheckpointPaths(t *testing.T) {
 	}
 }
 
+// A receiver that rejects spans (partial success) fails the run with its
+// message; the rerun sends the request again and succeeds.
+func TestExportPartialSuccess(t *testing.T) {
+	rc := &otlptest.Receiver{Mode: otlptest.Partial, N: 1}
+	url := rc.StartHTTP(t)
+	args := []string{"export", lab, "--endpoint", url, "--checkpoint", filepath.Join(t.TempDir(), "ckpt"), "--max-spans", "20", "--concurrency", "1"}
+	_, errOut, code := runCmd(t, "", args...)
+	if code != exitFailure || !strings.Contains(errOut, "1 accepted in part (") || !strings.Contains(errOut, "the receiver said: "+otlptest.PartialMessage) ||
+		!strings.Contains(errOut, "Error: the receiver rejected") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	_, errOut, code = runCmd(t, "", args...)
+	if code != exitOK || !strings.Contains(errOut, "delivered 1 requests") {
+		t.Fatalf("rerun: exit %d: %s", code, errOut)
+	}
+}
+
 // Untrusted text stays text in Markdown: a message with markup is escaped.
 func TestTimelineEscapesMarkdown(t *testing.T) {
 	out, _, code := runCmd(t, "", "timeline", "-o", "md", "-v", "../../testdata/bad/hostile.jsonl")

@@ -272,3 +272,58 @@ func TestSendCheckpointRecut(t *testing.T) {
 		t.Errorf("%d spans lost, %d duplicated", len(lost), len(dup))
 	}
 }
+
+// Every fault of the test receiver, over both protocols: what was sent
+// is received, once, except that a request accepted in part is sent
+// again whole by the rerun the checkpoint allows (its accepted spans
+// twice); Send fails (exit 1) only for the partial success. The log (-v)
+// is the table of docs/traces.md, "Faults".
+func TestSendFaults(t *testing.T) {
+	for _, protocol := range []string{"http", "grpc"} {
+		for _, tc := range []struct {
+			mode otlptest.Mode
+			n    int
+		}{{otlptest.Accept, 0}, {otlptest.Fail, 3}, {otlptest.Close, 2}, {otlptest.Hang, 2}, {otlptest.Partial, 2}} {
+			t.Run(protocol+"/"+tc.mode.String(), func(t *testing.T) {
+				reqs := requests(t)
+				sent := sentIDs(t, reqs)
+				rc := &otlptest.Receiver{Mode: tc.mode, N: tc.n}
+				o := start(t, rc, protocol, otlp.SendOptions{Checkpoint: filepath.Join(t.TempDir(), "ckpt"), Concurrency: 2})
+				o.Timeout = 300 * time.Millisecond // a hung request is given up after this
+				st, err := otlp.Send(context.Background(), reqs, o)
+				code := exitCode(err)
+				reruns, wantDup := 0, 0
+				if tc.mode == otlptest.Partial {
+					if code != 1 || st.Partial != tc.n || st.Retries != 0 {
+						t.Fatalf("partial success: exit %d, %+v", code, st)
+					}
+					st2, err := otlp.Send(context.Background(), reqs, o)
+					if err != nil || st2.Requests != tc.n {
+						t.Fatalf("rerun: %+v, %v", st2, err)
+					}
+					reruns++
+					// The rerun sends the requests accepted in part whole:
+					// their accepted spans are received twice.
+					wantDup = st2.Spans - int(st.Rejected)
+				} else if err != nil {
+					t.Fatalf("%+v, %v", st, err)
+				}
+				if tc.mode != otlptest.Accept && tc.mode != otlptest.Partial && st.Retries < 1 {
+					t.Errorf("no retry: the fault did not happen (%+v)", st)
+				}
+				lost, dup := rc.Tally(sent)
+				if len(lost) != 0 || len(dup) != wantDup {
+					t.Errorf("%d lost, %d duplicated (want %d)", len(lost), len(dup), wantDup)
+				}
+				t.Logf("| %s | %s ×%d | %d | %d | %d | %d | %d | %d | %d |", protocol, tc.mode, tc.n, len(sent), len(rc.Spans()), len(lost), len(dup), st.Retries, code, reruns)
+			})
+		}
+	}
+}
+
+func exitCode(err error) int {
+	if err != nil {
+		return 1
+	}
+	return 0
+}
