@@ -97,7 +97,9 @@ is missing and the requests that were in flight (docs/traces.md,
 			// Requests of at most half a JSON line's bytes in protobuf: JSON is larger.
 			fo := otlp.FileOptions{Options: otlp.Options{ServiceName: o.service, Version: version}, MaxSpans: o.maxSpans, MaxBytes: otlp.MaxLineBytes / 2}
 			if o.send.Endpoint != "" {
-				reqs := otlp.Requests(rollouts, a.Events(), fo)
+				bo := fo
+				bo.Checkpoint = o.send.Checkpoint != ""
+				reqs := otlp.Requests(rollouts, a.Events(), bo)
 				traces, spans, truncated, dropped := 0, 0, 0, 0
 				for _, r := range reqs {
 					traces += r.Traces

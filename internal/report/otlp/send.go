@@ -90,6 +90,13 @@ func Send(ctx context.Context, reqs []Request, o SendOptions) (SendStats, error)
 		return SendStats{}, err
 	}
 	defer closeFn()
+	if o.Checkpoint != "" {
+		for _, req := range reqs {
+			if len(req.parts) == 0 {
+				return SendStats{}, errors.New("checkpoint: the requests have no digests (make them with FileOptions.Checkpoint)")
+			}
+		}
+	}
 	done, ckpt, err := openCheckpoint(o.Checkpoint)
 	if err != nil {
 		return SendStats{}, err
@@ -406,8 +413,7 @@ func (requestCodec) Unmarshal(data []byte, v any) error {
 }
 
 // pending returns the body of the parts of req that done does not hold,
-// their spans and the parts. A Request without parts (not made by
-// Requests) is sent whole and not recorded.
+// their spans and the parts.
 func pending(req Request, done map[Digest]bool) ([]byte, int, []part) {
 	n, spans := 0, 0
 	for _, p := range req.parts {

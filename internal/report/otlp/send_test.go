@@ -35,7 +35,7 @@ func requests(t *testing.T) []otlp.Request {
 		t.Fatal(err)
 	}
 	defer a.Release()
-	return otlp.Requests(correlate.Correlate(a.Events(), a.Changes).Rollouts, a.Events(), otlp.FileOptions{MaxSpans: 20, MaxBytes: otlp.MaxLineBytes})
+	return otlp.Requests(correlate.Correlate(a.Events(), a.Changes).Rollouts, a.Events(), otlp.FileOptions{MaxSpans: 20, MaxBytes: otlp.MaxLineBytes, Checkpoint: true})
 }
 
 // receiver is an OTLP/HTTP receiver on loopback that answers from a script.
@@ -252,8 +252,11 @@ func TestSendCheckpointRecut(t *testing.T) {
 	}
 	defer a.Release()
 	rollouts := correlate.Correlate(a.Events(), a.Changes).Rollouts
-	small := otlp.Requests(rollouts, a.Events(), otlp.FileOptions{MaxSpans: 30})
-	one := otlp.Requests(rollouts, a.Events(), otlp.FileOptions{})
+	small := otlp.Requests(rollouts, a.Events(), otlp.FileOptions{MaxSpans: 30, Checkpoint: true})
+	one := otlp.Requests(rollouts, a.Events(), otlp.FileOptions{Checkpoint: true})
+	if _, err := otlp.Send(context.Background(), otlp.Requests(rollouts, a.Events(), otlp.FileOptions{}), otlp.SendOptions{Endpoint: "http://127.0.0.1:1", Checkpoint: "x"}); err == nil {
+		t.Error("requests without digests checkpointed")
+	}
 	if len(small) < 3 || len(one) != 1 {
 		t.Fatalf("%d and %d requests", len(small), len(one))
 	}

@@ -133,6 +133,10 @@ type FileOptions struct {
 	// MaxLineBytes/2. A span alone can be larger (up to maxSpanJSON).
 	// JSON lines are also cut at MaxLineBytes.
 	MaxBytes int
+	// Checkpoint makes Requests give each trace part its Digest, which a
+	// backfill with SendOptions.Checkpoint records (a cost per span: the
+	// digest hashes what the part holds).
+	Checkpoint bool
 }
 
 // FileStats count what a file holds.
@@ -215,7 +219,7 @@ type part struct {
 // does not fit in one. events may be nil.
 func Requests(rollouts []correlate.Rollout, events arrow.Record, o FileOptions) []Request {
 	var out []Request
-	encodeRequests(rollouts, events, o, true, true, func(req []byte, r *Request) error {
+	encodeRequests(rollouts, events, o, true, o.Checkpoint, func(req []byte, r *Request) error {
 		r.Body = slices.Clone(req)
 		out = append(out, *r)
 		return nil
