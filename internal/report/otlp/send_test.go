@@ -330,3 +330,31 @@ func exitCode(err error) int {
 	}
 	return 0
 }
+
+// An OTLP/HTTP receiver may answer in JSON; a partial_success that
+// rejects nothing is a warning: delivered, its message kept.
+func TestSendPartialSuccessJSON(t *testing.T) {
+	for _, tc := range []struct {
+		body     string
+		rejected int64
+	}{
+		{`{"partialSuccess":{"rejectedSpans":"3","errorMessage":"too old"}}`, 3},
+		{`{"partialSuccess":{"errorMessage":"too old"}}`, 0},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, tc.body)
+		}))
+		reqs := requests(t)
+		st, err := otlp.Send(context.Background(), reqs, fast(otlp.SendOptions{Endpoint: srv.URL}))
+		srv.Close()
+		want := int64(0) // a request cannot reject more spans than it has
+		for _, r := range reqs {
+			want += min(tc.rejected, int64(r.Spans))
+		}
+		if (err != nil) != (tc.rejected > 0) || st.Rejected != want || len(st.Messages) != 1 || st.Messages[0] != "too old" {
+			t.Errorf("%s: %+v, %v", tc.body, st, err)
+		}
+	}
+}
