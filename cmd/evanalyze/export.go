@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/evanalyze/evanalyze/internal/load/archive"
 	"github.com/evanalyze/evanalyze/internal/report/otlp"
+	"github.com/evanalyze/evanalyze/internal/report/textsafe"
 )
 
 type exportOptions struct {
@@ -42,7 +44,8 @@ The inputs are read one cluster at a time, and a request holds the traces
 of one cluster.
 
 --otlp-file writes OTLP/JSON lines (one ExportTraceServiceRequest per line,
-each under 1 MiB), the format of the OpenTelemetry Collector's file exporter
+each at most 1 MiB; values longer than 4 KiB are cut, docs/traces.md
+"Limits"), the format of the OpenTelemetry Collector's file exporter
 and otlpjsonfile receiver; --otlp-format proto (or a .pb/.binpb name) writes
 protobuf messages each preceded by a 4-byte big-endian length.
 
@@ -52,9 +55,12 @@ host:4317): --concurrency requests in flight, retries with exponential
 backoff on 429/502/503/504 (honouring Retry-After) and gRPC UNAVAILABLE,
 RESOURCE_EXHAUSTED and DEADLINE_EXCEEDED, --header k=v (also from
 OTEL_EXPORTER_OTLP_HEADERS, for secrets), a summary at the end and exit code
-1 if anything was not delivered. --checkpoint FILE records what was
-delivered, so an interrupted backfill resumes without resending (the IDs
-are derived from content, so a resend would not duplicate either).`,
+1 if anything was not delivered or the receiver rejected spans (a partial
+success, which is not retried). --checkpoint FILE records what the receiver
+accepted, by content (not by input path: the same archive named another
+way resends nothing), so an interrupted backfill resumes sending only what
+is missing and the requests that were in flight (docs/traces.md,
+"Checkpoint"; the IDs derive from content, so a resend brings no new IDs).`,
 		Example: `  evanalyze export testdata/lab-basic --otlp-file traces.jsonl
   evanalyze export --outcome failed --otlp-file - archive/ | head -c 300
   evanalyze export archive/ --endpoint http://localhost:4318 --checkpoint backfill.ckpt
@@ -103,15 +109,20 @@ are derived from content, so a resend would not duplicate either).`,
 				fst                    otlp.FileStats
 				sst                    otlp.SendStats
 				traces, spans, sendReq int
+				truncated, dropped     int // of the backfill's requests
 			)
 			run := func(w io.Writer) error {
 				return o.load.each(cmd.Context(), args, s, func(a *archive.Archive) error {
 					rollouts := o.filter.rollouts(a, keep)
 					if o.send.Endpoint != "" {
-						reqs := otlp.Requests(rollouts, a.Events(), fo)
+						bo := fo
+						bo.Checkpoint = o.send.Checkpoint != ""
+						reqs := otlp.Requests(rollouts, a.Events(), bo)
 						for _, r := range reqs {
 							traces += r.Traces
 							spans += r.Spans
+							truncated += r.Truncated
+							dropped += r.DroppedEvents
 						}
 						sendReq += len(reqs)
 						st, err := otlp.Send(cmd.Context(), reqs, o.send)
@@ -124,6 +135,14 @@ are derived from content, so a resend would not duplicate either).`,
 						sst.Retries += st.Retries
 						sst.Throttled += st.Throttled
 						sst.Failed += st.Failed
+						sst.SkippedSpans += st.SkippedSpans
+						sst.Partial += st.Partial
+						sst.Rejected += st.Rejected
+						for _, m := range st.Messages {
+							if !slices.Contains(sst.Messages, m) && len(sst.Messages) < 3 {
+								sst.Messages = append(sst.Messages, m)
+							}
+						}
 						if err != nil {
 							return err
 						}
@@ -135,6 +154,8 @@ are derived from content, so a resend would not duplicate either).`,
 					fst.Traces += st.Traces
 					fst.Spans += st.Spans
 					fst.Requests += st.Requests
+					fst.Truncated += st.Truncated
+					fst.DroppedEvents += st.DroppedEvents
 					return err
 				})
 			}
@@ -144,14 +165,21 @@ are derived from content, so a resend would not duplicate either).`,
 				err = run(nil)
 			}
 			if o.send.Endpoint != "" {
-				fmt.Fprintf(s.Err, "backfill: %d traces, %d spans in %d requests; delivered %d requests (%d spans), %d skipped (checkpoint), %d retries (%d throttled), %d failed\n",
-					traces, spans, sendReq, sst.Requests, sst.Spans, sst.Skipped, sst.Retries, sst.Throttled, sst.Failed)
+				limited(s, truncated, dropped)
+				fmt.Fprintf(s.Err, "backfill: %d traces, %d spans in %d requests; delivered %d requests (%d spans), %d skipped (checkpoint: %d spans delivered before), %d retries (%d throttled), %d failed, %d accepted in part (%d spans rejected)\n",
+					traces, spans, sendReq, sst.Requests, sst.Spans, sst.Skipped, sst.SkippedSpans, sst.Retries, sst.Throttled, sst.Failed, sst.Partial, sst.Rejected)
+				for _, m := range sst.Messages {
+					fmt.Fprintf(s.Err, "backfill: the receiver said: %s\n", textsafe.Sanitize(m))
+				}
 			}
 			if err != nil {
 				return err
 			}
-			if o.file != "" && !o.load.quiet {
-				fmt.Fprintf(s.Err, "exported %d traces, %d spans in %d requests\n", fst.Traces, fst.Spans, fst.Requests)
+			if o.file != "" {
+				if !o.load.quiet {
+					fmt.Fprintf(s.Err, "exported %d traces, %d spans in %d requests\n", fst.Traces, fst.Spans, fst.Requests)
+				}
+				limited(s, fst.Truncated, fst.DroppedEvents)
 			}
 			return nil
 		},
@@ -169,9 +197,18 @@ are derived from content, so a resend would not duplicate either).`,
 	f.DurationVar(&o.send.Timeout, "timeout", 10*time.Second, "timeout of one attempt")
 	f.IntVar(&o.send.Concurrency, "concurrency", 4, "requests in flight")
 	f.IntVar(&o.send.MaxAttempts, "max-attempts", 8, "attempts per request before giving up")
-	f.StringVar(&o.send.Checkpoint, "checkpoint", "", "file recording delivered requests, so a rerun resumes")
+	f.StringVar(&o.send.Checkpoint, "checkpoint", "", "file recording what the receiver accepted (by content, not by path), so a rerun resumes")
 	o.filter.register(f)
 	return cmd
+}
+
+// limited warns of values cut and span events left out to keep requests
+// within their size (docs/traces.md, "Limits").
+func limited(s streams, truncated, dropped int) {
+	if truncated > 0 || dropped > 0 {
+		fmt.Fprintf(s.Err, "export: %d values cut at %d bytes, %d span events dropped from spans too large for a request\n",
+			truncated, otlp.MaxValueBytes, dropped)
+	}
 }
 
 // writeOutput calls write with out when path is "-", else with the file

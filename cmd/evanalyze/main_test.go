@@ -18,6 +18,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/evanalyze/evanalyze/internal/load/pqfile"
+	"github.com/evanalyze/evanalyze/internal/report/otlp/otlptest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/golden")
@@ -195,7 +196,7 @@ func TestExportBackfill(t *testing.T) {
 		t.Fatalf("exit %d, %d requests, %q", code, got.Load(), errOut)
 	}
 	_, errOut, code = runCmd(t, "", "export", lab, "--endpoint", srv.URL, "--header", "X-Team=platform", "--checkpoint", ckpt)
-	if code != exitOK || got.Load() != 1 || !strings.Contains(errOut, "1 skipped (checkpoint)") {
+	if code != exitOK || got.Load() != 1 || !strings.Contains(errOut, "1 skipped (checkpoint: 97 spans delivered before)") {
 		t.Fatalf("rerun: exit %d, %d requests, %q", code, got.Load(), errOut)
 	}
 	_, errOut, code = runCmd(t, "", "export", lab, "--endpoint", srv.URL, "--max-attempts", "1")
@@ -204,6 +205,54 @@ func TestExportBackfill(t *testing.T) {
 	}
 	if _, _, code = runCmd(t, "", "export", lab); code != exitUsage {
 		t.Errorf("no destination: exit %d", code)
+	}
+}
+
+// The checkpoint is keyed on what the traces hold, not on how the input
+// paths were spelled (they are in the span events' evanalyze.source): the
+// same archive named another way resends nothing.
+func TestExportCheckpointPaths(t *testing.T) {
+	rc := &otlptest.Receiver{}
+	url := rc.StartHTTP(t)
+	abs, err := filepath.Abs(lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(t.TempDir(), "ckpt")
+	for i, path := range []string{lab, abs, "./" + lab + "/", abs + "/../lab-basic"} {
+		_, errOut, code := runCmd(t, "", "export", path, "--endpoint", url, "--checkpoint", ckpt, "--max-spans", "20")
+		if code != exitOK {
+			t.Fatalf("%s: exit %d: %s", path, code, errOut)
+		}
+		if i > 0 && !strings.Contains(errOut, "delivered 0 requests (0 spans)") {
+			t.Errorf("%s resent: %s", path, errOut)
+		}
+	}
+	spans := rc.Spans()
+	if len(spans) != 97 {
+		t.Errorf("%d spans received, want 97", len(spans))
+	}
+	for id, n := range spans {
+		if n != 1 {
+			t.Errorf("span %s received %d times", id, n)
+		}
+	}
+}
+
+// A receiver that rejects spans (partial success) fails the run with its
+// message; the rerun sends the request again and succeeds.
+func TestExportPartialSuccess(t *testing.T) {
+	rc := &otlptest.Receiver{Mode: otlptest.Partial, N: 1}
+	url := rc.StartHTTP(t)
+	args := []string{"export", lab, "--endpoint", url, "--checkpoint", filepath.Join(t.TempDir(), "ckpt"), "--max-spans", "20", "--concurrency", "1"}
+	_, errOut, code := runCmd(t, "", args...)
+	if code != exitFailure || !strings.Contains(errOut, "1 accepted in part (") || !strings.Contains(errOut, "the receiver said: "+otlptest.PartialMessage) ||
+		!strings.Contains(errOut, "Error: the receiver rejected") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	_, errOut, code = runCmd(t, "", args...)
+	if code != exitOK || !strings.Contains(errOut, "delivered 1 requests") {
+		t.Fatalf("rerun: exit %d: %s", code, errOut)
 	}
 }
 

@@ -113,6 +113,9 @@ func (t *trace) sizes() int {
 		for _, e := range t.events[s.evLo:s.evHi] {
 			n += sizeField(e.size)
 		}
+		if s.dropped != 0 {
+			n += 1 + protowire.SizeVarint(uint64(s.dropped))
+		}
 		if s.hasStatus {
 			n += sizeField(s.statusSize())
 		}
@@ -143,23 +146,34 @@ func (s *span) statusSize() int {
 	return n
 }
 
-// appendProto appends the ResourceSpans message (without its tag and
-// length); t.sizes must have been called.
-func (t *trace) appendProto(b []byte) []byte {
+// partSize is the protobuf size of the ResourceSpans message holding
+// spans [lo, hi) of t (a part of a trace too large for one request) and of
+// its ScopeSpans; t.sizes must have been called.
+func (t *trace) partSize(lo, hi int) (rs, ss int) {
+	ss = sizeField(t.scSize)
+	for i := lo; i < hi; i++ {
+		ss += sizeField(t.spans[i].size)
+	}
+	return sizeField(t.nSize) + sizeField(ss), ss
+}
+
+// appendProto appends the ResourceSpans message holding spans [lo, hi)
+// (without its tag and length); ss is its ScopeSpans' size (partSize).
+func (t *trace) appendProto(b []byte, lo, hi, ss int) []byte {
 	b = append(b, 0x0a) // resource
 	b = appendVarint(b, uint64(t.nSize))
 	for i := t.resLo; i < t.resHi; i++ {
 		b = t.appendKeyValue(b, 0x0a, &t.attrs[i])
 	}
 	b = append(b, 0x12) // scope_spans
-	b = appendVarint(b, uint64(t.sSize))
+	b = appendVarint(b, uint64(ss))
 	b = append(b, 0x0a) // scope
 	b = appendVarint(b, uint64(t.scSize))
 	b = appendBytesField(b, 1, ScopeName)
 	if t.version != "" {
 		b = appendBytesField(b, 2, t.version)
 	}
-	for i := range t.spans {
+	for i := lo; i < hi; i++ {
 		s := &t.spans[i]
 		b = append(b, 0x12) // spans
 		b = appendVarint(b, uint64(s.size))
@@ -197,6 +211,9 @@ func (t *trace) appendProto(b []byte) []byte {
 			for k := e.attrLo; k < e.attrHi; k++ {
 				b = t.appendKeyValue(b, 0x1a, &t.attrs[k])
 			}
+		}
+		if s.dropped != 0 {
+			b = appendVarint(append(b, 0x60), uint64(s.dropped)) // dropped_events_count
 		}
 		if s.hasStatus {
 			b = append(b, 0x7a)
@@ -259,8 +276,24 @@ func (t *trace) appendKeyValue(b []byte, tag byte, a *attr) []byte {
 
 // appendJSON appends the ResourceSpans object in the OTLP JSON encoding.
 func (t *trace) appendJSON(b []byte) []byte {
-	var traceHex [32]byte
-	hex.Encode(traceHex[:], t.id[:])
+	b = t.appendJSONHead(b)
+	for i := range t.spans {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = t.appendJSONSpan(b, i)
+	}
+	return append(b, jsonTraceEnd...)
+}
+
+// jsonTraceEnd closes what appendJSONHead opens.
+const jsonTraceEnd = "]}]}"
+
+// appendJSONHead appends a ResourceSpans object up to its spans: its
+// resource and scope. The spans (appendJSONSpan, comma-separated) and
+// jsonTraceEnd follow.
+func (t *trace) appendJSONHead(b []byte) []byte {
+	hex.Encode(t.hex[:], t.id[:])
 	b = append(b, `{"resource":{"attributes":`...)
 	b = t.appendJSONAttrs(b, t.resLo, t.resHi)
 	b = append(b, `},"scopeSpans":[{"scope":{"name":`...)
@@ -269,65 +302,72 @@ func (t *trace) appendJSON(b []byte) []byte {
 		b = append(b, `,"version":`...)
 		b = appendString(b, t.version)
 	}
-	b = append(b, `},"spans":[`...)
-	for i := range t.spans {
-		s := &t.spans[i]
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"traceId":"`...)
-		b = append(b, traceHex[:]...)
-		b = append(b, `","spanId":"`...)
-		b = hex.AppendEncode(b, s.id[:])
+	return append(b, `},"spans":[`...)
+}
+
+// appendJSONSpan appends span i; appendJSONHead must have been called.
+func (t *trace) appendJSONSpan(b []byte, i int) []byte {
+	s := &t.spans[i]
+	b = append(b, `{"traceId":"`...)
+	b = append(b, t.hex[:]...)
+	b = append(b, `","spanId":"`...)
+	b = hex.AppendEncode(b, s.id[:])
+	b = append(b, '"')
+	if s.hasParent {
+		b = append(b, `,"parentSpanId":"`...)
+		b = hex.AppendEncode(b, s.parent[:])
 		b = append(b, '"')
-		if s.hasParent {
-			b = append(b, `,"parentSpanId":"`...)
-			b = hex.AppendEncode(b, s.parent[:])
-			b = append(b, '"')
-		}
-		b = append(b, `,"name":`...)
-		b = appendString(b, s.name)
-		b = append(b, `,"kind":1,"startTimeUnixNano":"`...)
-		b = strconv.AppendUint(b, s.start, 10)
-		b = append(b, `","endTimeUnixNano":"`...)
-		b = strconv.AppendUint(b, s.end, 10)
-		b = append(b, `","attributes":`...)
-		b = t.appendJSONAttrs(b, s.attrLo, s.attrHi)
-		if s.evHi > s.evLo {
-			b = append(b, `,"events":[`...)
-			for j := s.evLo; j < s.evHi; j++ {
-				e := &t.events[j]
-				if j > s.evLo {
-					b = append(b, ',')
-				}
-				b = append(b, `{"timeUnixNano":"`...)
-				b = strconv.AppendUint(b, e.time, 10)
-				b = append(b, `","name":`...)
-				b = appendString(b, e.name)
-				b = append(b, `,"attributes":`...)
-				b = t.appendJSONAttrs(b, e.attrLo, e.attrHi)
-				b = append(b, '}')
+	}
+	b = append(b, `,"name":`...)
+	b = appendString(b, s.name)
+	b = append(b, `,"kind":1,"startTimeUnixNano":"`...)
+	b = strconv.AppendUint(b, s.start, 10)
+	b = append(b, `","endTimeUnixNano":"`...)
+	b = strconv.AppendUint(b, s.end, 10)
+	b = append(b, `","attributes":`...)
+	b = t.appendJSONAttrs(b, s.attrLo, s.attrHi)
+	if s.evHi > s.evLo {
+		b = append(b, `,"events":[`...)
+		for j := s.evLo; j < s.evHi; j++ {
+			if j > s.evLo {
+				b = append(b, ',')
 			}
-			b = append(b, ']')
+			b = t.appendJSONEvent(b, j)
 		}
-		if s.hasStatus {
-			b = append(b, `,"status":{`...)
-			if s.msg != "" {
-				b = append(b, `"message":`...)
-				b = appendString(b, s.msg)
-				if s.code != 0 {
-					b = append(b, ',')
-				}
-			}
+		b = append(b, ']')
+	}
+	if s.dropped != 0 {
+		b = append(b, `,"droppedEventsCount":`...)
+		b = strconv.AppendUint(b, uint64(s.dropped), 10)
+	}
+	if s.hasStatus {
+		b = append(b, `,"status":{`...)
+		if s.msg != "" {
+			b = append(b, `"message":`...)
+			b = appendString(b, s.msg)
 			if s.code != 0 {
-				b = append(b, `"code":`...)
-				b = strconv.AppendInt(b, int64(s.code), 10)
+				b = append(b, ',')
 			}
-			b = append(b, '}')
+		}
+		if s.code != 0 {
+			b = append(b, `"code":`...)
+			b = strconv.AppendInt(b, int64(s.code), 10)
 		}
 		b = append(b, '}')
 	}
-	return append(b, "]}]}"...)
+	return append(b, '}')
+}
+
+// appendJSONEvent appends span event j.
+func (t *trace) appendJSONEvent(b []byte, j int) []byte {
+	e := &t.events[j]
+	b = append(b, `{"timeUnixNano":"`...)
+	b = strconv.AppendUint(b, e.time, 10)
+	b = append(b, `","name":`...)
+	b = appendString(b, e.name)
+	b = append(b, `,"attributes":`...)
+	b = t.appendJSONAttrs(b, e.attrLo, e.attrHi)
+	return append(b, '}')
 }
 
 func (t *trace) appendJSONAttrs(b []byte, lo, hi int) []byte {

@@ -145,3 +145,38 @@ func TestTraceResetClears(t *testing.T) {
 		}
 	}
 }
+
+// cut keeps values within MaxValueBytes, at a UTF-8 boundary, with the
+// marker; strs cuts an array by its size; both record the original length.
+func TestCutValues(t *testing.T) {
+	long := strings.Repeat("é", MaxValueBytes) // 2 bytes a rune
+	for _, s := range []string{"", "short", strings.Repeat("x", MaxValueBytes), strings.Repeat("x", MaxValueBytes+1), long, "x" + long} {
+		got := cut(s)
+		if len(s) <= MaxValueBytes {
+			if got != s {
+				t.Errorf("cut(%d bytes) changed it", len(s))
+			}
+			continue
+		}
+		if len(got) > MaxValueBytes || !utf8.ValidString(got) || !strings.HasSuffix(got, TruncatedMarker) || !strings.HasPrefix(s, strings.TrimSuffix(got, TruncatedMarker)) {
+			t.Errorf("cut(%d bytes) = %d bytes, valid %t, …%q", len(s), len(got), utf8.ValidString(got), got[max(0, len(got)-20):])
+		}
+	}
+	var tr trace
+	k := newKey("k")
+	list := []string{strings.Repeat("a", 3000), strings.Repeat("b", 3000), "c"}
+	tr.strs(k, list)
+	if len(tr.attrs) != 2 || tr.attrs[1].key != k.truncated || tr.attrs[1].i != 6001 || tr.truncated != 1 {
+		t.Fatalf("attrs %+v", tr.attrs)
+	}
+	if got := tr.lists[0]; listSize(got) > MaxValueBytes || len(got) != 2 || got[1] != TruncatedMarker {
+		t.Errorf("list cut to %d strings, %d bytes", len(got), listSize(got))
+	}
+	tr.reset()
+	tr.join(k, strings.Repeat("n", MaxValueBytes), "name")
+	tr.source(k, strings.Repeat("/d", MaxValueBytes), 12)
+	if len(tr.attrs) != 4 || tr.attrs[0].kind != valString || len(tr.attrs[0].s) > MaxValueBytes || tr.attrs[1].i != MaxValueBytes+5 ||
+		tr.attrs[2].kind != valString || tr.attrs[3].i != 2*MaxValueBytes+3 {
+		t.Errorf("join and source: %+v", tr.attrs)
+	}
+}

@@ -3,6 +3,7 @@ package otlp
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,16 +36,58 @@ const (
 
 // attrKey is an attribute key with its encodings made once.
 type attrKey struct {
-	name  string
-	json  string // {"key":"<name>","value":
-	proto string // KeyValue.key: tag, length, name
+	name      string
+	json      string   // {"key":"<name>","value":
+	proto     string   // KeyValue.key: tag, length, name
+	truncated *attrKey // evanalyze.truncated.<name>: the original length of a cut value
 }
 
 func newKey(name string) *attrKey {
+	k := makeKey(name)
+	k.truncated = makeKey(truncatedPrefix + name)
+	return k
+}
+
+func makeKey(name string) *attrKey {
 	k := &attrKey{name: name}
 	k.json = string(appendString([]byte(`{"key":`), name)) + `,"value":`
 	k.proto = string(appendBytesField(nil, 1, name))
 	return k
+}
+
+// MaxValueBytes caps the bytes of a string value (an attribute, each
+// string of an array and the array as a whole, a span event's name, a
+// span's status message). A longer value is cut at a UTF-8 boundary and
+// ends with TruncatedMarker, within MaxValueBytes, and the attribute
+// evanalyze.truncated.<key> holds its original length in bytes (for an
+// array: the sum of its strings' lengths). Kubernetes event notes are at
+// most 1 KiB when written through events.k8s.io (the API server's
+// NoteLengthLimit, pkg/apis/core/validation/events.go); what is longer
+// is rare and, at 3 MB, what made lines of 15 MB. Every value at its
+// largest, escaped for JSON (up to 6 bytes a byte), still leaves a JSON
+// line room for span events (see maxSpanJSON).
+const MaxValueBytes = 4 << 10
+
+// TruncatedMarker ends a value cut at MaxValueBytes.
+const TruncatedMarker = "…truncated"
+
+const truncatedPrefix = "evanalyze.truncated."
+
+// keyStatusTruncated holds the original length of a pod span's cut status
+// message (the root's status message is its failure reason, whose
+// attribute says it).
+var keyStatusTruncated = makeKey(truncatedPrefix + "otel.status_description")
+
+// cut returns s cut to MaxValueBytes with TruncatedMarker, or s.
+func cut(s string) string {
+	if len(s) <= MaxValueBytes {
+		return s
+	}
+	n := MaxValueBytes - len(TruncatedMarker)
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + TruncatedMarker
 }
 
 // The attribute keys, made once.
@@ -126,18 +169,22 @@ type span struct {
 	code           int32
 	msg            string
 	size           int
+	dropped        uint32 // span events left out (maxSpanJSON)
 }
 
 // trace is one rollout's trace. reset keeps the slices' memory.
 type trace struct {
 	id           [16]byte
-	resLo, resHi int // resource attributes in attrs
+	hex          [32]byte // id in hex, set by appendJSONHead
+	resLo, resHi int      // resource attributes in attrs
 	spans        []span
 	attrs        []attr
 	events       []event
 	lists        [][]string // values of valStrings attributes
 	more         []string   // second parts of valJoin attributes
 	version      string
+	truncated    int // values cut at MaxValueBytes
+	dropped      int // span events dropped (maxSpanJSON)
 	size         int // protobuf size of the ResourceSpans message
 	nSize        int // of Resource
 	sSize        int // of ScopeSpans
@@ -153,7 +200,14 @@ func (t *trace) reset() {
 	*t = trace{spans: t.spans[:0], attrs: t.attrs[:0], events: t.events[:0], lists: t.lists[:0], more: t.more[:0]}
 }
 
+// str adds a string attribute, cut at MaxValueBytes.
 func (t *trace) str(k *attrKey, v string) {
+	if len(v) > MaxValueBytes {
+		t.attrs = append(t.attrs, attr{key: k, kind: valString, s: cut(v)})
+		t.integer(k.truncated, int64(len(v)))
+		t.truncated++
+		return
+	}
 	t.attrs = append(t.attrs, attr{key: k, kind: valString, s: v})
 }
 
@@ -169,26 +223,65 @@ func (t *trace) boolean(k *attrKey, v bool) {
 	t.attrs = append(t.attrs, a)
 }
 
+// strs adds an array of strings. When its protobuf size is over
+// MaxValueBytes, its strings are cut and it ends with TruncatedMarker
+// after those that fit.
 func (t *trace) strs(k *attrKey, v []string) {
+	if size := listSize(v); size > MaxValueBytes {
+		orig := 0
+		for _, s := range v {
+			orig += len(s)
+		}
+		var out []string
+		size := sizeField(sizeField(len(TruncatedMarker)))
+		for _, s := range v {
+			s = cut(s)
+			if size += sizeField(sizeField(len(s))); size > MaxValueBytes {
+				break
+			}
+			out = append(out, s)
+		}
+		v = append(out, TruncatedMarker)
+		t.attrs = append(t.attrs, attr{key: k, kind: valStrings, i: int64(len(t.lists))})
+		t.lists = append(t.lists, v)
+		t.integer(k.truncated, int64(orig))
+		t.truncated++
+		return
+	}
 	t.attrs = append(t.attrs, attr{key: k, kind: valStrings, i: int64(len(t.lists))})
 	t.lists = append(t.lists, v)
 }
 
 // join adds the attribute s1 + "/" + s2.
 func (t *trace) join(k *attrKey, s1, s2 string) {
+	if len(s1)+1+len(s2) > MaxValueBytes {
+		t.str(k, s1+"/"+s2)
+		return
+	}
 	t.attrs = append(t.attrs, attr{key: k, kind: valJoin, s: s1, i: int64(len(t.more))})
 	t.more = append(t.more, s2)
+}
+
+// source adds the attribute file + ":" + line.
+func (t *trace) source(k *attrKey, file string, line int64) {
+	if len(file)+1+intLen(line) > MaxValueBytes {
+		t.str(k, file+":"+strconv.FormatInt(line, 10))
+		return
+	}
+	t.attrs = append(t.attrs, attr{key: k, kind: valSource, s: file, i: line})
 }
 
 // fixUTF8 replaces each byte of invalid UTF-8 in t's strings with U+FFFD,
 // as the JSON encoder does, so that the protobuf encodings are valid
 // (proto3 strings must be UTF-8; proto.Marshal refuses others) and hold
 // what the JSON holds. The loaders keep strings valid, so this finds
-// nothing in practice; it costs a scan.
-func (t *trace) fixUTF8() {
+// nothing in practice; it costs a scan. It reports whether it replaced
+// anything (the sizes must be computed again).
+func (t *trace) fixUTF8() (changed bool) {
 	fix := func(s *string) {
 		if !utf8.ValidString(*s) {
 			*s = string([]rune(*s))
+			changed = true
 		}
 	}
 	for i := range t.attrs {
@@ -216,6 +309,7 @@ func (t *trace) fixUTF8() {
 		}
 	}
 	fix(&t.version)
+	return changed
 }
 
 // builder fills a trace from a rollout. It is not safe for concurrent use.
@@ -230,6 +324,7 @@ type builder struct {
 	slots    []int32  // scratch: the span of each of a rollout's Evidence (see placeEvidence)
 	bySlot   []int32  // scratch: Evidence indices grouped by span
 	slotEnd  []int32  // scratch: where each span's group ends in bySlot
+	js       []byte   // scratch: a span's JSON (limitEvents)
 }
 
 // newBuilder prepares the traces of rollouts; events may be nil (no span
@@ -420,7 +515,7 @@ func (b *builder) build(k int) *trace {
 	rs := span{id: root, name: "rollout", start: nanos(start), end: nanos(end), attrLo: lo, attrHi: len(t.attrs)}
 	switch r.Outcome {
 	case correlate.OutcomeFailed:
-		rs.hasStatus, rs.code, rs.msg = true, statusError, r.FailureReason
+		rs.hasStatus, rs.code, rs.msg = true, statusError, cut(r.FailureReason)
 	case correlate.OutcomeComplete:
 		rs.hasStatus, rs.code = true, statusOK
 	}
@@ -455,7 +550,58 @@ func (b *builder) build(k int) *trace {
 		path = b.pod(path, root, r, i, end)
 	}
 	b.buf = path
+	b.limitEvents()
 	return t
+}
+
+// maxSpanJSON caps the OTLP JSON of one span, so that a span and its
+// trace's resource (at most a few hundred KiB with every value at
+// MaxValueBytes, all escaped) fit in a JSON line of MaxLineBytes; its
+// protobuf is smaller. Spans are whole in a request, so this also bounds
+// a request sent to a receiver (gRPC receivers take 4 MiB by default).
+const maxSpanJSON = 768 << 10
+
+// limitEvents keeps the span events of each span that fit in maxSpanJSON,
+// in time order, and drops the later ones, counting them in the span's
+// dropped_events_count as OpenTelemetry SDKs do beyond their event limit
+// (the OTLP Span message). It sets the sizes (trace.sizes). The choice is
+// made on the JSON, for both encodings, so that files in both encodings
+// and the backfill hold the same spans.
+func (b *builder) limitEvents() {
+	t := &b.t
+	t.sizes()
+	hex.Encode(t.hex[:], t.id[:])
+	changed := false
+	for i := range t.spans {
+		s := &t.spans[i]
+		// The JSON of a span is at most about 6 times its protobuf (a
+		// byte escaped as \u00XX): only large spans are measured.
+		if s.size <= maxSpanJSON/8 || s.evHi == s.evLo {
+			continue
+		}
+		evHi := s.evHi
+		s.evHi = s.evLo
+		b.js = t.appendJSONSpan(b.js[:0], i)
+		n := len(b.js) + len(`,"events":[]`) + len(`,"droppedEventsCount":4294967295`)
+		keep := s.evLo
+		for j := s.evLo; j < evHi; j++ {
+			b.js = t.appendJSONEvent(b.js[:0], j)
+			if n+len(b.js)+1 > maxSpanJSON {
+				break
+			}
+			n += len(b.js) + 1
+			keep = j + 1
+		}
+		s.evHi = keep
+		if keep < evHi {
+			s.dropped = uint32(evHi - keep)
+			t.dropped += evHi - keep
+			changed = true
+		}
+	}
+	if changed {
+		t.sizes()
+	}
 }
 
 // pod adds a pod's span and its phase spans. path holds the trace ID and
@@ -488,14 +634,22 @@ func (b *builder) pod(path []byte, root [8]byte, r *correlate.Rollout, k int, en
 	if p.Restarts > 0 {
 		t.integer(keyRestartCount, int64(p.Restarts))
 	}
-	s := span{id: id, parent: root, hasParent: true, name: "pod", start: nanos(start), end: nanos(podEnd), attrLo: lo, attrHi: len(t.attrs)}
+	var msg string
 	if len(p.Warnings) > 0 {
 		b.sigs = b.sigs[:0]
 		for sig := range p.Warnings {
 			b.sigs = append(b.sigs, sig)
 		}
 		slices.Sort(b.sigs)
-		s.hasStatus, s.code, s.msg = true, statusError, strings.Join(b.sigs, ", ")
+		if msg = strings.Join(b.sigs, ", "); len(msg) > MaxValueBytes {
+			t.integer(keyStatusTruncated, int64(len(msg)))
+			t.truncated++
+			msg = cut(msg)
+		}
+	}
+	s := span{id: id, parent: root, hasParent: true, name: "pod", start: nanos(start), end: nanos(podEnd), attrLo: lo, attrHi: len(t.attrs)}
+	if len(p.Warnings) > 0 {
+		s.hasStatus, s.code, s.msg = true, statusError, msg
 	}
 	s.evLo, s.evHi = b.spanEvents(r, 1+len(r.Steps)+k)
 	t.spans = append(t.spans, s)
@@ -529,14 +683,14 @@ func (b *builder) event(i int) {
 	t.str(keyEventReason, reason)
 	t.str(keyEventMessage, v.Str(load.ColMessage, i))
 	t.str(keyEventType, v.Str(load.ColType, i))
-	t.attrs = append(t.attrs, attr{key: keySource, kind: valSource, s: v.Str(load.ColSourceFile, i), i: v.Int64(load.ColSourceLine, i)})
+	t.source(keySource, v.Str(load.ColSourceFile, i), v.Int64(load.ColSourceLine, i))
 	if c, ok := v.Int32(load.ColCount, i); ok {
 		t.integer(keyEventCount, int64(c))
 	}
 	if n := v.Str(load.ColName, i); n != "" {
 		t.str(keyEventName, n)
 	}
-	t.events = append(t.events, event{time: uint64(v.Time(load.ColTime, i)), name: reason, attrLo: lo, attrHi: len(t.attrs)})
+	t.events = append(t.events, event{time: uint64(v.Time(load.ColTime, i)), name: cut(reason), attrLo: lo, attrHi: len(t.attrs)})
 }
 
 func sortEvents(evs []event) {

@@ -111,6 +111,10 @@ func refSpan(b []byte, sp *tracepb.Span) []byte {
 		}
 		b = append(b, ']')
 	}
+	if sp.DroppedEventsCount != 0 {
+		b = append(b, `,"droppedEventsCount":`...)
+		b = strconv.AppendUint(b, uint64(sp.DroppedEventsCount), 10)
+	}
 	if sp.Status != nil {
 		b = append(b, `,"status":{`...)
 		comma := false

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,7 +26,10 @@ import (
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/evanalyze/evanalyze/internal/report/textsafe"
 )
 
 // SendOptions configure a backfill into an OTLP receiver.
@@ -40,18 +43,22 @@ type SendOptions struct {
 	MaxAttempts int               // per request; default 8
 	Backoff     time.Duration     // first retry delay, doubled each time up to MaxBackoff; default 500ms
 	MaxBackoff  time.Duration     // default 30s
-	Checkpoint  string            // file of delivered request digests: a rerun skips them
+	Checkpoint  string            // file of the Digests of the trace parts delivered: a rerun skips them
 	Progress    func(done, total int)
 }
 
 // SendStats sum up a backfill.
 type SendStats struct {
-	Requests  int // requests delivered now
-	Skipped   int // requests the checkpoint says were delivered before
-	Spans     int // spans delivered now
-	Retries   int // attempts after a retryable failure
-	Failed    int // requests not delivered
-	Throttled int // retries asked for by the receiver (429, RESOURCE_EXHAUSTED)
+	Requests     int      // requests delivered now
+	Skipped      int      // requests the checkpoint says were delivered before, whole
+	SkippedSpans int      // spans the checkpoint says were delivered before (in those and in requests sent in part)
+	Spans        int      // spans delivered now
+	Retries      int      // attempts after a retryable failure
+	Failed       int      // requests not delivered
+	Throttled    int      // retries asked for by the receiver (429, RESOURCE_EXHAUSTED)
+	Partial      int      // requests the receiver accepted in part (partial success)
+	Rejected     int64    // spans the receiver rejected in them
+	Messages     []string // the receiver's partial_success messages, distinct, at most 3
 }
 
 // errPermanent marks an answer that retrying will not change.
@@ -83,6 +90,13 @@ func Send(ctx context.Context, reqs []Request, o SendOptions) (SendStats, error)
 		return SendStats{}, err
 	}
 	defer closeFn()
+	if o.Checkpoint != "" {
+		for _, req := range reqs {
+			if len(req.parts) == 0 {
+				return SendStats{}, errors.New("checkpoint: the requests have no digests (make them with FileOptions.Checkpoint)")
+			}
+		}
+	}
 	done, ckpt, err := openCheckpoint(o.Checkpoint)
 	if err != nil {
 		return SendStats{}, err
@@ -98,14 +112,16 @@ func Send(ctx context.Context, reqs []Request, o SendOptions) (SendStats, error)
 		count int
 	)
 	for _, req := range reqs {
-		var digest string // the request's SHA-256, for the checkpoint
+		var todo []part // the parts to record once delivered
 		if ckpt != nil {
-			sum := sha256.Sum256(req.Body)
-			digest = hex.EncodeToString(sum[:])
-			if done[digest] {
+			var spans int
+			req.Body, spans, todo = pending(req, done)
+			st.SkippedSpans += req.Spans - spans
+			if len(todo) == 0 && len(req.parts) > 0 {
 				st.Skipped++
 				continue
 			}
+			req.Spans = spans
 		}
 		select {
 		case sem <- struct{}{}:
@@ -118,19 +134,36 @@ func Send(ctx context.Context, reqs []Request, o SendOptions) (SendStats, error)
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			retries, throttled, err := deliver(ctx, send, req.Body, o)
+			retries, throttled, ans, err := deliver(ctx, send, req.Body, o)
 			mu.Lock()
 			defer mu.Unlock()
 			st.Retries += retries
 			st.Throttled += throttled
-			if err != nil {
+			if ans.message != "" && len(st.Messages) < 3 && !slices.Contains(st.Messages, ans.message) {
+				st.Messages = append(st.Messages, ans.message)
+			}
+			switch {
+			case err != nil:
 				st.Failed++
 				errs = append(errs, err)
-			} else {
+			case ans.rejected > 0:
+				// Not retried (the OTLP spec: the client MUST NOT retry a
+				// partial success) and not checkpointed: a rerun sends
+				// the request again.
+				st.Partial++
+				rejected := min(ans.rejected, int64(req.Spans))
+				st.Rejected += rejected
+				st.Spans += req.Spans - int(rejected)
+			default:
 				st.Requests++
 				st.Spans += req.Spans
 				if ckpt != nil {
-					if _, err := fmt.Fprintln(ckpt, digest); err != nil && ckErr == nil {
+					var lines []byte
+					for _, p := range todo {
+						lines = append(hex.AppendEncode(lines, p.digest[:]), '\n')
+					}
+					// One write: a process killed now leaves whole lines.
+					if _, err := ckpt.Write(lines); err != nil && ckErr == nil {
 						ckErr = err
 					}
 				}
@@ -152,12 +185,16 @@ func Send(ctx context.Context, reqs []Request, o SendOptions) (SendStats, error)
 	if err := ctx.Err(); err != nil {
 		errs = append(errs, err)
 	}
+	err = nil
 	if len(errs) > 0 {
 		todo := len(reqs) - st.Skipped
-		err := fmt.Errorf("%d of %d requests not delivered: %w", todo-st.Requests, todo, errors.Join(first(errs, 3)...))
-		return st, errors.Join(err, ckErr)
+		err = fmt.Errorf("%d of %d requests not delivered: %w", todo-st.Requests-st.Partial, todo, errors.Join(first(errs, 3)...))
 	}
-	return st, ckErr
+	if st.Rejected > 0 {
+		err = errors.Join(err, fmt.Errorf("the receiver rejected %d spans in %d requests (partial success, not retried): %s",
+			st.Rejected, st.Partial, strings.Join(st.Messages, "; ")))
+	}
+	return st, errors.Join(err, ckErr)
 }
 
 func first(errs []error, n int) []error {
@@ -167,23 +204,25 @@ func first(errs []error, n int) []error {
 	return errs
 }
 
-// deliver sends one request with retries.
-func deliver(ctx context.Context, send sendFunc, body []byte, o SendOptions) (retries, throttled int, err error) {
+// deliver sends one request with retries. ans is the receiver's answer
+// to the attempt that succeeded.
+func deliver(ctx context.Context, send sendFunc, body []byte, o SendOptions) (retries, throttled int, ans answer, err error) {
 	delay := o.Backoff
 	for attempt := 1; ; attempt++ {
 		actx, cancel := context.WithTimeout(ctx, o.Timeout)
-		wait, throttle, err := send(actx, body)
+		ans, err := send(actx, body)
 		cancel()
 		if err == nil {
-			return retries, throttled, nil
+			return retries, throttled, ans, nil
 		}
 		var perm errPermanent
 		if errors.As(err, &perm) || attempt >= o.MaxAttempts || ctx.Err() != nil {
-			return retries, throttled, err
+			return retries, throttled, answer{}, err
 		}
-		if throttle {
+		if ans.throttle {
 			throttled++
 		}
+		wait := ans.wait
 		if wait <= 0 {
 			wait = delay
 			delay = min(2*delay, o.MaxBackoff)
@@ -192,14 +231,32 @@ func deliver(ctx context.Context, send sendFunc, body []byte, o SendOptions) (re
 		select {
 		case <-time.After(min(wait, o.MaxBackoff)):
 		case <-ctx.Done():
-			return retries, throttled, ctx.Err()
+			return retries, throttled, answer{}, ctx.Err()
 		}
 	}
 }
 
-// sendFunc makes one attempt. wait is how long the receiver asked to wait
-// (0: use the backoff); throttle says it was a rate limit.
-type sendFunc func(ctx context.Context, body []byte) (wait time.Duration, throttle bool, err error)
+// answer is what one attempt learnt from the receiver.
+type answer struct {
+	wait     time.Duration // after a failure: how long the receiver asked to wait (0: use the backoff)
+	throttle bool          // the failure was a rate limit
+	rejected int64         // after a success: partial_success.rejected_spans
+	message  string        // partial_success.error_message (also a warning when nothing was rejected)
+}
+
+// partial reads an ExportTraceServiceResponse's partial_success.
+func partial(resp *collectorpb.ExportTraceServiceResponse) answer {
+	ps := resp.GetPartialSuccess()
+	msg := strings.TrimSpace(ps.GetErrorMessage())
+	if len(msg) > 512 {
+		msg = strings.ToValidUTF8(msg[:512], "") + "…"
+	}
+	// The receiver's text goes to a terminal.
+	return answer{rejected: max(ps.GetRejectedSpans(), 0), message: textsafe.Sanitize(msg)}
+}
+
+// sendFunc makes one attempt.
+type sendFunc func(ctx context.Context, body []byte) (answer, error)
 
 func newSender(o SendOptions) (sendFunc, func(), error) {
 	switch o.Protocol {
@@ -225,10 +282,10 @@ func httpSender(o SendOptions) (sendFunc, func(), error) {
 	}
 	client := &http.Client{Transport: tr}
 	target := u.String()
-	send := func(ctx context.Context, body []byte) (time.Duration, bool, error) {
+	send := func(ctx context.Context, body []byte) (answer, error) {
 		hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 		if err != nil {
-			return 0, false, errPermanent{err}
+			return answer{}, errPermanent{err}
 		}
 		hreq.Header.Set("Content-Type", "application/x-protobuf")
 		for k, v := range o.Headers {
@@ -236,21 +293,49 @@ func httpSender(o SendOptions) (sendFunc, func(), error) {
 		}
 		resp, err := client.Do(hreq)
 		if err != nil {
-			return 0, false, fmt.Errorf("POST %s: %w", target, err) // network errors are retried
+			return answer{}, fmt.Errorf("POST %s: %w", target, err) // network errors are retried
 		}
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		msg, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 		resp.Body.Close()
 		if resp.StatusCode/100 == 2 {
-			return 0, false, nil
+			if err != nil {
+				// The receiver may have stored the spans, or not: resend.
+				return answer{}, fmt.Errorf("POST %s: read the response: %w", target, err)
+			}
+			return httpAnswer(resp.Header.Get("Content-Type"), msg), nil
+		}
+		if len(msg) > 4096 {
+			msg = msg[:4096]
 		}
 		err = fmt.Errorf("POST %s: %s: %s", target, resp.Status, strings.TrimSpace(string(msg)))
 		switch resp.StatusCode {
 		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-			return retryAfter(resp.Header.Get("Retry-After")), resp.StatusCode == http.StatusTooManyRequests, err
+			return answer{wait: retryAfter(resp.Header.Get("Retry-After")), throttle: resp.StatusCode == http.StatusTooManyRequests}, err
 		}
-		return 0, false, errPermanent{err}
+		return answer{}, errPermanent{err}
 	}
 	return send, tr.CloseIdleConnections, nil
+}
+
+// maxResponseBytes bounds what is read of an answer.
+const maxResponseBytes = 1 << 20
+
+// httpAnswer decodes the body of a 2xx answer, an ExportTraceServiceResponse
+// in protobuf or, when the receiver says so, JSON (the OTLP/HTTP spec). An
+// empty body is a full success; so is one that does not decode (a proxy's
+// "OK"): the status code is the answer then.
+func httpAnswer(contentType string, body []byte) answer {
+	var resp collectorpb.ExportTraceServiceResponse
+	var err error
+	if strings.HasPrefix(contentType, "application/json") {
+		err = protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(body, &resp)
+	} else {
+		err = proto.Unmarshal(body, &resp)
+	}
+	if err != nil {
+		return answer{}
+	}
+	return partial(&resp)
 }
 
 // retryAfter parses a Retry-After header: seconds or an HTTP date.
@@ -280,20 +365,20 @@ func grpcSender(o SendOptions) (sendFunc, func(), error) {
 		return nil, nil, fmt.Errorf("OTLP/gRPC endpoint %q: %w", o.Endpoint, err)
 	}
 	md := metadata.New(o.Headers)
-	send := func(ctx context.Context, body []byte) (time.Duration, bool, error) {
+	send := func(ctx context.Context, body []byte) (answer, error) {
 		var resp collectorpb.ExportTraceServiceResponse
 		err := conn.Invoke(metadata.NewOutgoingContext(ctx, md), collectorpb.TraceService_Export_FullMethodName,
 			encodedRequest(body), &resp, grpc.ForceCodec(requestCodec{}))
 		if err == nil {
-			return 0, false, nil
+			return partial(&resp), nil
 		}
 		switch status.Code(err) {
 		case codes.Unavailable, codes.DeadlineExceeded:
-			return 0, false, err
+			return answer{}, err
 		case codes.ResourceExhausted:
-			return 0, true, err
+			return answer{throttle: true}, err
 		}
-		return 0, false, errPermanent{err}
+		return answer{}, errPermanent{err}
 	}
 	return send, func() { conn.Close() }, nil
 }
@@ -327,18 +412,54 @@ func (requestCodec) Unmarshal(data []byte, v any) error {
 	return proto.Unmarshal(data, m)
 }
 
-// openCheckpoint reads the digests delivered before and opens the file to
-// add more.
-func openCheckpoint(path string) (map[string]bool, *os.File, error) {
-	done := map[string]bool{}
+// pending returns the body of the parts of req that done does not hold,
+// their spans and the parts.
+func pending(req Request, done map[Digest]bool) ([]byte, int, []part) {
+	n, spans := 0, 0
+	for _, p := range req.parts {
+		if !done[p.digest] {
+			n++
+			spans += p.spans
+		}
+	}
+	switch {
+	case n == len(req.parts):
+		return req.Body, req.Spans, req.parts
+	case n == 0:
+		return nil, 0, nil
+	}
+	var body []byte
+	var todo []part
+	start := 0
+	for _, p := range req.parts {
+		if !done[p.digest] {
+			body = append(body, req.Body[start:p.end]...)
+			todo = append(todo, part{end: len(body), spans: p.spans, digest: p.digest})
+		}
+		start = p.end
+	}
+	return body, spans, todo
+}
+
+// checkpointHeader starts a new checkpoint file.
+const checkpointHeader = "# evanalyze export --checkpoint: the digests of the trace parts a receiver accepted (docs/traces.md, \"Checkpoint\")\n"
+
+// openCheckpoint reads the digests recorded before and opens the file to
+// add more. Lines that are not a digest (a comment, a line cut short by a
+// crash, a checkpoint of an older version) match nothing.
+func openCheckpoint(path string) (map[Digest]bool, *os.File, error) {
+	done := map[Digest]bool{}
 	if path == "" {
 		return done, nil, nil
 	}
 	if f, err := os.Open(path); err == nil {
 		sc := bufio.NewScanner(f)
 		for sc.Scan() {
-			if line := strings.TrimSpace(sc.Text()); line != "" {
-				done[line] = true
+			var d Digest
+			if line := bytes.TrimSpace(sc.Bytes()); len(line) == 2*len(d) {
+				if _, err := hex.Decode(d[:], line); err == nil {
+					done[d] = true
+				}
 			}
 		}
 		f.Close()
@@ -351,6 +472,12 @@ func openCheckpoint(path string) (map[string]bool, *os.File, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open checkpoint: %w", err)
+	}
+	if fi, err := f.Stat(); err == nil && fi.Size() == 0 {
+		if _, err := f.WriteString(checkpointHeader); err != nil {
+			f.Close()
+			return nil, nil, fmt.Errorf("write checkpoint: %w", err)
+		}
 	}
 	return done, f, nil
 }

@@ -74,6 +74,7 @@ func (t *trace) toProto(a *slab) *tracepb.ResourceSpans {
 				ps.Events[j] = &evs[j]
 			}
 		}
+		ps.DroppedEventsCount = s.dropped
 		if s.hasStatus {
 			ps.Status = &tracepb.Status{Code: tracepb.Status_StatusCode(s.code), Message: s.msg}
 		}
