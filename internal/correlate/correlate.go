@@ -98,6 +98,7 @@ func correlate(events arrow.Record, changes arrow.Record, rows []int32) partResu
 	for _, p := range parts {
 		res.rollouts = append(res.rollouts, p...)
 	}
+	detach(&res)
 	return res
 }
 

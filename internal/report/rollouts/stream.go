@@ -2,6 +2,7 @@ package rollouts
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -33,6 +34,7 @@ func NewWriter(w io.Writer, format string) (*Writer, error) {
 	case "csv":
 		sw.cw = csv.NewWriter(sw.bw)
 		sw.cw.Write(csvHeader)
+		sw.cw.Flush() // rows are encoded on their own (encode) and written after it
 	default:
 		return nil, fmt.Errorf("rollouts: no streaming writer for %q", format)
 	}
@@ -42,32 +44,47 @@ func NewWriter(w io.Writer, format string) (*Writer, error) {
 // Write writes rs after the rollouts written before.
 func (w *Writer) Write(rs []correlate.Rollout) error {
 	for i := range rs {
-		if w.cw != nil {
-			w.cw.Write(csvRow(&rs[i]))
-			w.n++
-			continue
-		}
-		var err error
-		if w.buf, err = w.enc.AppendRollout(w.buf[:0], &rs[i]); err != nil {
+		b, err := w.encode(&rs[i])
+		if err != nil {
 			return err
 		}
-		switch {
-		case w.format == "jsonl":
-			w.buf = append(w.buf, '\n')
-		case w.n == 0:
-			w.bw.WriteString("[\n  ")
-		default:
-			w.bw.WriteString(",\n  ")
-		}
-		w.n++
-		if _, err := w.bw.Write(w.buf); err != nil {
+		if err := w.writeEncoded(b); err != nil {
 			return err
 		}
-	}
-	if w.cw != nil {
-		return w.cw.Error()
 	}
 	return nil
+}
+
+// encode returns r as the writer writes it, without separators, in a
+// buffer reused by the next call.
+func (w *Writer) encode(r *correlate.Rollout) ([]byte, error) {
+	if w.cw != nil {
+		var b bytes.Buffer
+		cw := csv.NewWriter(&b)
+		cw.Write(csvRow(r))
+		cw.Flush()
+		w.buf = append(w.buf[:0], b.Bytes()...)
+		return w.buf, cw.Error()
+	}
+	var err error
+	w.buf, err = w.enc.AppendRollout(w.buf[:0], r)
+	return w.buf, err
+}
+
+// writeEncoded writes one rollout encode gave, with its separators.
+func (w *Writer) writeEncoded(b []byte) error {
+	switch {
+	case w.cw != nil:
+	case w.format == "jsonl":
+		defer w.bw.WriteByte('\n')
+	case w.n == 0:
+		w.bw.WriteString("[\n  ")
+	default:
+		w.bw.WriteString(",\n  ")
+	}
+	w.n++
+	_, err := w.bw.Write(b)
+	return err
 }
 
 // Close ends the output (a JSON array's closing bracket, "[]" when there
