@@ -77,7 +77,7 @@ docs/rollouts.md gives the exact rules. Scale-only changes are not rollouts.`,
 			}
 			// On an error the output stops short, unclosed, so that no
 			// reader takes it for the whole answer.
-			if err := o.filter.streamRollouts(cmd.Context(), &o.load, args, s, keep, w.Write); err != nil {
+			if err := o.filter.streamRollouts(cmd.Context(), &o.load, args, s, keep, w); err != nil {
 				return err
 			}
 			if w.Len() == 0 {

@@ -16,6 +16,7 @@ import (
 	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
 	"github.com/evanalyze/evanalyze/internal/load/pqfile"
+	"github.com/evanalyze/evanalyze/internal/report/rollouts"
 	"github.com/evanalyze/evanalyze/internal/report/textsafe"
 )
 
@@ -247,27 +248,54 @@ func (f *rolloutFilter) loadRollouts(ctx context.Context, lf *loadFlags, args []
 	return out, err
 }
 
-// streamRollouts reads the inputs one cluster at a time and hands emit the
+// streamRollouts reads the inputs one cluster at a time and writes the
 // selected rollouts of each in turn, in the order loadRollouts gives them
-// all: the archives of one decode (a cluster, or the groups of its
-// namespaces when its rows spilled) are sorted together before emit gets
-// them, and decodes come in cluster order.
-func (f *rolloutFilter) streamRollouts(ctx context.Context, lf *loadFlags, args []string, s streams, keep func(*correlate.Rollout) bool, emit func([]correlate.Rollout) error) error {
-	var pending []correlate.Rollout
+// all: decodes come in cluster order, and the rollouts of one decode are
+// sorted together before they are written. When a decode gives several
+// archives (the groups of a cluster whose rows spilled), its rollouts are
+// sorted through a file under --temp-dir (rollouts.Sorter) rather than
+// held.
+func (f *rolloutFilter) streamRollouts(ctx context.Context, lf *loadFlags, args []string, s streams, keep func(*correlate.Rollout) bool, w *rollouts.Writer) (err error) {
+	var (
+		pending []correlate.Rollout
+		sorter  *rollouts.Sorter
+		sorting bool // the decode's rollouts go through sorter
+	)
+	defer func() {
+		if sorter != nil {
+			err = errors.Join(err, sorter.Close())
+		}
+	}()
 	flush := func() error {
+		if sorting {
+			sorting = false
+			return sorter.Flush()
+		}
 		correlate.SortRollouts(pending)
-		err := emit(pending)
+		err := w.Write(pending)
 		pending = pending[:0]
 		return err
 	}
-	err := lf.each(ctx, args, s, func(a *archive.Archive) error {
-		if a.Group == 0 && len(pending) > 0 {
+	err = lf.each(ctx, args, s, func(a *archive.Archive) error {
+		if a.Group == 0 && (len(pending) > 0 || sorting) {
 			if err := flush(); err != nil {
 				return err
 			}
 		}
-		pending = f.appendRollouts(pending, a, keep)
-		return nil
+		if a.Group == 1 {
+			if sorter == nil {
+				sorter = rollouts.NewSorter(w, lf.tempDir)
+			}
+			if err := sorter.Add(pending); err != nil {
+				return err
+			}
+			pending, sorting = pending[:0], true
+		}
+		if !sorting {
+			pending = f.appendRollouts(pending, a, keep)
+			return nil
+		}
+		return sorter.Add(f.appendRollouts(nil, a, keep))
 	})
 	if err != nil {
 		return err
