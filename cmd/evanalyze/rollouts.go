@@ -55,7 +55,7 @@ docs/rollouts.md gives the exact rules. Scale-only changes are not rollouts.`,
 			o.load.scope.Namespaces = namespaces(o.filter.namespace)
 			if o.output == "text" {
 				// The table's columns fit all its rows: it needs them all.
-				rs, err := o.filter.loadRollouts(cmd.Context(), &o.load, args, s, keep)
+				rs, err := o.filter.loadRollouts(cmd.Context(), &o.load, args, s, keep, nil)
 				if err != nil {
 					return err
 				}

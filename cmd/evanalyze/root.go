@@ -236,10 +236,18 @@ func (f *rolloutFilter) appendRollouts(out []correlate.Rollout, a *archive.Archi
 // selected rollouts: memory holds the largest cluster's archive, not the
 // fleet's. Rollouts are ordered by cluster first, and LoadEach gives the
 // clusters in order, so the result is that of one archive of everything.
-func (f *rolloutFilter) loadRollouts(ctx context.Context, lf *loadFlags, args []string, s streams, keep func(*correlate.Rollout) bool) ([]correlate.Rollout, error) {
+// reduce, when not nil, is applied to each rollout kept (what the caller
+// does not read need not be held).
+func (f *rolloutFilter) loadRollouts(ctx context.Context, lf *loadFlags, args []string, s streams, keep func(*correlate.Rollout) bool, reduce func(*correlate.Rollout)) ([]correlate.Rollout, error) {
 	out := []correlate.Rollout{}
 	err := lf.each(ctx, args, s, func(a *archive.Archive) error {
+		n := len(out)
 		out = f.appendRollouts(out, a, keep)
+		if reduce != nil {
+			for i := n; i < len(out); i++ {
+				reduce(&out[i])
+			}
+		}
 		return nil
 	})
 	// The archives of a cluster whose rows spilled hold groups of its

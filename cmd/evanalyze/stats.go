@@ -57,7 +57,9 @@ docs/stats.md gives the exact rules.`,
 			// Rollouts and changes are per namespace: those of other
 			// namespaces need not be loaded.
 			o.load.scope.Namespaces = namespaces(o.filter.namespace)
-			rollouts, err := o.filter.loadRollouts(cmd.Context(), &o.load, args, s, keep)
+			// A fleet's rollouts are held for the fleet's figures: only
+			// what stats reads of them (stats.Slim).
+			rollouts, err := o.filter.loadRollouts(cmd.Context(), &o.load, args, s, keep, stats.Slim)
 			if err != nil {
 				return err
 			}

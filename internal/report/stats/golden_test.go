@@ -2,10 +2,12 @@ package stats
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"path/filepath"
 	"testing"
 
+	"github.com/evanalyze/evanalyze/internal/correlate"
 	"github.com/evanalyze/evanalyze/internal/report/reporttest"
 )
 
@@ -35,5 +37,39 @@ func TestGolden(t *testing.T) {
 			}
 			reporttest.Golden(t, filepath.Join("testdata", tc.name), buf.Bytes(), *update)
 		})
+	}
+}
+
+// Slim rollouts give the same report, grouped every way, as whole ones.
+func TestSlim(t *testing.T) {
+	rs := reporttest.Clusters(t, "lab-basic", "lab-failures", "lab-workloads", "lab-jobs", "lab-lifecycle")
+	slim := make([]correlate.Rollout, len(rs))
+	for i, r := range rs {
+		Slim(&r)
+		slim[i] = r
+	}
+	for _, keys := range [][]string{nil, {"cluster", "kind"}, {"namespace"}} {
+		report := func(rs []correlate.Rollout) string {
+			rep := Compute(rs, DefaultThresholds())
+			if keys != nil {
+				var err error
+				if rep.Groups, err = GroupBy(rs, keys); err != nil {
+					t.Fatal(err)
+				}
+				rep.GroupBy = keys
+			}
+			var b bytes.Buffer
+			if err := WriteText(&b, rep); err != nil {
+				t.Fatal(err)
+			}
+			j, err := json.Marshal(rep)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b.String() + string(j)
+		}
+		if got, want := report(slim), report(rs); got != want {
+			t.Errorf("group by %v: slim rollouts give another report:\n%.500s\nwant:\n%.500s", keys, got, want)
+		}
 	}
 }

@@ -513,3 +513,16 @@ func firstLine(s string) string {
 	}
 	return s
 }
+
+// Slim drops from r what Compute, GroupBy and WriteHTML do not read, so that a
+// command can hold a fleet's rollouts for them: the pods become one with
+// the rollout's total restarts, and steps, changes, sources, trigger and
+// evidence go.
+func Slim(r *correlate.Rollout) {
+	restarts := 0
+	for _, p := range r.Pods {
+		restarts += p.Restarts
+	}
+	r.Pods = []correlate.Pod{{Restarts: restarts}}
+	r.Steps, r.Changes, r.Sources, r.Evidence, r.OldReplicaSets, r.Trigger = nil, nil, nil, nil, nil, nil
+}
