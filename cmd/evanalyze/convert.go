@@ -41,7 +41,7 @@ new archive is left.`,
 		Example: `  evanalyze convert testdata/lab-basic --to archive/
   evanalyze rollouts archive/
   duckdb -c "select reason, count(*) from 'archive/**/*.parquet' group by 1 order by 2 desc"`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needPaths,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.to == "" {
 				return usagef("--to DIR is required")

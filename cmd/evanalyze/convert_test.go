@@ -144,7 +144,7 @@ func TestConvertSymlinks(t *testing.T) {
 // the archive, so no partition of the first run is read back.
 func TestConvertReplacesArchive(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "archive")
-	if _, errOut, code := runCmd(t, "", "convert", "-q", "--cluster", "old", lab, "--to", dir); code != exitOK {
+	if _, errOut, code := runCmd(t, "", "convert", "-q", "--cluster-name", "old", lab, "--to", dir); code != exitOK {
 		t.Fatalf("convert: exit %d %s", code, errOut)
 	}
 	_, errOut, code := runCmd(t, "", "convert", "-q", "../../testdata/lab-jobs", "--to", dir)

@@ -56,10 +56,10 @@ are derived from content, so a resend would not duplicate either).`,
   evanalyze export --outcome failed --otlp-file - archive/ | head -c 300
   evanalyze export archive/ --endpoint http://localhost:4318 --checkpoint backfill.ckpt
   evanalyze export archive/ --endpoint localhost:4317 --protocol grpc --insecure`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needPaths,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.file == "" && o.send.Endpoint == "" {
-				return usagef("give --otlp-file or --endpoint")
+			if err := o.validate(); err != nil {
+				return err
 			}
 			headers, err := parseHeaders(o.headers, os.Getenv("OTEL_EXPORTER_OTLP_HEADERS"))
 			if err != nil {
@@ -76,7 +76,7 @@ are derived from content, so a resend would not duplicate either).`,
 			if format != "json" && format != "proto" {
 				return usagef("--otlp-format must be json or proto, not %q", format)
 			}
-			keep, err := o.filter.compile()
+			keep, err := o.filter.compile(o.load.cluster)
 			if err != nil {
 				return err
 			}
@@ -88,7 +88,10 @@ are derived from content, so a resend would not duplicate either).`,
 				return err
 			}
 			defer a.Release()
-			rollouts := o.filter.rollouts(a, keep)
+			rollouts, err := o.filter.rollouts(a, keep)
+			if err != nil {
+				return err
+			}
 			// Requests of at most half a JSON line's bytes in protobuf: JSON is larger.
 			fo := otlp.FileOptions{Options: otlp.Options{ServiceName: o.service, Version: version}, MaxSpans: o.maxSpans, MaxBytes: otlp.MaxLineBytes / 2}
 			if o.send.Endpoint != "" {
@@ -148,6 +151,29 @@ are derived from content, so a resend would not duplicate either).`,
 	f.StringVar(&o.send.Checkpoint, "checkpoint", "", "file recording delivered requests, so a rerun resumes")
 	o.filter.register(f)
 	return cmd
+}
+
+// validate refuses flag values that cannot be meant. --otlp-file and
+// --endpoint together do both: backfill, then write the file.
+func (o *exportOptions) validate() error {
+	if o.file == "" && o.send.Endpoint == "" {
+		return usagef("give --otlp-file or --endpoint")
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"max-spans", o.maxSpans}, {"concurrency", o.send.Concurrency}, {"max-attempts", o.send.MaxAttempts}} {
+		if f.v <= 0 {
+			return usagef("--%s %d: want 1 or more", f.name, f.v)
+		}
+	}
+	if o.send.Timeout <= 0 {
+		return usagef("--timeout %s: want a duration above 0", o.send.Timeout)
+	}
+	if p := o.send.Protocol; p != "http/protobuf" && p != "http" && p != "grpc" {
+		return usagef("--protocol must be http/protobuf or grpc, not %q", o.send.Protocol)
+	}
+	return nil
 }
 
 // writeOutput calls write with out when path is "-", else with the file

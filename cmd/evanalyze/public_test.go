@@ -168,7 +168,7 @@ func TestPublicMustGathers(t *testing.T) {
 			}
 
 			// Every command runs on the directory and agrees on the count.
-			out, stderr, code := runCmd(t, "", "stats", "--cluster", c.cluster, "-o", "json", dir)
+			out, stderr, code := runCmd(t, "", "stats", "--cluster-name", c.cluster, "-o", "json", dir)
 			var st struct {
 				Workloads []struct{ Rollouts int } `json:"workloads"`
 			}
@@ -182,7 +182,7 @@ func TestPublicMustGathers(t *testing.T) {
 			if n != len(res.Rollouts) {
 				t.Errorf("stats counts %d rollouts, correlate %d", n, len(res.Rollouts))
 			}
-			out, stderr, code = runCmd(t, "", "timeline", "--cluster", c.cluster, "-o", "json", dir)
+			out, stderr, code = runCmd(t, "", "timeline", "--cluster-name", c.cluster, "-o", "json", dir)
 			var tl struct {
 				Entries []struct{ Kind, Summary string } `json:"entries"`
 			}
@@ -198,7 +198,7 @@ func TestPublicMustGathers(t *testing.T) {
 			if n != len(res.Rollouts) {
 				t.Errorf("timeline has %d rollout starts, want %d", n, len(res.Rollouts))
 			}
-			out, stderr, code = runCmd(t, "", "export", "--cluster", c.cluster, "--otlp-file", "-", dir)
+			out, stderr, code = runCmd(t, "", "export", "--cluster-name", c.cluster, "--otlp-file", "-", dir)
 			if code != 0 {
 				t.Fatalf("export: exit %d: %s", code, stderr)
 			}

@@ -39,14 +39,14 @@ docs/rollouts.md gives the exact rules. Scale-only changes are not rollouts.`,
 		Example: `  evanalyze rollouts testdata/lab-basic
   evanalyze rollouts --outcome failed -o json archive/ | jq '.[].failure_reason'
   evanalyze rollouts --namespace shop --since 2026-11-25T03:29:00Z -o csv testdata/lab-basic`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needPaths,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch o.output {
 			case "text", "json", "jsonl", "csv":
 			default:
 				return usagef("--output must be text, json, jsonl or csv, not %q", o.output)
 			}
-			keep, err := o.filter.compile()
+			keep, err := o.filter.compile(o.load.cluster)
 			if err != nil {
 				return err
 			}
