@@ -176,3 +176,28 @@ func TestConvertReplacesArchive(t *testing.T) {
 		t.Errorf("the used directory now holds %d entries", len(entries))
 	}
 }
+
+// inspect of a converted archive shows the audit summary of the original
+// files: the write requests by level, stage, verb, resource and user.
+func TestInspectConvertedArchiveAudit(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "archive")
+	if _, errOut, code := runCmd(t, "", "convert", "-q", lab, "--to", dir); code != exitOK {
+		t.Fatalf("convert: exit %d: %s", code, errOut)
+	}
+	audit := func(args ...string) string {
+		out, errOut, code := runCmd(t, "", append([]string{"inspect"}, args...)...)
+		if code != exitOK {
+			t.Fatalf("inspect %v: exit %d: %s", args, code, errOut)
+		}
+		_, after, _ := strings.Cut(out, "\naudit:")
+		// Event writes are events in the archive, not audit records.
+		before, _, _ := strings.Cut(after, "event write")
+		before = before[:strings.LastIndex(before, ",")]
+		_, levels, _ := strings.Cut(after, "\n  levels:")
+		levels, _, _ = strings.Cut(levels, "\nnot read:")
+		return strings.TrimSpace(before + levels)
+	}
+	if got, want := audit(dir), audit(lab); got != want {
+		t.Errorf("converted archive's audit summary\n%s\nwant\n%s", got, want)
+	}
+}
