@@ -60,8 +60,8 @@ new archive is left.`,
 				return err
 			}
 			if !o.load.quiet {
-				fmt.Fprintf(s.Err, "wrote %d events (%d observations) and %d changes into %d files under %s\n",
-					a.Totals.Events, a.Totals.Observations, a.Changes.NumRows(), len(files), textsafe.Sanitize(o.to))
+				fmt.Fprintf(s.Err, "wrote %s (%s) and %s into %s under %s\n", plural(a.Totals.Events, "event"), plural(a.Totals.Observations, "observation"),
+					plural(a.Changes.NumRows(), "change"), plural(int64(len(files)), "file"), textsafe.Sanitize(o.to))
 			}
 			return nil
 		},

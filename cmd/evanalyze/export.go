@@ -130,7 +130,7 @@ are derived from content, so a resend would not duplicate either).`,
 				return err
 			}
 			if !o.load.quiet {
-				fmt.Fprintf(s.Err, "exported %d traces, %d spans in %d requests\n", st.Traces, st.Spans, st.Requests)
+				fmt.Fprintf(s.Err, "exported %s, %s in %s\n", plural(int64(st.Traces), "trace"), plural(int64(st.Spans), "span"), plural(int64(st.Requests), "request"))
 			}
 			return nil
 		},

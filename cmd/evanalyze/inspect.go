@@ -300,7 +300,7 @@ func writeInspectText(w io.Writer, a *archive.Archive, top int) error {
 			f.Observations, f.Duplicates, f.Skipped, f.Rejected, rfc3339(f.Summary.First), rfc3339(f.Summary.Last))
 	}
 	t := a.Totals
-	fmt.Fprintf(tw, "TOTAL (%d files)\t\t\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", t.Files, t.Read, t.Events, t.Observations,
+	fmt.Fprintf(tw, "TOTAL (%s)\t\t\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", plural(int64(t.Files), "file"), t.Read, t.Events, t.Observations,
 		t.Duplicates, t.Skipped, t.Rejected, rfc3339(a.Summary.First), rfc3339(a.Summary.Last))
 	if err := tw.Flush(); err != nil {
 		return err
@@ -312,7 +312,8 @@ func writeInspectText(w io.Writer, a *archive.Archive, top int) error {
 	fmt.Fprintf(w, "reasons:    %s\n", joinCounts(s.Reasons))
 	fmt.Fprintf(w, "kinds:      %s\n", joinCounts(s.Kinds))
 	if au := auditOf(t.Audit, top); au != nil {
-		fmt.Fprintf(w, "audit:      %d records, %d requests (%d stage repeats merged), %d writes, %d event writes\n", au.Records, au.Requests, au.Duplicates, au.Writes, au.Events)
+		fmt.Fprintf(w, "audit:      %s, %s (%d stage repeats merged), %s, %s\n", plural(au.Records, "record"), plural(au.Requests, "request"), au.Duplicates,
+			plural(au.Writes, "write"), plural(au.Events, "event write"))
 		fmt.Fprintf(w, "  levels:   %s\n", joinCounts(au.Levels))
 		fmt.Fprintf(w, "  stages:   %s\n", joinCounts(au.Stages))
 		fmt.Fprintf(w, "  verbs:    %s\n", joinCounts(au.Verbs))
