@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/evanalyze/evanalyze/internal/report/otlp"
 )
@@ -49,7 +50,8 @@ host:4317): --concurrency requests in flight, retries with exponential
 backoff on 429/502/503/504 (honouring Retry-After) and gRPC UNAVAILABLE,
 RESOURCE_EXHAUSTED and DEADLINE_EXCEEDED, --header k=v (also from
 OTEL_EXPORTER_OTLP_HEADERS, for secrets), a summary at the end and exit code
-1 if anything was not delivered. --checkpoint FILE records what was
+1 if anything was not delivered; with --otlp-file too, the file is written
+after the backfill. --checkpoint FILE records what was
 delivered, so an interrupted backfill resumes without resending (the IDs
 are derived from content, so a resend would not duplicate either).`,
 		Example: `  evanalyze export testdata/lab-basic --otlp-file traces.jsonl
@@ -222,12 +224,13 @@ func parseHeaders(flags []string, env string) (map[string]string, error) {
 	return h, nil
 }
 
-// isTerminal reports whether w is a terminal (for the progress line).
-func isTerminal(w io.Writer) bool {
+// isTerminal reports whether w is a terminal (for the progress line, and
+// binary output refused on one). /dev/null is a character device, not a
+// terminal.
+func isTerminal(w any) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return ok && terminal(f.Fd())
 }
+
+// terminal is term.IsTerminal; tests replace it.
+var terminal = func(fd uintptr) bool { return term.IsTerminal(int(fd)) }

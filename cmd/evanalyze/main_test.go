@@ -166,6 +166,12 @@ func TestExportBackfill(t *testing.T) {
 	if code != exitOK || got.Load() != 1 || !strings.Contains(errOut, "1 skipped (checkpoint)") {
 		t.Fatalf("rerun: exit %d, %d requests, %q", code, got.Load(), errOut)
 	}
+	// --endpoint with --otlp-file does both.
+	file := filepath.Join(t.TempDir(), "traces.jsonl")
+	_, errOut, code = runCmd(t, "", "export", lab, "--endpoint", srv.URL, "--header", "X-Team=platform", "--otlp-file", file)
+	if st, err := os.Stat(file); code != exitOK || got.Load() != 2 || err != nil || st.Size() == 0 || !strings.Contains(errOut, "exported 10 traces") {
+		t.Fatalf("endpoint and file: exit %d, %d requests, file %v, %q", code, got.Load(), err, errOut)
+	}
 	_, errOut, code = runCmd(t, "", "export", lab, "--endpoint", srv.URL, "--max-attempts", "1")
 	if code != exitFailure || !strings.Contains(errOut, "401 Unauthorized") || !strings.Contains(errOut, "1 failed") {
 		t.Fatalf("unauthorized: exit %d, %q", code, errOut)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -249,7 +248,7 @@ func (f *loadFlags) loadOptions(s streams, args []string, summaries bool) (archi
 	}
 	opts := f.options(s)
 	opts.Summaries = summaries
-	if slices.Contains(args, "-") && isTerminalReader(s.In) && !f.quiet {
+	if slices.Contains(args, "-") && isTerminal(s.In) && !f.quiet {
 		// Nothing is piped in: say what the command waits for.
 		fmt.Fprintln(s.Err, "reading events from standard input (a terminal); end with Ctrl-D, or give PATHs instead of -")
 	}
@@ -382,16 +381,6 @@ func (f *rolloutFilter) loadRollouts(ctx context.Context, lf *loadFlags, args []
 	// namespaces: their rollouts, in the order of the whole cluster.
 	correlate.SortRollouts(out)
 	return f.selectTimes(out, fa.first, fa.last)
-}
-
-// isTerminalReader reports whether r is a terminal.
-func isTerminalReader(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // reportProblems prints rejected records on stderr: the first few per file
