@@ -284,6 +284,9 @@ func fleetArchive(t *testing.T) (fleet, archive string) {
 // --cluster) give the output of loading everything and filtering after,
 // from the Parquet archive and from the original files alike.
 func TestPushDownReports(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long: make test-long (which CI runs) runs it")
+	}
 	fleet, archive := fleetArchive(t)
 	for _, args := range [][]string{
 		{"rollouts", "-o", "json", "--namespace", "shop"},
