@@ -46,6 +46,11 @@ new archive is left.`,
 			if o.to == "" {
 				return usagef("--to DIR is required")
 			}
+			if o.load.cluster != "" {
+				// The archive holds every cluster of its inputs; a
+				// selection would leave the changes of others in it.
+				return usagef("convert writes every cluster of its inputs: give the paths of one cluster instead of --cluster (--cluster-name names inputs)")
+			}
 			o.load.changes = archive.AllChanges
 			a, err := o.load.load(cmd.Context(), args, s, false)
 			if err != nil {

@@ -45,6 +45,7 @@ func TestCLIErrors(t *testing.T) {
 		{"stats", "--flaky-min", "0", lab},
 		{"stats", "--output-file", "x.parquet", lab},
 		{"export", lab},
+		{"convert", "--cluster", "prod", "--to", "never-written", lab},
 		{"export", "--otlp-file", "-", "--concurrency", "0", lab},
 		// Inputs that hold nothing: a warning, and under --strict exit 1.
 		{"rollouts", empty},
