@@ -18,8 +18,13 @@ import (
 
 // publicData is ../shared/data/public (public must-gathers and support
 // bundles, too large for testdata/); EVANALYZE_PUBLIC_DATA overrides it.
-// `make test-public` runs these tests; without the data they are skipped.
+// `make test-public` and `make test-long` (CI) run these tests; `make test`
+// (-short) leaves them out, as do runs without the data, unless
+// EVANALYZE_REQUIRE_PUBLIC_DATA is set: then missing data fails.
 func publicData(t *testing.T) string {
+	if testing.Short() && os.Getenv("EVANALYZE_REQUIRE_PUBLIC_DATA") == "" {
+		t.Skip("public data: long (make test-public or make test-long runs it)")
+	}
 	dir := os.Getenv("EVANALYZE_PUBLIC_DATA")
 	if dir == "" {
 		dir = "../../../shared/data/public"

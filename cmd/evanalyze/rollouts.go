@@ -38,7 +38,8 @@ trigger (who changed what, from audit logs), rollbacks, and the outcome:
 docs/rollouts.md gives the exact rules. Scale-only changes are not rollouts.`,
 		Example: `  evanalyze rollouts testdata/lab-basic
   evanalyze rollouts --outcome failed -o json archive/ | jq '.[].failure_reason'
-  evanalyze rollouts --namespace shop --since 2026-11-25T03:29:00Z -o csv testdata/lab-basic`,
+  evanalyze rollouts --namespace shop --since 2026-11-25T03:29:00Z -o csv testdata/lab-basic
+  evanalyze rollouts --kind deploy --since 1d archive/    # Deployments, the archive's last day`,
 		Args: needPaths,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch o.output {

@@ -50,13 +50,14 @@ to T+15m.
 spellings) or a name alone when one workload kind has that name.
 --cluster limits the timeline to one cluster, --node to what concerns one
 node; naming a cluster or node the inputs do not hold is an error. With
-absolute times, the
-inputs are read one cluster at a time (spilling past the memory budget, as
-rollouts does), and Parquet archives without the partitions and row groups
-of other clusters and namespaces; with relative times (or --workload NAME
-without a kind) the whole archive is read at once.`,
+absolute times, the inputs are read one cluster at a time (spilling past
+the memory budget, as rollouts does), and Parquet archives without the
+partitions and row groups of other clusters and namespaces; with relative
+times (or --workload NAME without a kind) the whole archive is read at
+once.`,
 		Example: `  evanalyze timeline testdata/lab-basic --since 2026-11-25T03:29:00Z --until 2026-11-25T03:31:00Z
-  evanalyze timeline archive/ --around 2026-11-25T14:16:00Z --window 30m --namespace shop -o md`,
+  evanalyze timeline archive/ --around 2026-11-25T14:16:00Z --window 30m --namespace shop -o md
+  evanalyze timeline archive/ --since 2h --workload web   # the archive's last two hours`,
 		Args: needPaths,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.resolve(cmd.Flags().Changed("window")); err != nil {
