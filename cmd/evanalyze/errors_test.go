@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -35,6 +36,8 @@ func TestCLIErrors(t *testing.T) {
 		{"timeline", "--around", "end", "--since", "start", lab},
 		// Kinds, workloads, clusters, nodes.
 		{"rollouts", "--kind", "pod", lab},
+		{"rollouts", "--kind", "\x1b]0;pwned\x07deploy", "--cluster", "\u202eprod", lab}, // hostile text escaped
+		{"timeline", "--cluster", "\u202eprod\x1b[2J", lab},
 		{"timeline", "--workload", "replicaset/web", lab},
 		{"timeline", "--workload", "nosuch", lab},
 		{"timeline", "--workload", "web", "../../testdata/ambiguous"},
@@ -58,7 +61,15 @@ func TestCLIErrors(t *testing.T) {
 	var b strings.Builder
 	for _, args := range cases {
 		out, errOut, code := runCmd(t, "", args...)
-		fmt.Fprintf(&b, "$ evanalyze %s\nexit %d\n%s", strings.Join(args, " "), code, errOut)
+		shown := make([]string, len(args))
+		for i, a := range args {
+			// Hostile arguments are shown quoted, not raw, in the file.
+			if q := strconv.Quote(a); q != `"`+a+`"` {
+				a = q
+			}
+			shown[i] = a
+		}
+		fmt.Fprintf(&b, "$ evanalyze %s\nexit %d\n%s", strings.Join(shown, " "), code, errOut)
 		if !strings.HasSuffix(errOut, "\n") {
 			b.WriteString("\n")
 		}

@@ -110,8 +110,9 @@ are derived from content, so a resend would not duplicate either).`,
 				if o.send.Progress != nil {
 					fmt.Fprintln(s.Err)
 				}
-				fmt.Fprintf(s.Err, "backfill: %d traces, %d spans in %d requests; delivered %d requests (%d spans), %d skipped (checkpoint), %d retries (%d throttled), %d failed\n",
-					traces, spans, len(reqs), st.Requests, st.Spans, st.Skipped, st.Retries, st.Throttled, st.Failed)
+				fmt.Fprintf(s.Err, "backfill: %s, %s in %s; delivered %s (%s), %d skipped (checkpoint), %s (%d throttled), %d failed\n",
+					plural(int64(traces), "trace"), plural(int64(spans), "span"), plural(int64(len(reqs)), "request"), plural(int64(st.Requests), "request"),
+					plural(int64(st.Spans), "span"), st.Skipped, plural(int64(st.Retries), "retry"), st.Throttled, st.Failed)
 				if err != nil {
 					return err
 				}

@@ -110,7 +110,7 @@ func (f *facts) checkCluster(cluster string) error {
 		return nil
 	}
 	return usagef("--cluster %q: no such cluster in the inputs (clusters: %s); to name the cluster of inputs without a cluster=NAME path segment, use --cluster-name",
-		textsafe.Sanitize(cluster), strings.Join(sorted(f.clusters), ", "))
+		cluster, strings.Join(sorted(f.clusters), ", "))
 }
 
 // checkNode refuses a --node that no record names.
@@ -126,5 +126,5 @@ func (f *facts) checkNode(node string) error {
 	if len(known) == 0 {
 		list = "none"
 	}
-	return usagef("--node %q: no record names that node (nodes: %s)", textsafe.Sanitize(node), list)
+	return usagef("--node %q: no record names that node (nodes: %s)", node, list)
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"strings"
-
-	"github.com/evanalyze/evanalyze/internal/report/textsafe"
 )
 
 // workloadKinds are the kinds a rollout belongs to, by every spelling
@@ -27,5 +25,5 @@ func parseKind(flag, v string) (string, error) {
 	if k, ok := workloadKinds[strings.ToLower(v)]; ok {
 		return k, nil
 	}
-	return "", usagef("--%s %q: not a workload kind; want %s", flag, textsafe.Sanitize(v), kindList)
+	return "", usagef("--%s %q: not a workload kind; want %s", flag, v, kindList)
 }

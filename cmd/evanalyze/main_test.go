@@ -159,7 +159,7 @@ func TestExportBackfill(t *testing.T) {
 	t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "Authorization=Bearer%20s3cret")
 	ckpt := filepath.Join(t.TempDir(), "ckpt")
 	_, errOut, code := runCmd(t, "", "export", lab, "--endpoint", srv.URL, "--header", "X-Team=platform", "--checkpoint", ckpt)
-	if code != exitOK || got.Load() != 1 || !strings.Contains(errOut, "delivered 1 requests (97 spans)") {
+	if code != exitOK || got.Load() != 1 || !strings.Contains(errOut, "delivered 1 request (97 spans)") {
 		t.Fatalf("exit %d, %d requests, %q", code, got.Load(), errOut)
 	}
 	_, errOut, code = runCmd(t, "", "export", lab, "--endpoint", srv.URL, "--header", "X-Team=platform", "--checkpoint", ckpt)

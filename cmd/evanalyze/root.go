@@ -65,7 +65,7 @@ their columns (docs/schema.md).`,
 		if len(args) == 0 {
 			return cmd.Help()
 		}
-		msg := fmt.Sprintf("unknown command %q for %q", textsafe.Sanitize(args[0]), cmd.CommandPath())
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
 		if sugg := cmd.SuggestionsFor(args[0]); len(sugg) > 0 {
 			msg += "; did you mean " + strings.Join(sugg, " or ") + "?"
 		}
@@ -244,7 +244,7 @@ func (f *loadFlags) loadOptions(s streams, args []string, summaries bool) (archi
 		return archive.Options{}, usagef("--workers %d: want 0 (one per CPU) or more", f.workers)
 	}
 	if !slices.Contains(archive.Formats(), f.format) {
-		return archive.Options{}, usagef("--input-format %q: want one of %s", textsafe.Sanitize(f.format), strings.Join(archive.Formats(), ", "))
+		return archive.Options{}, usagef("--input-format %q: want one of %s", f.format, strings.Join(archive.Formats(), ", "))
 	}
 	opts := f.options(s)
 	opts.Summaries = summaries
@@ -296,7 +296,7 @@ func (f *rolloutFilter) compile(cluster string) (func(*correlate.Rollout) bool, 
 	switch f.outcome {
 	case "", correlate.OutcomeComplete, correlate.OutcomeFailed, correlate.OutcomeSuperseded, correlate.OutcomeInProgress:
 	default:
-		return nil, usagef("--outcome must be complete, failed, superseded or in-progress, not %q", textsafe.Sanitize(f.outcome))
+		return nil, usagef("--outcome must be complete, failed, superseded or in-progress, not %q", f.outcome)
 	}
 	var err error
 	if f.k, err = parseKind("kind", f.kind); err != nil {

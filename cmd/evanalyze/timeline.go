@@ -194,10 +194,10 @@ func (o *timelineOptions) parseWorkload() error {
 	}
 	k, err := parseKind("workload", kind)
 	if err != nil {
-		return usagef("--workload %q: %q is not a workload kind; want %s", textsafe.Sanitize(o.workload), textsafe.Sanitize(kind), kindList)
+		return usagef("--workload %q: %q is not a workload kind; want %s", o.workload, kind, kindList)
 	}
 	if name == "" {
-		return usagef("--workload %q: no name after the kind", textsafe.Sanitize(o.workload))
+		return usagef("--workload %q: no name after the kind", o.workload)
 	}
 	o.o.Workload = strings.ToLower(k) + "/" + name
 	return nil
@@ -209,7 +209,7 @@ func (o *timelineOptions) resolveWorkload(a *archive.Archive) error {
 	fa := facts{workload: o.workloadName, ns: o.o.Namespace}
 	fa.add(a, correlate.CorrelateParts(a.Parts, a.Workers).Rollouts)
 	kinds := sorted(fa.kinds)
-	name := textsafe.Sanitize(o.workloadName)
+	name := o.workloadName
 	switch len(kinds) {
 	case 0:
 		return usagef("--workload %q: no Deployment, StatefulSet, DaemonSet, Job or CronJob of that name in the inputs", name)
@@ -219,7 +219,7 @@ func (o *timelineOptions) resolveWorkload(a *archive.Archive) error {
 	}
 	var alts []string
 	for _, k := range kinds {
-		alts = append(alts, strings.ToLower(k)+"/"+name)
+		alts = append(alts, strings.ToLower(k)+"/"+textsafe.Sanitize(name))
 	}
 	return usagef("--workload %q: %d kinds have that name; give one of %s", name, len(kinds), strings.Join(alts, ", "))
 }

@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/evanalyze/evanalyze/internal/report/textsafe"
 )
 
 // timeSpec is a time given on the command line (--since, --until,
@@ -34,7 +32,7 @@ func parseTimeSpec(flag, v string) (timeSpec, error) {
 		return timeSpec{}, nil
 	}
 	bad := func(why string) error {
-		return usagef("--%s %q: %s; want %s", flag, textsafe.Sanitize(v), why, timeHelp)
+		return usagef("--%s %q: %s; want %s", flag, v, why, timeHelp)
 	}
 	for _, anchor := range []string{"start", "end"} {
 		rest, ok := strings.CutPrefix(v, anchor)

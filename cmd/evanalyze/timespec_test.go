@@ -51,6 +51,12 @@ func TestRelativeSinceIsTheArchives(t *testing.T) {
 	if code1 != exitOK || code2 != exitOK || rel != abs || len(rel) < 100 {
 		t.Errorf("exit %d/%d; --since 3m and the absolute time differ (%d vs %d bytes)", code1, code2, len(rel), len(abs))
 	}
+	// inspect reads the inputs once more for their span.
+	rel, _, code1 = runCmd(t, "", "inspect", "-o", "json", "--since", "3m", lab)
+	abs, _, code2 = runCmd(t, "", "inspect", "-o", "json", "--since", "2026-11-25T03:29:14.932712Z", lab)
+	if code1 != exitOK || code2 != exitOK || rel != abs || !strings.Contains(rel, `"out_of_scope"`) {
+		t.Errorf("inspect: exit %d/%d; --since 3m and the absolute time differ (%d vs %d bytes)", code1, code2, len(rel), len(abs))
+	}
 }
 
 func TestKinds(t *testing.T) {
