@@ -49,7 +49,8 @@ to T+15m.
 --workload takes kind/name (deploy/web, statefulset/db: kubectl's
 spellings) or a name alone when one workload kind has that name.
 --cluster limits the timeline to one cluster, --node to what concerns one
-node; naming a cluster or node the inputs do not hold is an error. With
+node; naming a cluster or node the inputs do not hold is an error (a node
+is checked when there is no --namespace). With
 absolute times, the inputs are read one cluster at a time (spilling past
 the memory budget, as rollouts does), and Parquet archives without the
 partitions and row groups of other clusters and namespaces; with relative
@@ -72,7 +73,9 @@ once.`,
 					o.load.scope.Clusters = []string{o.o.Cluster}
 				}
 			}
-			fa := facts{nodes: o.o.Node != "", workload: o.workloadName, ns: o.o.Namespace}
+			// Nodes are checked against the whole cluster's records: a
+			// --namespace scope leaves out the node events.
+			fa := facts{nodes: o.o.Node != "" && o.o.Namespace == "", workload: o.workloadName, ns: o.o.Namespace}
 			var b *timeline.Builder
 			add := func(a *archive.Archive) {
 				res := correlate.CorrelateParts(a.Parts, a.Workers)
@@ -113,7 +116,11 @@ once.`,
 					return err
 				}
 			}
-			if err := errors.Join(fa.checkCluster(o.o.Cluster), fa.checkNode(o.o.Node)); err != nil {
+			node := o.o.Node
+			if !fa.nodes {
+				node = ""
+			}
+			if err := errors.Join(fa.checkCluster(o.o.Cluster), fa.checkNode(node)); err != nil {
 				return err
 			}
 			tl := b.Timeline()
