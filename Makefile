@@ -7,23 +7,33 @@ BENCH_SCALE_OUT    ?= /tmp/evanalyze-bench-scale
 BENCH_SCALE_EVENTS ?= 9000
 BENCH_SCALE_RUNS   ?= 3
 
-.PHONY: all build test test-public vet demo bench bench-data bench-scale fuzz e2e clean
+.PHONY: all build test test-long test-public vet demo bench bench-data bench-scale fuzz e2e clean
 
 all: build test
 
 build:
 	$(GO) build -o bin/evanalyze ./cmd/evanalyze
 
-# The test command CI runs (.ci/run): vet, then every test with the race
-# detector. Fuzz targets run their seed and regression corpora here.
+# The everyday test command: vet, then the tests with the race detector,
+# leaving out the long cases (testing.Short: the whole-archive comparisons
+# of spilling, push-down, shuffling and dedup, evgen's clone checks), which
+# test-long adds. Fuzz targets run their seed and regression corpora here.
 test: vet
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -short -count=1 ./...
+
+# Every test, the long ones too: what CI runs (.ci/run).
+test-long: vet
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 # The tests on the public must-gathers and support bundles in
 # ../shared/data/public (too large to copy into testdata): `make test` skips
 # them when the data is absent, this target requires it.
 PUBLIC_DATA ?= $(abspath ../shared/data/public)
 test-public:
+	@if [ ! -f "$(PUBLIC_DATA)/MANIFEST.tsv" ]; then \
+		echo "test-public: no public data in $(PUBLIC_DATA) (no MANIFEST.tsv)."; \
+		echo "  Set PUBLIC_DATA to the directory that holds it: make test-public PUBLIC_DATA=/path/to/shared/data/public"; \
+		exit 1; fi
 	EVANALYZE_PUBLIC_DATA=$(PUBLIC_DATA) EVANALYZE_REQUIRE_PUBLIC_DATA=1 $(GO) test -count=1 -run '^TestPublic' -v ./cmd/evanalyze
 
 vet:

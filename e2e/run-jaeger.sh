@@ -2,9 +2,11 @@
 # End-to-end test of the OTLP backfill against a real Jaeger v2 on loopback.
 # Builds Jaeger v1.76.0 (cmd/jaeger) from the Go module proxy once through the
 # wrapper module in e2e/jaeger (about 5 minutes on 2 cores; cached in
-# $EVANALYZE_CACHE), starts it with its default configuration (in-memory
-# storage; OTLP on 127.0.0.1:4317/4318, query API on 127.0.0.1:16686), runs
-# TestJaegerE2E, and stops it.
+# $EVANALYZE_CACHE), starts it with e2e/jaeger/config-e2e.yaml (in-memory
+# storage; OTLP gRPC and HTTP and the query API on free loopback ports that
+# e2e/freeport picks, so the test never talks to another process that
+# listens on Jaeger's usual ports), runs TestJaegerE2E, and stops it. The
+# log is shown when Jaeger fails and removed on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE=${EVANALYZE_CACHE:-$HOME/.cache/evanalyze}
@@ -13,18 +15,30 @@ if [ ! -x "$BIN" ]; then
   echo "building Jaeger v1.76.0 into $BIN"
   (cd e2e/jaeger && go build -o "$BIN" github.com/jaegertracing/jaeger/cmd/jaeger)
 fi
-LOG=$(mktemp)
-"$BIN" >"$LOG" 2>&1 &
-PID=$!
-trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true' EXIT
+mapfile -t PORTS < <(go run ./e2e/freeport 4)
+export E2E_OTLP_GRPC_PORT=${PORTS[0]} E2E_OTLP_HTTP_PORT=${PORTS[1]} \
+  E2E_QUERY_HTTP_PORT=${PORTS[2]} E2E_QUERY_GRPC_PORT=${PORTS[3]}
 up() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for p in "${PORTS[@]}"; do
+  if up "$p"; then echo "port $p is taken by another process; rerun" >&2; exit 1; fi
+done
+LOG=$(mktemp)
+"$BIN" --config "$PWD/e2e/jaeger/config-e2e.yaml" >"$LOG" 2>&1 &
+PID=$!
+trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; rm -f "$LOG"' EXIT
+ready=
 for i in $(seq 1 120); do
-  if up 16686 && up 4317 && up 4318; then break; fi
+  if up "$E2E_QUERY_HTTP_PORT" && up "$E2E_OTLP_GRPC_PORT" && up "$E2E_OTLP_HTTP_PORT"; then ready=1; break; fi
   if ! kill -0 $PID 2>/dev/null; then echo "Jaeger exited:"; cat "$LOG"; exit 1; fi
   sleep 0.5
 done
-if ! (up 16686 && up 4317 && up 4318); then echo "Jaeger did not listen:"; tail -50 "$LOG"; exit 1; fi
-EVANALYZE_JAEGER_QUERY=http://127.0.0.1:16686 \
-EVANALYZE_JAEGER_OTLP_HTTP=http://127.0.0.1:4318 \
-EVANALYZE_JAEGER_OTLP_GRPC=127.0.0.1:4317 \
-  go test -count=1 -run '^TestJaegerE2E$' -v ./internal/report/otlp/
+if [ -z "$ready" ]; then echo "Jaeger did not listen:"; tail -50 "$LOG"; exit 1; fi
+# Jaeger, not another process that took a port meanwhile, must hold them.
+if ! kill -0 $PID 2>/dev/null; then echo "Jaeger exited:"; cat "$LOG"; exit 1; fi
+status=0
+EVANALYZE_JAEGER_QUERY=http://127.0.0.1:$E2E_QUERY_HTTP_PORT \
+EVANALYZE_JAEGER_OTLP_HTTP=http://127.0.0.1:$E2E_OTLP_HTTP_PORT \
+EVANALYZE_JAEGER_OTLP_GRPC=127.0.0.1:$E2E_OTLP_GRPC_PORT \
+  go test -count=1 -run '^TestJaegerE2E$' -v ./internal/report/otlp/ || status=$?
+if [ $status -ne 0 ]; then echo "Jaeger log (last 50 lines):"; tail -50 "$LOG"; fi
+exit $status

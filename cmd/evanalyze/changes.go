@@ -34,7 +34,7 @@ Deployment); --all lists every write request, including failed ones (a 403 on a
 deploy is a clue), status updates and writes to other resources.`,
 		Example: `  evanalyze changes testdata/lab-basic/audit.log.gz
   evanalyze changes --all -o json audit/ | jq '.[] | select(.code >= 400)'`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needPaths,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch o.output {
 			case "text", "json", "csv":
@@ -53,6 +53,20 @@ deploy is a clue), status updates and writes to other resources.`,
 			}
 			defer a.Release()
 			rows := changes.Select(a.Changes, o.namespace, o.all)
+			if o.load.cluster != "" {
+				fa := facts{}
+				fa.add(a, nil)
+				if err := fa.checkCluster(o.load.cluster); err != nil {
+					return err
+				}
+				kept := rows[:0]
+				for _, r := range rows {
+					if r.Cluster == o.load.cluster {
+						kept = append(kept, r)
+					}
+				}
+				rows = kept
+			}
 			if len(rows) == 0 {
 				fmt.Fprintln(s.Err, "No changes found.")
 			}

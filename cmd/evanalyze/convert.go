@@ -41,10 +41,15 @@ new archive is left.`,
 		Example: `  evanalyze convert testdata/lab-basic --to archive/
   evanalyze rollouts archive/
   duckdb -c "select reason, count(*) from 'archive/**/*.parquet' group by 1 order by 2 desc"`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needPaths,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.to == "" {
 				return usagef("--to DIR is required")
+			}
+			if o.load.cluster != "" {
+				// The archive holds every cluster of its inputs; a
+				// selection would leave the changes of others in it.
+				return usagef("convert writes every cluster of its inputs: give the paths of one cluster instead of --cluster (--cluster-name names inputs)")
 			}
 			o.load.changes = archive.AllChanges
 			a, err := o.load.load(cmd.Context(), args, s, false)
@@ -60,8 +65,8 @@ new archive is left.`,
 				return err
 			}
 			if !o.load.quiet {
-				fmt.Fprintf(s.Err, "wrote %d events (%d observations) and %d changes into %d files under %s\n",
-					a.Totals.Events, a.Totals.Observations, a.Changes.NumRows(), len(files), textsafe.Sanitize(o.to))
+				fmt.Fprintf(s.Err, "wrote %s (%s) and %s into %s under %s\n", plural(a.Totals.Events, "event"), plural(a.Totals.Observations, "observation"),
+					plural(a.Changes.NumRows(), "change"), plural(int64(len(files)), "file"), textsafe.Sanitize(o.to))
 			}
 			return nil
 		},

@@ -144,7 +144,7 @@ func TestConvertSymlinks(t *testing.T) {
 // the archive, so no partition of the first run is read back.
 func TestConvertReplacesArchive(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "archive")
-	if _, errOut, code := runCmd(t, "", "convert", "-q", "--cluster", "old", lab, "--to", dir); code != exitOK {
+	if _, errOut, code := runCmd(t, "", "convert", "-q", "--cluster-name", "old", lab, "--to", dir); code != exitOK {
 		t.Fatalf("convert: exit %d %s", code, errOut)
 	}
 	_, errOut, code := runCmd(t, "", "convert", "-q", "../../testdata/lab-jobs", "--to", dir)
@@ -174,5 +174,30 @@ func TestConvertReplacesArchive(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(other); len(entries) != 1 {
 		t.Errorf("the used directory now holds %d entries", len(entries))
+	}
+}
+
+// inspect of a converted archive shows the audit summary of the original
+// files: the write requests by level, stage, verb, resource and user.
+func TestInspectConvertedArchiveAudit(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "archive")
+	if _, errOut, code := runCmd(t, "", "convert", "-q", lab, "--to", dir); code != exitOK {
+		t.Fatalf("convert: exit %d: %s", code, errOut)
+	}
+	audit := func(args ...string) string {
+		out, errOut, code := runCmd(t, "", append([]string{"inspect"}, args...)...)
+		if code != exitOK {
+			t.Fatalf("inspect %v: exit %d: %s", args, code, errOut)
+		}
+		_, after, _ := strings.Cut(out, "\naudit:")
+		// Event writes are events in the archive, not audit records.
+		before, _, _ := strings.Cut(after, "event write")
+		before = before[:strings.LastIndex(before, ",")]
+		_, levels, _ := strings.Cut(after, "\n  levels:")
+		levels, _, _ = strings.Cut(levels, "\nnot read:")
+		return strings.TrimSpace(before + levels)
+	}
+	if got, want := audit(dir), audit(lab); got != want {
+		t.Errorf("converted archive's audit summary\n%s\nwant\n%s", got, want)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/evanalyze/evanalyze/internal/load/archive"
 	"github.com/evanalyze/evanalyze/internal/report/otlp"
@@ -56,7 +57,8 @@ backoff on 429/502/503/504 (honouring Retry-After) and gRPC UNAVAILABLE,
 RESOURCE_EXHAUSTED and DEADLINE_EXCEEDED, --header k=v (also from
 OTEL_EXPORTER_OTLP_HEADERS, for secrets), a summary at the end and exit code
 1 if anything was not delivered or the receiver rejected spans (a partial
-success, which is not retried). --checkpoint FILE records what the receiver
+success, which is not retried); with --otlp-file too, it does both, a
+cluster at a time. --checkpoint FILE records what the receiver
 accepted, by content (not by input path: the same archive named another
 way resends nothing), so an interrupted backfill resumes sending only what
 is missing and the requests that were in flight (docs/traces.md,
@@ -65,10 +67,10 @@ is missing and the requests that were in flight (docs/traces.md,
   evanalyze export --outcome failed --otlp-file - archive/ | head -c 300
   evanalyze export archive/ --endpoint http://localhost:4318 --checkpoint backfill.ckpt
   evanalyze export archive/ --endpoint localhost:4317 --protocol grpc --insecure`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needPaths,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.file == "" && o.send.Endpoint == "" {
-				return usagef("give --otlp-file or --endpoint")
+			if err := o.validate(); err != nil {
+				return err
 			}
 			headers, err := parseHeaders(o.headers, os.Getenv("OTEL_EXPORTER_OTLP_HEADERS"))
 			if err != nil {
@@ -85,7 +87,7 @@ is missing and the requests that were in flight (docs/traces.md,
 			if format != "json" && format != "proto" {
 				return usagef("--otlp-format must be json or proto, not %q", format)
 			}
-			keep, err := o.filter.compile()
+			keep, err := o.filter.compile(o.load.cluster)
 			if err != nil {
 				return err
 			}
@@ -96,6 +98,10 @@ is missing and the requests that were in flight (docs/traces.md,
 			// traces. The rows do not spill: the groups of a spilled
 			// cluster would give its traces in another order.
 			o.load.noSpill = true
+			// Times relative to the archive's end select over the whole
+			// archive: read it at once.
+			o.load.whole = o.filter.times.relative()
+			var fa facts
 			// Requests of at most half a JSON line's bytes in protobuf: JSON is larger.
 			fo := otlp.FileOptions{Options: otlp.Options{ServiceName: o.service, Version: version}, MaxSpans: o.maxSpans, MaxBytes: otlp.MaxLineBytes / 2}
 			write := otlp.WriteJSONLines
@@ -113,7 +119,16 @@ is missing and the requests that were in flight (docs/traces.md,
 			)
 			run := func(w io.Writer) error {
 				return o.load.each(cmd.Context(), args, s, func(a *archive.Archive) error {
-					rollouts := o.filter.rollouts(a, keep)
+					fa.add(a, nil)
+					rollouts := o.filter.appendRollouts(nil, a, keep)
+					first, last := time.Time{}, time.Time{}
+					if o.load.whole {
+						first, last = archiveSpan(a)
+					}
+					rollouts, err := o.filter.selectTimes(rollouts, first, last)
+					if err != nil {
+						return err
+					}
 					if o.send.Endpoint != "" {
 						bo := fo
 						bo.Checkpoint = o.send.Checkpoint != ""
@@ -164,10 +179,15 @@ is missing and the requests that were in flight (docs/traces.md,
 			} else {
 				err = run(nil)
 			}
+			if err == nil {
+				err = fa.checkCluster(o.filter.cluster)
+			}
 			if o.send.Endpoint != "" {
 				limited(s, truncated, dropped)
-				fmt.Fprintf(s.Err, "backfill: %d traces, %d spans in %d requests; delivered %d requests (%d spans), %d skipped (checkpoint: %d spans delivered before), %d retries (%d throttled), %d failed, %d accepted in part (%d spans rejected)\n",
-					traces, spans, sendReq, sst.Requests, sst.Spans, sst.Skipped, sst.SkippedSpans, sst.Retries, sst.Throttled, sst.Failed, sst.Partial, sst.Rejected)
+				fmt.Fprintf(s.Err, "backfill: %s, %s in %s; delivered %s (%s), %d skipped (checkpoint: %s delivered before), %s (%d throttled), %d failed, %d accepted in part (%s rejected)\n",
+					plural(int64(traces), "trace"), plural(int64(spans), "span"), plural(int64(sendReq), "request"), plural(int64(sst.Requests), "request"),
+					plural(int64(sst.Spans), "span"), sst.Skipped, plural(int64(sst.SkippedSpans), "span"), plural(int64(sst.Retries), "retry"),
+					sst.Throttled, sst.Failed, sst.Partial, plural(sst.Rejected, "span"))
 				for _, m := range sst.Messages {
 					fmt.Fprintf(s.Err, "backfill: the receiver said: %s\n", textsafe.Sanitize(m))
 				}
@@ -177,7 +197,7 @@ is missing and the requests that were in flight (docs/traces.md,
 			}
 			if o.file != "" {
 				if !o.load.quiet {
-					fmt.Fprintf(s.Err, "exported %d traces, %d spans in %d requests\n", fst.Traces, fst.Spans, fst.Requests)
+					fmt.Fprintf(s.Err, "exported %s, %s in %s\n", plural(int64(fst.Traces), "trace"), plural(int64(fst.Spans), "span"), plural(int64(fst.Requests), "request"))
 				}
 				limited(s, fst.Truncated, fst.DroppedEvents)
 			}
@@ -209,6 +229,29 @@ func limited(s streams, truncated, dropped int) {
 		fmt.Fprintf(s.Err, "export: %d values cut at %d bytes, %d span events dropped from spans too large for a request\n",
 			truncated, otlp.MaxValueBytes, dropped)
 	}
+}
+
+// validate refuses flag values that cannot be meant. --otlp-file and
+// --endpoint together do both, a cluster at a time.
+func (o *exportOptions) validate() error {
+	if o.file == "" && o.send.Endpoint == "" {
+		return usagef("give --otlp-file or --endpoint")
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"max-spans", o.maxSpans}, {"concurrency", o.send.Concurrency}, {"max-attempts", o.send.MaxAttempts}} {
+		if f.v <= 0 {
+			return usagef("--%s %d: want 1 or more", f.name, f.v)
+		}
+	}
+	if o.send.Timeout <= 0 {
+		return usagef("--timeout %s: want a duration above 0", o.send.Timeout)
+	}
+	if p := o.send.Protocol; p != "http/protobuf" && p != "http" && p != "grpc" {
+		return usagef("--protocol must be http/protobuf or grpc, not %q", o.send.Protocol)
+	}
+	return nil
 }
 
 // writeOutput calls write with out when path is "-", else with the file
@@ -257,12 +300,13 @@ func parseHeaders(flags []string, env string) (map[string]string, error) {
 	return h, nil
 }
 
-// isTerminal reports whether w is a terminal (for the progress line).
-func isTerminal(w io.Writer) bool {
+// isTerminal reports whether w is a terminal (for the progress line, and
+// binary output refused on one). /dev/null is a character device, not a
+// terminal.
+func isTerminal(w any) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return ok && terminal(f.Fd())
 }
+
+// terminal is term.IsTerminal; tests replace it.
+var terminal = func(fd uintptr) bool { return term.IsTerminal(int(fd)) }

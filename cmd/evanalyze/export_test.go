@@ -45,3 +45,32 @@ func TestWriteOutputErrors(t *testing.T) {
 		t.Errorf("export to /dev/full: exit %d, %q", code, errOut)
 	}
 }
+
+// Binary output is refused on a terminal unless --output-file names a
+// file, and - read from a terminal says that it waits for input.
+func TestTerminalChecks(t *testing.T) {
+	tty, err := os.CreateTemp(t.TempDir(), "tty")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tty.Close()
+	old := terminal
+	terminal = func(fd uintptr) bool { return fd == tty.Fd() }
+	defer func() { terminal = old }()
+	var errb bytes.Buffer
+	code := run(t.Context(), []string{"stats", "-o", "parquet", lab}, streams{In: strings.NewReader(""), Out: tty, Err: &errb})
+	if code != exitUsage || !strings.Contains(errb.String(), "--output-file") {
+		t.Errorf("parquet on a terminal: exit %d, %q", code, errb.String())
+	}
+	file := filepath.Join(t.TempDir(), "stats.parquet")
+	errb.Reset()
+	code = run(t.Context(), []string{"stats", "-o", "parquet", "--output-file", file, lab}, streams{In: strings.NewReader(""), Out: tty, Err: &errb})
+	if st, err := os.Stat(file); code != exitOK || err != nil || st.Size() < 4 {
+		t.Errorf("--output-file: exit %d, %v, %q", code, err, errb.String())
+	}
+	errb.Reset()
+	code = run(t.Context(), []string{"rollouts", "-"}, streams{In: tty, Out: io.Discard, Err: &errb})
+	if code != exitOK || !strings.HasPrefix(errb.String(), "reading events from standard input (a terminal)") {
+		t.Errorf("- on a terminal: exit %d, %q", code, errb.String())
+	}
+}

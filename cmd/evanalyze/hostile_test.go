@@ -72,16 +72,16 @@ func TestHostileTextOutputs(t *testing.T) {
 	bad := hostileFile(t)
 	for _, args := range [][]string{
 		{"inspect", hostile, bad},
-		{"inspect", "--cluster", hostileCluster, hostile},
+		{"inspect", "--cluster-name", hostileCluster, hostile},
 		{"rollouts", hostile, bad},
-		{"rollouts", "--cluster", hostileCluster, hostile},
+		{"rollouts", "--cluster-name", hostileCluster, hostile},
 		{"changes", "--all", hostile},
-		{"changes", "--cluster", hostileCluster, hostile},
+		{"changes", "--cluster-name", hostileCluster, hostile},
 		{"stats", hostile, bad},
-		{"stats", "--cluster", hostileCluster, "--group-by", "cluster,namespace,kind,name", hostile},
+		{"stats", "--cluster-name", hostileCluster, "--group-by", "cluster,namespace,kind,name", hostile},
 		{"timeline", "-v", hostile, bad},
-		{"timeline", "-v", "--cluster", hostileCluster, hostile},
-		{"timeline", "-v", "-o", "md", "--cluster", hostileCluster, hostile, bad},
+		{"timeline", "-v", "--cluster-name", hostileCluster, hostile},
+		{"timeline", "-v", "-o", "md", "--cluster-name", hostileCluster, hostile, bad},
 		{"inspect", filepath.Join(t.TempDir(), "missing\x1b[2J\u2066")},
 	} {
 		t.Run(strings.Join(args[:1], " "), func(t *testing.T) {
@@ -116,9 +116,9 @@ func formula(cell string) bool {
 // characters escaped, and keep numbers numbers.
 func TestHostileCSV(t *testing.T) {
 	for _, args := range [][]string{
-		{"rollouts", "-o", "csv", "--cluster", hostileCluster, hostile},
-		{"changes", "-o", "csv", "--all", "--cluster", hostileCluster, hostile},
-		{"stats", "-o", "csv", "--cluster", hostileCluster, hostile},
+		{"rollouts", "-o", "csv", "--cluster-name", hostileCluster, hostile},
+		{"changes", "-o", "csv", "--all", "--cluster-name", hostileCluster, hostile},
+		{"stats", "-o", "csv", "--cluster-name", hostileCluster, hostile},
 	} {
 		t.Run(args[0], func(t *testing.T) {
 			out, errOut, code := runCmd(t, "", args...)
@@ -157,7 +157,7 @@ func TestHostileJSON(t *testing.T) {
 		{"stats", "-o", "json", "--group-by", "namespace"}, {"inspect", "-o", "json"}, {"timeline", "-o", "json", "-v"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
-			out, errOut, code := runCmd(t, "", append(args, "-q", "--cluster", hostileCluster, hostile)...)
+			out, errOut, code := runCmd(t, "", append(args, "-q", "--cluster-name", hostileCluster, hostile)...)
 			if code != exitOK {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
@@ -211,7 +211,7 @@ func TestHostileHTML(t *testing.T) {
 		{"stats", "-o", "html"}, {"timeline", "-o", "html", "-v"},
 	} {
 		t.Run(args[0], func(t *testing.T) {
-			out, errOut, code := runCmd(t, "", append(args, "-q", "--cluster", hostileCluster, hostile)...)
+			out, errOut, code := runCmd(t, "", append(args, "-q", "--cluster-name", hostileCluster, hostile)...)
 			if code != exitOK {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}

@@ -31,7 +31,7 @@ func TestInputLinksPipesUnreadable(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, errOut, code := runCmd(t, "", "inspect", arg)
-	if code != exitOK || !strings.Contains(out, "TOTAL (1 files)") || !strings.Contains(out, "139 ") ||
+	if code != exitOK || !strings.Contains(out, "TOTAL (1 file)") || !strings.Contains(out, "139 ") ||
 		!strings.Contains(out, "not read:   "+filepath.Join(arg, "pipe.json")+" (not a regular file (named pipe))") || errOut != "" {
 		t.Errorf("symlinked directory: exit %d\n%s\n%s", code, out, errOut)
 	}

@@ -47,17 +47,43 @@ counts say how many were left out.`,
   evanalyze inspect -o json 'archive/cluster=prod/' | jq .totals
   kubectl get events -A -o json | evanalyze inspect -
   evanalyze inspect archive/ --namespace shop --since 2026-11-25T00:00:00Z --until 2026-11-26T00:00:00Z`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needPaths,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.validate(); err != nil {
 				return err
 			}
-			scope, err := scopeOf(o.namespace, o.since, o.until)
+			times, err := parseTimeRange(o.since, o.until)
 			if err != nil {
 				return err
 			}
-			o.load.scope = scope
 			o.load.changes = archive.NoChanges // counted only
+			var first, last time.Time
+			if times.relative() {
+				// Times relative to the archive's span: a first pass
+				// finds it (reading everything once more).
+				span := o.load
+				span.quiet = true
+				a, err := span.load(cmd.Context(), args, s, false)
+				if err != nil {
+					return err
+				}
+				first, last = archiveSpan(a)
+				a.Release()
+			}
+			since, until, err := times.at(first, last)
+			if err != nil {
+				return err
+			}
+			o.load.scope = load.Scope{Namespaces: namespaces(o.namespace)}
+			if o.load.cluster != "" {
+				o.load.scope.Clusters = []string{o.load.cluster}
+			}
+			if !since.IsZero() {
+				o.load.scope.Since = since.UnixNano()
+			}
+			if !until.IsZero() {
+				o.load.scope.Until = until.UnixNano()
+			}
 			a, err := o.load.load(cmd.Context(), args, s, true)
 			if err != nil {
 				return err
@@ -75,31 +101,9 @@ counts say how many were left out.`,
 	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text or json")
 	cmd.Flags().IntVar(&o.top, "top", 5, "how many reasons, namespaces and kinds to list")
 	cmd.Flags().StringVarP(&o.namespace, "namespace", "n", "", "only event observations in this namespace (the involved object's)")
-	cmd.Flags().StringVar(&o.since, "since", "", "only event observations at or after this time (RFC 3339)")
-	cmd.Flags().StringVar(&o.until, "until", "", "only event observations before this time (RFC 3339)")
+	cmd.Flags().StringVar(&o.since, "since", "", "only event observations at or after this time: "+timeHelp+" (relative times read the inputs twice)")
+	cmd.Flags().StringVar(&o.until, "until", "", "only event observations before this time (same forms as --since)")
 	return cmd
-}
-
-// scopeOf is the scope of --namespace, --since and --until.
-func scopeOf(namespace, since, until string) (load.Scope, error) {
-	s := load.Scope{Namespaces: namespaces(namespace)}
-	for _, f := range []struct {
-		name, v string
-		dst     *int64
-	}{{"since", since, &s.Since}, {"until", until, &s.Until}} {
-		if f.v == "" {
-			continue
-		}
-		t, err := time.Parse(time.RFC3339, f.v)
-		if err != nil {
-			return s, usagef("--%s: %v", f.name, err)
-		}
-		*f.dst = t.UnixNano()
-	}
-	if s.Since != 0 && s.Until != 0 && s.Until <= s.Since {
-		return s, usagef("--until must be after --since")
-	}
-	return s, nil
 }
 
 func (o *inspectOptions) validate() error {
@@ -299,7 +303,7 @@ func writeInspectText(w io.Writer, a *archive.Archive, top int) error {
 			f.Observations, f.Duplicates, f.Skipped, f.Rejected, rfc3339(f.Summary.First), rfc3339(f.Summary.Last))
 	}
 	t := a.Totals
-	fmt.Fprintf(tw, "TOTAL (%d files)\t\t\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", t.Files, t.Read, t.Events, t.Observations,
+	fmt.Fprintf(tw, "TOTAL (%s)\t\t\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", plural(int64(t.Files), "file"), t.Read, t.Events, t.Observations,
 		t.Duplicates, t.Skipped, t.Rejected, rfc3339(a.Summary.First), rfc3339(a.Summary.Last))
 	if err := tw.Flush(); err != nil {
 		return err
@@ -311,7 +315,8 @@ func writeInspectText(w io.Writer, a *archive.Archive, top int) error {
 	fmt.Fprintf(w, "reasons:    %s\n", joinCounts(s.Reasons))
 	fmt.Fprintf(w, "kinds:      %s\n", joinCounts(s.Kinds))
 	if au := auditOf(t.Audit, top); au != nil {
-		fmt.Fprintf(w, "audit:      %d records, %d requests (%d stage repeats merged), %d writes, %d event writes\n", au.Records, au.Requests, au.Duplicates, au.Writes, au.Events)
+		fmt.Fprintf(w, "audit:      %s, %s (%d stage repeats merged), %s, %s\n", plural(au.Records, "record"), plural(au.Requests, "request"), au.Duplicates,
+			plural(au.Writes, "write"), plural(au.Events, "event write"))
 		fmt.Fprintf(w, "  levels:   %s\n", joinCounts(au.Levels))
 		fmt.Fprintf(w, "  stages:   %s\n", joinCounts(au.Stages))
 		fmt.Fprintf(w, "  verbs:    %s\n", joinCounts(au.Verbs))

@@ -192,12 +192,18 @@ func TestExportBackfill(t *testing.T) {
 	t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "Authorization=Bearer%20s3cret")
 	ckpt := filepath.Join(t.TempDir(), "ckpt")
 	_, errOut, code := runCmd(t, "", "export", lab, "--endpoint", srv.URL, "--header", "X-Team=platform", "--checkpoint", ckpt)
-	if code != exitOK || got.Load() != 1 || !strings.Contains(errOut, "delivered 1 requests (97 spans)") {
+	if code != exitOK || got.Load() != 1 || !strings.Contains(errOut, "delivered 1 request (97 spans)") {
 		t.Fatalf("exit %d, %d requests, %q", code, got.Load(), errOut)
 	}
 	_, errOut, code = runCmd(t, "", "export", lab, "--endpoint", srv.URL, "--header", "X-Team=platform", "--checkpoint", ckpt)
 	if code != exitOK || got.Load() != 1 || !strings.Contains(errOut, "1 skipped (checkpoint: 97 spans delivered before)") {
 		t.Fatalf("rerun: exit %d, %d requests, %q", code, got.Load(), errOut)
+	}
+	// --endpoint with --otlp-file does both.
+	file := filepath.Join(t.TempDir(), "traces.jsonl")
+	_, errOut, code = runCmd(t, "", "export", lab, "--endpoint", srv.URL, "--header", "X-Team=platform", "--otlp-file", file)
+	if st, err := os.Stat(file); code != exitOK || got.Load() != 2 || err != nil || st.Size() == 0 || !strings.Contains(errOut, "exported 10 traces") {
+		t.Fatalf("endpoint and file: exit %d, %d requests, file %v, %q", code, got.Load(), err, errOut)
 	}
 	_, errOut, code = runCmd(t, "", "export", lab, "--endpoint", srv.URL, "--max-attempts", "1")
 	if code != exitFailure || !strings.Contains(errOut, "401 Unauthorized") || !strings.Contains(errOut, "1 failed") {
@@ -251,7 +257,7 @@ func TestExportPartialSuccess(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	_, errOut, code = runCmd(t, "", args...)
-	if code != exitOK || !strings.Contains(errOut, "delivered 1 requests") {
+	if code != exitOK || !strings.Contains(errOut, "delivered 1 request (") {
 		t.Fatalf("rerun: exit %d: %s", code, errOut)
 	}
 }
@@ -359,6 +365,9 @@ func fleetArchive(t *testing.T) (fleet, archive string) {
 // --cluster) give the output of loading everything and filtering after,
 // from the Parquet archive and from the original files alike.
 func TestPushDownReports(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long: make test-long (which CI runs) runs it")
+	}
 	fleet, archive := fleetArchive(t)
 	for _, args := range [][]string{
 		{"rollouts", "-o", "json", "--namespace", "shop"},

@@ -38,6 +38,9 @@ func TestParseBytes(t *testing.T) {
 // groups of namespaces: rollouts and stats give the bytes of a load in
 // memory, with any number of workers, and the spill files are gone after.
 func TestSpilledReports(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long: make test-long (which CI runs) runs it")
+	}
 	fleet := t.TempDir()
 	for _, lab := range []string{"lab-basic", "lab-jobs", "lab-lifecycle", "lab-workloads", "lab-failures"} {
 		if err := os.CopyFS(filepath.Join(fleet, "cluster="+lab), os.DirFS(filepath.Join("../../testdata", lab))); err != nil {

@@ -18,8 +18,13 @@ import (
 
 // publicData is ../shared/data/public (public must-gathers and support
 // bundles, too large for testdata/); EVANALYZE_PUBLIC_DATA overrides it.
-// `make test-public` runs these tests; without the data they are skipped.
+// `make test-public` and `make test-long` (CI) run these tests; `make test`
+// (-short) leaves them out, as do runs without the data, unless
+// EVANALYZE_REQUIRE_PUBLIC_DATA is set: then missing data fails.
 func publicData(t *testing.T) string {
+	if testing.Short() && os.Getenv("EVANALYZE_REQUIRE_PUBLIC_DATA") == "" {
+		t.Skip("public data: long (make test-public or make test-long runs it)")
+	}
 	dir := os.Getenv("EVANALYZE_PUBLIC_DATA")
 	if dir == "" {
 		dir = "../../../shared/data/public"
@@ -168,7 +173,7 @@ func TestPublicMustGathers(t *testing.T) {
 			}
 
 			// Every command runs on the directory and agrees on the count.
-			out, stderr, code := runCmd(t, "", "stats", "--cluster", c.cluster, "-o", "json", dir)
+			out, stderr, code := runCmd(t, "", "stats", "--cluster-name", c.cluster, "-o", "json", dir)
 			var st struct {
 				Workloads []struct{ Rollouts int } `json:"workloads"`
 			}
@@ -182,7 +187,7 @@ func TestPublicMustGathers(t *testing.T) {
 			if n != len(res.Rollouts) {
 				t.Errorf("stats counts %d rollouts, correlate %d", n, len(res.Rollouts))
 			}
-			out, stderr, code = runCmd(t, "", "timeline", "--cluster", c.cluster, "-o", "json", dir)
+			out, stderr, code = runCmd(t, "", "timeline", "--cluster-name", c.cluster, "-o", "json", dir)
 			var tl struct {
 				Entries []struct{ Kind, Summary string } `json:"entries"`
 			}
@@ -198,7 +203,7 @@ func TestPublicMustGathers(t *testing.T) {
 			if n != len(res.Rollouts) {
 				t.Errorf("timeline has %d rollout starts, want %d", n, len(res.Rollouts))
 			}
-			out, stderr, code = runCmd(t, "", "export", "--cluster", c.cluster, "--otlp-file", "-", dir)
+			out, stderr, code = runCmd(t, "", "export", "--cluster-name", c.cluster, "--otlp-file", "-", dir)
 			if code != 0 {
 				t.Fatalf("export: exit %d: %s", code, stderr)
 			}

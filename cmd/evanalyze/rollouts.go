@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -38,29 +39,40 @@ trigger (who changed what, from audit logs), rollbacks, and the outcome:
 docs/rollouts.md gives the exact rules. Scale-only changes are not rollouts.`,
 		Example: `  evanalyze rollouts testdata/lab-basic
   evanalyze rollouts --outcome failed -o json archive/ | jq '.[].failure_reason'
-  evanalyze rollouts --namespace shop --since 2026-11-25T03:29:00Z -o csv testdata/lab-basic`,
-		Args: cobra.MinimumNArgs(1),
+  evanalyze rollouts --namespace shop --since 2026-11-25T03:29:00Z -o csv testdata/lab-basic
+  evanalyze rollouts --kind deploy --since 1d archive/    # Deployments, the archive's last day`,
+		Args: needPaths,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch o.output {
 			case "text", "json", "jsonl", "csv":
 			default:
 				return usagef("--output must be text, json, jsonl or csv, not %q", o.output)
 			}
-			keep, err := o.filter.compile()
+			keep, err := o.filter.compile(o.load.cluster)
 			if err != nil {
 				return err
 			}
 			// Rollouts and changes are per namespace: those of other
 			// namespaces need not be loaded.
 			o.load.scope.Namespaces = namespaces(o.filter.namespace)
-			if o.output == "text" {
-				// The table's columns fit all its rows: it needs them all.
+			if o.output == "text" || o.filter.times.relative() {
+				// The table's columns fit all its rows, and times relative
+				// to the archive's end select once it is all read: all the
+				// rollouts are needed before the first is written.
 				rs, err := o.filter.loadRollouts(cmd.Context(), &o.load, args, s, keep, nil)
 				if err != nil {
 					return err
 				}
 				if len(rs) == 0 {
 					fmt.Fprintln(s.Err, "No rollouts found.")
+				}
+				switch o.output {
+				case "json":
+					return safeJSON(s.Out, func(w io.Writer) error { return rollouts.WriteJSON(w, rs) })
+				case "jsonl":
+					return safeJSON(s.Out, func(w io.Writer) error { return rollouts.WriteJSONL(w, rs) })
+				case "csv":
+					return rollouts.WriteCSV(s.Out, rs)
 				}
 				return rollouts.WriteText(s.Out, rs)
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,18 +60,42 @@ their columns (docs/schema.md).`,
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	// With Args set, cobra leaves unknown commands to RunE: a usage error.
+	root.Args = cobra.ArbitraryArgs
+	root.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if sugg := cmd.SuggestionsFor(args[0]); len(sugg) > 0 {
+			msg += "; did you mean " + strings.Join(sugg, " or ") + "?"
+		}
+		return usagef("%s (see evanalyze --help)", msg)
+	}
 	root.AddCommand(newInspectCmd(s), newChangesCmd(s), newRolloutsCmd(s), newExportCmd(s), newStatsCmd(s), newTimelineCmd(s), newConvertCmd(s))
 	return root
 }
 
+// needPaths is the Args of every command that reads archives: a missing
+// PATH is a usage error.
+func needPaths(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return usagef("%s: no PATH given (files, directories, or - for standard input; see %s --help)", cmd.CommandPath(), cmd.CommandPath())
+	}
+	return nil
+}
+
 // loadFlags are the input flags every command that reads archives has.
 type loadFlags struct {
-	cluster string
-	format  string
-	strict  bool
-	workers int
-	quiet   bool
-	columns string
+	// cluster selects one cluster (every command); clusterName names the
+	// cluster of inputs without a cluster=NAME path segment.
+	cluster     string
+	clusterName string
+	format      string
+	strict      bool
+	workers     int
+	quiet       bool
+	columns     string
 
 	// scope is what the command's own flags select, when loading only
 	// that gives the same output as loading everything (docs/schema.md,
@@ -82,13 +107,19 @@ type loadFlags struct {
 	memory  memoryFlag
 	tempDir string
 	noSpill bool // the command needs each cluster whole (export)
+	whole   bool // the command needs the archive whole (each gives one)
+
+	// What the inputs held, for checkEmpty.
+	held, checked bool
+	read, notRead []string
 	// spillAfter, when set, replaces the spill threshold the budget gives
 	// (tests force spilling with it).
 	spillAfter string
 }
 
 func (f *loadFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.cluster, "cluster", "", "cluster name for inputs without a cluster=NAME path segment (default: the record's clusterName, else \"default\")")
+	fs.StringVar(&f.cluster, "cluster", "", "only this cluster (a cluster=NAME path segment, --cluster-name, the record's clusterName, else \"default\")")
+	fs.StringVar(&f.clusterName, "cluster-name", "", "cluster of inputs without a cluster=NAME path segment (default: the record's clusterName, else \"default\")")
 	fs.StringVar(&f.format, "input-format", "auto", "input format: "+strings.Join(archive.Formats(), ", "))
 	fs.BoolVar(&f.strict, "strict", false, "stop at the first rejected record (exit code 1)")
 	fs.Var(&f.memory, "memory", "memory budget: the Go heap's soft limit, which the garbage collector keeps to while the data allows (e.g. 512MiB, 2GiB; default GOMEMLIMIT, else 1GiB)")
@@ -105,7 +136,7 @@ func (f *loadFlags) register(fs *pflag.FlagSet) {
 
 func (f *loadFlags) options(s streams) archive.Options {
 	f.memory.apply()
-	o := archive.Options{Cluster: f.cluster, Format: f.format, Strict: f.strict, Workers: f.workers, Stdin: s.In, Changes: f.changes,
+	o := archive.Options{Cluster: f.clusterName, Format: f.format, Strict: f.strict, Workers: f.workers, Stdin: s.In, Changes: f.changes,
 		SpillBytes: f.memory.spillBytes(), TempDir: f.tempDir}
 
 	if !f.noPushDown {
@@ -123,9 +154,10 @@ func namespaces(ns string) []string {
 }
 
 // load reads the inputs and reports rejected records on stderr (unless
-// --quiet). The caller releases the archive.
+// --quiet), and inputs that hold nothing (checkEmpty). The caller
+// releases the archive.
 func (f *loadFlags) load(ctx context.Context, args []string, s streams, summaries bool) (*archive.Archive, error) {
-	opts, err := f.loadOptions(s, summaries)
+	opts, err := f.loadOptions(s, args, summaries)
 	if err != nil {
 		return nil, err
 	}
@@ -136,27 +168,106 @@ func (f *loadFlags) load(ctx context.Context, args []string, s streams, summarie
 	if !f.quiet {
 		reportProblems(s.Err, a, 5)
 	}
+	f.note(a)
+	if err := f.checkEmpty(s, args); err != nil {
+		a.Release()
+		return nil, err
+	}
 	return a, nil
 }
 
 // each reads the inputs one cluster at a time (archive.LoadEach), reporting
-// the rejected records of each on stderr (unless --quiet).
+// the rejected records of each on stderr (unless --quiet), and inputs that
+// hold nothing (checkEmpty).
 func (f *loadFlags) each(ctx context.Context, args []string, s streams, fn func(*archive.Archive) error) error {
-	opts, err := f.loadOptions(s, false)
+	opts, err := f.loadOptions(s, args, false)
 	if err != nil {
 		return err
 	}
-	return archive.LoadEach(ctx, args, opts, func(a *archive.Archive) error {
+	call := func(a *archive.Archive) error {
 		if !f.quiet && a.Group == 0 {
 			reportProblems(s.Err, a, 5)
 		}
+		f.note(a)
 		return fn(a)
-	})
+	}
+	if f.whole {
+		a, err := archive.Load(ctx, args, opts)
+		if err != nil {
+			return err
+		}
+		err = call(a)
+		a.Release()
+		if err != nil {
+			return err
+		}
+		return f.checkEmpty(s, args)
+	}
+	err = archive.LoadEach(ctx, args, opts, call)
+	if err != nil {
+		return err
+	}
+	return f.checkEmpty(s, args)
 }
 
-func (f *loadFlags) loadOptions(s streams, summaries bool) (archive.Options, error) {
+// note records what an archive held, for checkEmpty.
+func (f *loadFlags) note(a *archive.Archive) {
+	if a.Totals.Events > 0 || a.Totals.Audit.Records > 0 || (a.Changes != nil && a.Changes.NumRows() > 0) {
+		f.held = true
+	}
+	if a.Group == 0 {
+		for _, fs := range a.Files {
+			f.read = append(f.read, fmt.Sprintf("%s (%s read, %d rejected, %d skipped)", fs.File, plural(fs.Read, "record"), fs.Rejected, fs.Skipped))
+		}
+		for _, sk := range a.SkippedFiles {
+			f.notRead = append(f.notRead, sk.Path+" ("+sk.Reason+")")
+		}
+	}
+}
+
+// checkEmpty says on stderr when the inputs held no event and no audit
+// record, listing the files read and skipped, so that "nothing found"
+// never hides a wrong path; under --strict it is an error (exit 1).
+func (f *loadFlags) checkEmpty(s streams, args []string) error {
+	if f.held || f.checked {
+		return nil
+	}
+	f.checked = true
+	if f.notRead == nil && f.read == nil {
+		// LoadEach had no source to read: the skipped files are its
+		// walk's.
+		if _, skipped, err := load.Expand(args, f.clusterName); err == nil {
+			for _, sk := range skipped {
+				f.notRead = append(f.notRead, sk.Path+" ("+sk.Reason+")")
+			}
+		}
+	}
+	fmt.Fprintf(s.Err, "warning: no event or audit record in %s\n", textsafe.Sanitize(strings.Join(args, " ")))
+	for _, r := range f.read {
+		fmt.Fprintf(s.Err, "  read:     %s\n", textsafe.Sanitize(r))
+	}
+	for _, r := range f.notRead {
+		fmt.Fprintf(s.Err, "  not read: %s\n", textsafe.Sanitize(r))
+	}
+	if f.strict {
+		return errors.New("no event or audit record in the inputs (--strict)")
+	}
+	return nil
+}
+
+func (f *loadFlags) loadOptions(s streams, args []string, summaries bool) (archive.Options, error) {
+	if f.workers < 0 {
+		return archive.Options{}, usagef("--workers %d: want 0 (one per CPU) or more", f.workers)
+	}
+	if !slices.Contains(archive.Formats(), f.format) {
+		return archive.Options{}, usagef("--input-format %q: want one of %s", f.format, strings.Join(archive.Formats(), ", "))
+	}
 	opts := f.options(s)
 	opts.Summaries = summaries
+	if slices.Contains(args, "-") && isTerminal(s.In) && !f.quiet {
+		// Nothing is piped in: say what the command waits for.
+		fmt.Fprintln(s.Err, "reading events from standard input (a terminal); end with Ctrl-D, or give PATHs instead of -")
+	}
 	if f.spillAfter != "" {
 		n, err := parseBytes(f.spillAfter)
 		if err != nil || n == 0 {
@@ -181,46 +292,79 @@ func (f *loadFlags) loadOptions(s streams, summaries bool) (archive.Options, err
 // stats.
 type rolloutFilter struct {
 	namespace, kind, name, outcome, since, until string
+
+	// compiled by compile
+	cluster string
+	k       string // the kind, as Kubernetes spells it
+	times   timeRange
 }
 
 func (f *rolloutFilter) register(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.namespace, "namespace", "n", "", "only this namespace (Parquet archives are read without the row groups of others)")
-	fs.StringVar(&f.kind, "kind", "", "only this workload kind (Deployment, StatefulSet, DaemonSet, Job)")
-	fs.StringVar(&f.name, "name", "", "only workloads with this name")
+	fs.StringVar(&f.kind, "kind", "", "only this workload kind: "+kindList+"; a CronJob's runs are Jobs")
+	fs.StringVar(&f.name, "name", "", "only workloads with this name (with --kind cronjob, the CronJob's)")
 	fs.StringVar(&f.outcome, "outcome", "", "only this outcome: complete, failed, superseded or in-progress")
-	fs.StringVar(&f.since, "since", "", "only rollouts starting at or after this time (RFC 3339)")
-	fs.StringVar(&f.until, "until", "", "only rollouts starting before this time (RFC 3339)")
+	fs.StringVar(&f.since, "since", "", "only rollouts starting at or after this time: "+timeHelp)
+	fs.StringVar(&f.until, "until", "", "only rollouts starting before this time (same forms as --since)")
 }
 
-// compile checks the flags and returns the selection.
-func (f *rolloutFilter) compile() (func(*correlate.Rollout) bool, error) {
+// compile checks the flags (cluster is --cluster) and returns the
+// selection of everything but the times, which select() applies once the
+// archive's span is known.
+func (f *rolloutFilter) compile(cluster string) (func(*correlate.Rollout) bool, error) {
 	switch f.outcome {
 	case "", correlate.OutcomeComplete, correlate.OutcomeFailed, correlate.OutcomeSuperseded, correlate.OutcomeInProgress:
 	default:
 		return nil, usagef("--outcome must be complete, failed, superseded or in-progress, not %q", f.outcome)
 	}
-	var since, until time.Time
 	var err error
-	if f.since != "" {
-		if since, err = time.Parse(time.RFC3339, f.since); err != nil {
-			return nil, usagef("--since: %v", err)
-		}
+	if f.k, err = parseKind("kind", f.kind); err != nil {
+		return nil, err
 	}
-	if f.until != "" {
-		if until, err = time.Parse(time.RFC3339, f.until); err != nil {
-			return nil, usagef("--until: %v", err)
-		}
+	if f.times, err = parseTimeRange(f.since, f.until); err != nil {
+		return nil, err
 	}
+	f.cluster = cluster
 	return func(r *correlate.Rollout) bool {
-		return (f.namespace == "" || r.Namespace == f.namespace) && (f.kind == "" || strings.EqualFold(r.Kind, f.kind)) &&
-			(f.name == "" || r.Name == f.name) && (f.outcome == "" || r.Outcome == f.outcome) &&
-			(since.IsZero() || !r.Start.Before(since)) && (until.IsZero() || r.Start.Before(until))
+		if f.k == "CronJob" {
+			if r.Kind != "Job" || r.Owner == "" || f.name != "" && r.Owner != f.name {
+				return false
+			}
+		} else if f.k != "" && r.Kind != f.k || f.name != "" && r.Name != f.name {
+			return false
+		}
+		return (f.cluster == "" || r.Cluster == f.cluster) && (f.namespace == "" || r.Namespace == f.namespace) &&
+			(f.outcome == "" || r.Outcome == f.outcome)
 	}, nil
 }
 
+// selectTimes keeps the rollouts starting in --since/--until, for an
+// archive spanning first to last (what relative times refer to).
+func (f *rolloutFilter) selectTimes(rs []correlate.Rollout, first, last time.Time) ([]correlate.Rollout, error) {
+	since, until, err := f.times.at(first, last)
+	if err != nil {
+		return nil, err
+	}
+	if since.IsZero() && until.IsZero() {
+		return rs, nil
+	}
+	out := rs[:0]
+	for _, r := range rs {
+		if (since.IsZero() || !r.Start.Before(since)) && (until.IsZero() || r.Start.Before(until)) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
 // rollouts correlates the archive and keeps the selected rollouts.
-func (f *rolloutFilter) rollouts(a *archive.Archive, keep func(*correlate.Rollout) bool) []correlate.Rollout {
-	return f.appendRollouts([]correlate.Rollout{}, a, keep)
+func (f *rolloutFilter) rollouts(a *archive.Archive, keep func(*correlate.Rollout) bool) ([]correlate.Rollout, error) {
+	fa := facts{span: f.times.relative()}
+	fa.add(a, nil)
+	if err := fa.checkCluster(f.cluster); err != nil {
+		return nil, err
+	}
+	return f.selectTimes(f.appendRollouts([]correlate.Rollout{}, a, keep), fa.first, fa.last)
 }
 
 func (f *rolloutFilter) appendRollouts(out []correlate.Rollout, a *archive.Archive, keep func(*correlate.Rollout) bool) []correlate.Rollout {
@@ -236,11 +380,15 @@ func (f *rolloutFilter) appendRollouts(out []correlate.Rollout, a *archive.Archi
 // selected rollouts: memory holds the largest cluster's archive, not the
 // fleet's. Rollouts are ordered by cluster first, and LoadEach gives the
 // clusters in order, so the result is that of one archive of everything.
-// reduce, when not nil, is applied to each rollout kept (what the caller
-// does not read need not be held).
+// Times relative to the archive's end are those of the whole fleet's
+// archive, so the times select once every cluster is read. reduce, when
+// not nil, is applied to each rollout kept (what the caller does not read
+// need not be held).
 func (f *rolloutFilter) loadRollouts(ctx context.Context, lf *loadFlags, args []string, s streams, keep func(*correlate.Rollout) bool, reduce func(*correlate.Rollout)) ([]correlate.Rollout, error) {
 	out := []correlate.Rollout{}
+	fa := facts{span: f.times.relative()}
 	err := lf.each(ctx, args, s, func(a *archive.Archive) error {
+		fa.add(a, nil)
 		n := len(out)
 		out = f.appendRollouts(out, a, keep)
 		if reduce != nil {
@@ -250,10 +398,16 @@ func (f *rolloutFilter) loadRollouts(ctx context.Context, lf *loadFlags, args []
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	if err := fa.checkCluster(f.cluster); err != nil {
+		return nil, err
+	}
 	// The archives of a cluster whose rows spilled hold groups of its
 	// namespaces: their rollouts, in the order of the whole cluster.
 	correlate.SortRollouts(out)
-	return out, err
+	return f.selectTimes(out, fa.first, fa.last)
 }
 
 // streamRollouts reads the inputs one cluster at a time and writes the
@@ -262,12 +416,14 @@ func (f *rolloutFilter) loadRollouts(ctx context.Context, lf *loadFlags, args []
 // sorted together before they are written. When a decode gives several
 // archives (the groups of a cluster whose rows spilled), its rollouts are
 // sorted through a file under --temp-dir (rollouts.Sorter) rather than
-// held.
+// held. Times relative to the archive's end need the whole archive: give
+// those to loadRollouts.
 func (f *rolloutFilter) streamRollouts(ctx context.Context, lf *loadFlags, args []string, s streams, keep func(*correlate.Rollout) bool, w *rollouts.Writer) (err error) {
 	var (
 		pending []correlate.Rollout
 		sorter  *rollouts.Sorter
 		sorting bool // the decode's rollouts go through sorter
+		fa      facts
 	)
 	defer func() {
 		if sorter != nil {
@@ -299,13 +455,23 @@ func (f *rolloutFilter) streamRollouts(ctx context.Context, lf *loadFlags, args 
 			}
 			pending, sorting = pending[:0], true
 		}
+		fa.add(a, nil)
+		// Absolute times only (relative ones need the whole archive's
+		// span: loadRollouts), which select without it.
+		rs, err := f.selectTimes(f.appendRollouts(nil, a, keep), time.Time{}, time.Time{})
+		if err != nil {
+			return err
+		}
 		if !sorting {
-			pending = f.appendRollouts(pending, a, keep)
+			pending = append(pending, rs...)
 			return nil
 		}
-		return sorter.Add(f.appendRollouts(nil, a, keep))
+		return sorter.Add(rs)
 	})
 	if err != nil {
+		return err
+	}
+	if err := fa.checkCluster(f.cluster); err != nil {
 		return err
 	}
 	return flush()

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"cmp"
+	"io"
+
 	"github.com/spf13/cobra"
 
 	"github.com/evanalyze/evanalyze/internal/report/stats"
@@ -12,6 +15,36 @@ type statsOptions struct {
 	th      stats.Thresholds
 	groupBy []string
 	filter  rolloutFilter
+
+	outputFile string
+}
+
+// validate refuses thresholds that cannot be meant.
+func (o *statsOptions) validate(s streams) error {
+	th := o.th
+	switch {
+	case !(th.FleetQuantile > 0 && th.FleetQuantile < 1):
+		return usagef("--fleet-quantile %g: want a quantile between 0 and 1 (0.95 is the p95)", th.FleetQuantile)
+	case !(th.SlowFactor > 0):
+		return usagef("--slow-factor %g: want a factor above 0", th.SlowFactor)
+	case !(th.RegressFactor > 0):
+		return usagef("--regress-factor %g: want a factor above 0", th.RegressFactor)
+	case !(th.OutlierFactor > 0):
+		return usagef("--outlier-factor %g: want a factor above 0", th.OutlierFactor)
+	case !(th.SlowMinSeconds >= 0):
+		return usagef("--slow-min-seconds %g: want 0 or more", th.SlowMinSeconds)
+	case th.FlakyMin < 1:
+		return usagef("--flaky-min %d: want 1 or more", th.FlakyMin)
+	case th.RegressMinRuns < 2:
+		return usagef("--regress-min-runs %d: want 2 or more (an earlier and a recent half)", th.RegressMinRuns)
+	}
+	if o.outputFile != "" && o.output != "parquet" {
+		return usagef("--output-file goes with -o parquet (redirect the other formats)")
+	}
+	if o.output == "parquet" && (o.outputFile == "" || o.outputFile == "-") && isTerminal(s.Out) {
+		return usagef("-o parquet writes binary data: redirect standard output (> stats.parquet) or give --output-file FILE")
+	}
+	return nil
 }
 
 func newStatsCmd(s streams) *cobra.Command {
@@ -43,14 +76,17 @@ Findings, strongest first, each with its evidence:
 docs/stats.md gives the exact rules.`,
 		Example: `  evanalyze stats 'archive/cluster=prod' 'archive/cluster=staging'
   evanalyze stats -o json archive/ | jq '.findings[] | select(.kind == "flaky")'`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needPaths,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch o.output {
 			case "text", "json", "csv", "html", "parquet":
 			default:
 				return usagef("--output must be text, json, csv, html or parquet, not %q", o.output)
 			}
-			keep, err := o.filter.compile()
+			if err := o.validate(s); err != nil {
+				return err
+			}
+			keep, err := o.filter.compile(o.load.cluster)
 			if err != nil {
 				return err
 			}
@@ -76,7 +112,7 @@ docs/stats.md gives the exact rules.`,
 				if rep.Groups != nil {
 					groups = rep.Groups
 				}
-				return stats.WriteParquet(s.Out, groups)
+				return writeOutput(cmp.Or(o.outputFile, "-"), s.Out, func(w io.Writer) error { return stats.WriteParquet(w, groups) })
 			case "html":
 				return stats.WriteHTML(s.Out, rep, rollouts)
 			case "json":
@@ -90,6 +126,7 @@ docs/stats.md gives the exact rules.`,
 	o.load.register(cmd.Flags())
 	f := cmd.Flags()
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text, json, csv (per workload), parquet (per workload or group) or html (one self-contained page with charts)")
+	f.StringVar(&o.outputFile, "output-file", "", "write -o parquet to this file (binary output is not written to a terminal)")
 	f.StringSliceVar(&o.groupBy, "group-by", nil, "also roll up by these fields (comma-separated: cluster, namespace, kind, name), e.g. --group-by kind or --group-by cluster,kind")
 	f.Float64Var(&o.th.SlowFactor, "slow-factor", def.SlowFactor, "slow: times the workload's median duration")
 	f.Float64Var(&o.th.SlowMinSeconds, "slow-min-seconds", def.SlowMinSeconds, "slow, regression, outlier: ignore durations below this")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/evanalyze/evanalyze/internal/correlate"
 	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
+	"github.com/evanalyze/evanalyze/internal/report/textsafe"
 	"github.com/evanalyze/evanalyze/internal/report/timeline"
 )
 
@@ -18,6 +20,8 @@ type timelineOptions struct {
 	output                     string
 	since, until, around       string
 	sinceTS, untilTS, aroundTS timeSpec
+	workload                   string
+	workloadName               string // --workload without a kind, resolved from the archive
 	windowLen                  time.Duration
 	o                          timeline.Options
 }
@@ -36,26 +40,32 @@ what was still broken at the end of the window. Normal events (Pulled,
 Created, Started, ...) fold into the rollout lines unless --verbose. Every
 entry names the records it came from (file:line).
 
-Times are RFC 3339, or relative to the archive's first and last records:
-start, end, start+5m, end-10m. --around T --window 30m selects T-15m to
-T+15m.
---cluster limits the timeline to one cluster (and names inputs without a
-cluster=NAME segment, as for every command). With absolute times, the
-inputs are read one cluster at a time (spilling past the memory budget, as
-rollouts does), and Parquet archives without the partitions and row groups
-of other clusters and namespaces; with start/end times the whole archive is
-read at once.`,
+Times are RFC 3339 (2026-11-25T03:29:00Z), dates (2026-11-25: midnight
+UTC), or relative to the archive's first and last records: start, end,
+start+5m, end-10m, and a duration alone (2h, 1d) that long before the end
+of the archive; never the wall clock. --around T --window 30m selects T-15m
+to T+15m.
+
+--workload takes kind/name (deploy/web, statefulset/db: kubectl's
+spellings) or a name alone when one workload kind has that name.
+--cluster limits the timeline to one cluster, --node to what concerns one
+node; naming a cluster or node the inputs do not hold is an error (a node
+is checked when there is no --namespace). With
+absolute times, the inputs are read one cluster at a time (spilling past
+the memory budget, as rollouts does), and Parquet archives without the
+partitions and row groups of other clusters and namespaces; with relative
+times (or --workload NAME without a kind) the whole archive is read at
+once.`,
 		Example: `  evanalyze timeline testdata/lab-basic --since 2026-11-25T03:29:00Z --until 2026-11-25T03:31:00Z
-  evanalyze timeline archive/ --around 2026-11-25T14:16:00Z --window 30m --namespace shop -o md`,
-		Args: cobra.MinimumNArgs(1),
+  evanalyze timeline archive/ --around 2026-11-25T14:16:00Z --window 30m --namespace shop -o md
+  evanalyze timeline archive/ --since 2h --workload web   # the archive's last two hours`,
+		Args: needPaths,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.resolve(); err != nil {
+			if err := o.resolve(cmd.Flags().Changed("window")); err != nil {
 				return err
 			}
-			// --cluster names inputs without a cluster= segment and
-			// limits the timeline to that cluster.
 			o.o.Cluster = o.load.cluster
-			if !o.relative() {
+			if !o.wholeArchive() {
 				// Only the archive's first and last times (start, end)
 				// depend on what is outside the cluster and namespace.
 				o.load.scope = load.Scope{Namespaces: namespaces(o.o.Namespace)}
@@ -63,13 +73,18 @@ read at once.`,
 					o.load.scope.Clusters = []string{o.o.Cluster}
 				}
 			}
+			// Nodes are checked against the whole cluster's records: a
+			// --namespace scope leaves out the node events.
+			fa := facts{nodes: o.o.Node != "" && o.o.Namespace == "", workload: o.workloadName, ns: o.o.Namespace}
 			var b *timeline.Builder
 			add := func(a *archive.Archive) {
 				res := correlate.CorrelateParts(a.Parts, a.Workers)
+				fa.add(a, res.Rollouts)
 				b.Add(a.Events(), a.Changes, res)
 			}
-			if o.relative() {
-				// start and end are the whole archive's: read it at once.
+			if o.wholeArchive() {
+				// start and end are the whole archive's, and a workload
+				// given by name alone is looked up in it: read it at once.
 				a, err := o.load.load(cmd.Context(), args, s, false)
 				if err != nil {
 					return err
@@ -78,6 +93,11 @@ read at once.`,
 				first, last := archiveSpan(a)
 				if err := o.window(first, last); err != nil {
 					return err
+				}
+				if o.workloadName != "" {
+					if err := o.resolveWorkload(a); err != nil {
+						return err
+					}
 				}
 				b = timeline.NewBuilder(o.o)
 				add(a)
@@ -95,6 +115,13 @@ read at once.`,
 				if err != nil {
 					return err
 				}
+			}
+			node := o.o.Node
+			if !fa.nodes {
+				node = ""
+			}
+			if err := errors.Join(fa.checkCluster(o.o.Cluster), fa.checkNode(node)); err != nil {
+				return err
 			}
 			tl := b.Timeline()
 			if len(tl.Entries) == 0 {
@@ -114,64 +141,20 @@ read at once.`,
 	o.load.register(cmd.Flags())
 	f := cmd.Flags()
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text, md, json or html (one self-contained page with a zoomable Gantt chart)")
-	f.StringVar(&o.since, "since", "", "window start (RFC 3339, or start|end[±duration])")
-	f.StringVar(&o.until, "until", "", "window end (RFC 3339, or start|end[±duration])")
-	f.StringVar(&o.around, "around", "", "window centre (RFC 3339, or start|end[±duration]), with --window")
+	f.StringVar(&o.since, "since", "", "window start: "+timeHelp)
+	f.StringVar(&o.until, "until", "", "window end (same forms as --since)")
+	f.StringVar(&o.around, "around", "", "window centre (same forms as --since), with --window")
 	f.DurationVar(&o.windowLen, "window", 30*time.Minute, "window length around --around")
 	f.StringVarP(&o.o.Namespace, "namespace", "n", "", "only this namespace (Parquet archives are read without the row groups of others, unless times are relative)")
-	f.StringVar(&o.o.Workload, "workload", "", "only this workload (kind/name, e.g. deployment/web) and its pods")
+	f.StringVar(&o.workload, "workload", "", "only this workload and its pods: kind/name (deploy/web, sts/db, ...) or a name that one kind has")
 	f.StringVar(&o.o.Node, "node", "", "only what concerns this node")
 	f.BoolVarP(&o.o.Verbose, "verbose", "v", false, "list every event instead of folding Normal ones into rollouts")
 	return cmd
 }
 
-// timeSpec is an absolute time or one relative to the archive: "start",
-// "end", "start+5m", "end-10m".
-type timeSpec struct {
-	abs    time.Time
-	anchor string
-	off    time.Duration
-}
-
-func parseTimeSpec(flag, v string) (timeSpec, error) {
-	if v == "" {
-		return timeSpec{}, nil
-	}
-	for _, anchor := range []string{"start", "end"} {
-		rest, ok := strings.CutPrefix(v, anchor)
-		if !ok {
-			continue
-		}
-		ts := timeSpec{anchor: anchor}
-		if rest != "" {
-			d, err := time.ParseDuration(rest)
-			if err != nil || (rest[0] != '+' && rest[0] != '-') {
-				return ts, usagef("--%s: %q: want RFC 3339, or start/end with an offset such as start+5m or end-10m", flag, v)
-			}
-			ts.off = d
-		}
-		return ts, nil
-	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		return timeSpec{}, usagef("--%s: %q: want RFC 3339, or start/end with an offset such as start+5m or end-10m", flag, v)
-	}
-	return timeSpec{abs: t.UTC()}, nil
-}
-
-func (ts timeSpec) at(first, last time.Time) time.Time {
-	switch ts.anchor {
-	case "start":
-		return first.Add(ts.off)
-	case "end":
-		return last.Add(ts.off)
-	}
-	return ts.abs
-}
-
 // resolve checks the flags; the window itself is fixed by window(), once
 // the archive's time span is known.
-func (o *timelineOptions) resolve() error {
+func (o *timelineOptions) resolve(windowSet bool) error {
 	switch o.output {
 	case "text", "md", "json", "html":
 	default:
@@ -190,14 +173,74 @@ func (o *timelineOptions) resolve() error {
 	if o.around != "" && (o.since != "" || o.until != "") {
 		return usagef("--around goes without --since and --until")
 	}
+	if windowSet && o.around == "" {
+		return usagef("--window goes with --around (or give --since and --until)")
+	}
+	if windowSet && o.windowLen <= 0 {
+		return usagef("--window %s: want a duration above 0", o.windowLen)
+	}
+	if err := o.parseWorkload(); err != nil {
+		return err
+	}
+	if !o.relative() {
+		return o.window(time.Time{}, time.Time{})
+	}
 	return nil
+}
+
+// parseWorkload reads --workload: kind/name with kubectl's spellings of
+// the kind, or a name alone (resolved from the archive).
+func (o *timelineOptions) parseWorkload() error {
+	if o.workload == "" {
+		return nil
+	}
+	kind, name, ok := strings.Cut(o.workload, "/")
+	if !ok {
+		o.workloadName = o.workload
+		return nil
+	}
+	k, err := parseKind("workload", kind)
+	if err != nil {
+		return usagef("--workload %q: %q is not a workload kind; want %s", o.workload, kind, kindList)
+	}
+	if name == "" {
+		return usagef("--workload %q: no name after the kind", o.workload)
+	}
+	o.o.Workload = strings.ToLower(k) + "/" + name
+	return nil
+}
+
+// resolveWorkload finds the kind of the workload named alone by
+// --workload: unique, or a usage error saying which kinds have the name.
+func (o *timelineOptions) resolveWorkload(a *archive.Archive) error {
+	fa := facts{workload: o.workloadName, ns: o.o.Namespace}
+	fa.add(a, correlate.CorrelateParts(a.Parts, a.Workers).Rollouts)
+	kinds := sorted(fa.kinds)
+	name := o.workloadName
+	switch len(kinds) {
+	case 0:
+		return usagef("--workload %q: no Deployment, StatefulSet, DaemonSet, Job or CronJob of that name in the inputs", name)
+	case 1:
+		o.o.Workload = strings.ToLower(kinds[0]) + "/" + o.workloadName
+		return nil
+	}
+	var alts []string
+	for _, k := range kinds {
+		alts = append(alts, strings.ToLower(k)+"/"+textsafe.Sanitize(name))
+	}
+	return usagef("--workload %q: %d kinds have that name; give one of %s", name, len(kinds), strings.Join(alts, ", "))
 }
 
 // relative reports whether a time flag is relative to the archive's first
 // or last time.
 func (o *timelineOptions) relative() bool {
-	return o.sinceTS.anchor != "" || o.untilTS.anchor != "" || o.aroundTS.anchor != ""
+	return o.sinceTS.relative() || o.untilTS.relative() || o.aroundTS.relative()
 }
+
+// wholeArchive reports whether the archive is read at once, not one
+// cluster at a time: relative times need its span, a workload given by
+// name alone its workloads.
+func (o *timelineOptions) wholeArchive() bool { return o.relative() || o.workloadName != "" }
 
 // window sets the window from the flags and the archive's first and last
 // times.
@@ -212,10 +255,7 @@ func (o *timelineOptions) window(first, last time.Time) error {
 		c := o.aroundTS.at(first, last)
 		o.o.Since, o.o.Until = c.Add(-o.windowLen/2), c.Add(o.windowLen/2)
 	}
-	if !o.o.Since.IsZero() && !o.o.Until.IsZero() && o.o.Until.Before(o.o.Since) {
-		return usagef("--until is before --since")
-	}
-	return nil
+	return checkOrder(o.o.Since, o.o.Until)
 }
 
 // archiveSpan is the time of the first and last event observation or audit

@@ -417,6 +417,9 @@ func (cc *cloneCheck) record(t *testing.T, where string, g, k int, src tokenized
 }
 
 func TestCloneTransforms(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long: make test-long (which CI runs) runs it")
+	}
 	dir, _ := archive(t)
 	cc := &cloneCheck{srcUUIDs: map[string]bool{}, uuidMap: map[int]map[string]string{}, rvDelta: 1}
 	maxRV := int64(0)
@@ -496,6 +499,9 @@ type eventRef struct {
 }
 
 func TestCrossFileConsistency(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long: make test-long (which CI runs) runs it")
+	}
 	dir, _ := archive(t)
 	srcUUID := map[string]bool{}
 	for _, r := range sourceRecords(t, "audit-jsonl-gz") {
@@ -626,6 +632,9 @@ func TestEventsFlagAndGzip(t *testing.T) {
 
 // The byte scanners must find what the equivalent regular expressions find.
 func TestScannersMatchRegexps(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long: make test-long (which CI runs) runs it")
+	}
 	var (
 		reUUID = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 		reTime = regexp.MustCompile(`[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?Z`)

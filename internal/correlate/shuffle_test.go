@@ -74,6 +74,9 @@ func withoutSources(t *testing.T, res correlate.Result) string {
 // rollouts and scaling: watch streams and audit logs are shuffled line by
 // line with several seeds.
 func TestShuffledInput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long: make test-long (which CI runs) runs it")
+	}
 	for _, c := range []struct{ scenario, events string }{
 		{"lab-basic", "watch-eventsv1.jsonl"},
 		{"lab-workloads", "watch-eventsv1.jsonl"},

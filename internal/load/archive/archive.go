@@ -691,7 +691,12 @@ func decodeSources(ctx context.Context, sources []load.Source, opts Options, all
 								reqs = append(reqs, newReqRef(&dw.h, &dw.h2, j.chg[i].Cluster, j.chg[i].AuditID, j.file, true))
 							}
 						}
-						files[j.file].Audit.Records += j.rows
+						// The rows are write requests: count them by level,
+						// verb, resource and user as audit records are.
+						for i := range j.chg {
+							files[j.file].Audit.count(&j.chg[i])
+						}
+						files[j.file].Audit.Records += j.rows - int64(len(j.chg))
 					}
 					mu.Unlock()
 					continue

@@ -152,6 +152,9 @@ func TestGKECloudAuditLogs(t *testing.T) {
 // Options.Changes leaves the writes of other resources out of the changes
 // table, and nothing out of the counts.
 func TestChangeSets(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long: make test-long (which CI runs) runs it")
+	}
 	paths := append(labPaths("audit.log.gz"), "../../../testdata/lab-workloads")
 	all := loadT(t, paths, Options{Changes: AllChanges})
 	rows := func(a *Archive) map[string]int {

@@ -152,7 +152,12 @@ func summarize(rows []load.ChangeRow) {
 			if r.Verb == "create" {
 				t := true
 				r.SpecChanged = &t
-				r.Change = "created: " + describe(&cur)
+				r.Change = "created"
+				if d := describe(&cur); d != "" {
+					r.Change += ": " + d
+				} else {
+					r.Change += " (spec not in the audit record)"
+				}
 			}
 			prev = &cur
 			continue

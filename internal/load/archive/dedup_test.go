@@ -152,6 +152,9 @@ func digestAll(a *Archive) string {
 // counts, for every recording, with one or several workers and blocks
 // small enough that repeats fall to different workers.
 func TestDecodeDedupSameTable(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long: make test-long (which CI runs) runs it")
+	}
 	for _, dir := range recordings(t) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			for _, o := range []Options{{Workers: 1}, {Workers: 3, BlockSize: 4096, BatchRows: 7}} {
@@ -207,6 +210,9 @@ func kept(a *Archive) int64 {
 // A file of many identical lines is one observation and N-1 duplicates,
 // and the decode keeps about one row per worker, not N.
 func TestIdenticalLines(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long: make test-long (which CI runs) runs it")
+	}
 	const n = 200_000
 	list, err := os.ReadFile(filepath.Join(labBasic, "events-list.json"))
 	if err != nil {

@@ -105,6 +105,9 @@ func sameColumns(t *testing.T, what string, a, b arrow.Record, skip ...string) {
 // EventList (items without kind, as the webhook backend sends them) give
 // the changes and events that the v1 log gives.
 func TestOldAuditFormats(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long: make test-long (which CI runs) runs it")
+	}
 	want := loadT(t, labPaths("audit.log.gz"), Options{})
 	dir := t.TempDir()
 

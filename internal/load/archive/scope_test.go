@@ -50,6 +50,9 @@ func filtered(a *Archive, s *load.Scope) string {
 // Parquet archive alike; the partitions of other clusters are not opened
 // and what the scope left out is counted.
 func TestScope(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long: make test-long (which CI runs) runs it")
+	}
 	labs := []string{"lab-basic", "lab-workloads"}
 	var inputs []string
 	archive := t.TempDir()

@@ -15,7 +15,7 @@ import (
 
 // Change is one row of `changes -o json` (docs/output.md).
 type Change struct {
-	Time             string `json:"time"`
+	Time             string `json:"time,omitempty"` // "" (left out) when the audit record has none
 	Cluster          string `json:"cluster"`
 	Namespace        string `json:"namespace,omitempty"`
 	Resource         string `json:"resource"`
@@ -88,8 +88,14 @@ func WriteText(w io.Writer, rows []Change) error {
 		}
 		if r.Name != "" {
 			obj += " " + r.Name
+		} else {
+			obj += " (name unknown)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Time, textsafe.Sanitize(r.Cluster), textsafe.Field(r.Namespace),
+		when := r.Time
+		if when == "" {
+			when = "unknown"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", when, textsafe.Sanitize(r.Cluster), textsafe.Field(r.Namespace),
 			textsafe.Sanitize(obj), textsafe.Sanitize(r.Verb), r.Code, textsafe.Field(r.User), textsafe.Sanitize(r.Change))
 	}
 	return tw.Flush()

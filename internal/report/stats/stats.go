@@ -11,8 +11,10 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/evanalyze/evanalyze/internal/correlate"
 )
@@ -345,8 +347,11 @@ func findings(rep *Report, byWorkload map[string][]*correlate.Rollout, order []s
 				why = append(why, fmt.Sprintf("%.0fs is %.1f× the workload's median %.0fs", d, d / *g.DurationP50, *g.DurationP50))
 				score = d / *g.DurationP50 / th.SlowFactor
 			}
-			if fleetQ != nil && len(rep.Fleet.durations) >= 20 && d > *fleetQ && d >= th.SlowMinSeconds {
-				why = append(why, fmt.Sprintf("above the fleet's p%.0f of %.0fs", th.FleetQuantile*100, *fleetQ))
+			// Above at millisecond precision: the rollout that is the
+			// quantile is not above it.
+			if fleetQ != nil && len(rep.Fleet.durations) >= 20 && math.Round(d*1000) > math.Round(*fleetQ*1000) && d >= th.SlowMinSeconds {
+				ds, qs := secondsApart(d, *fleetQ)
+				why = append(why, fmt.Sprintf("%s is above the fleet's p%s of %s", ds, strconv.FormatFloat(th.FleetQuantile*100, 'g', 4, 64), qs))
 				score = math.Max(score, d / *fleetQ)
 			}
 			if len(why) == 0 {
@@ -506,11 +511,10 @@ func slowestPhase(r *correlate.Rollout) string {
 	return name
 }
 
+// firstLine is the first line of a failure reason, whole: machine
+// output never truncates (the text table cuts, with clip).
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
-	if len(s) > 100 {
-		s = s[:100] + "…"
-	}
 	return s
 }
 
@@ -525,4 +529,26 @@ func Slim(r *correlate.Rollout) {
 	}
 	r.Pods = []correlate.Pod{{Restarts: restarts}}
 	r.Steps, r.Changes, r.Sources, r.Evidence, r.OldReplicaSets, r.Trigger = nil, nil, nil, nil, nil, nil
+}
+
+// clip cuts s to n runes with "…", for the human table only.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}
+
+// secondsApart formats two durations in seconds with as many decimals as
+// it takes to show them different (up to 3), so that "above the fleet's
+// p95" never reads as two equal numbers.
+func secondsApart(a, b float64) (string, string) {
+	for prec := 0; prec < 3; prec++ {
+		x, y := strconv.FormatFloat(a, 'f', prec, 64), strconv.FormatFloat(b, 'f', prec, 64)
+		if x != y {
+			return x + "s", y + "s"
+		}
+	}
+	return strconv.FormatFloat(a, 'f', 3, 64) + "s", strconv.FormatFloat(b, 'f', 3, 64) + "s"
 }

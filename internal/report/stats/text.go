@@ -48,7 +48,7 @@ func writeTables(w io.Writer, rep *Report) error {
 			fmt.Fprintf(w, "  %-15s %s %s/%s: %s\n", f.Kind, textsafe.Sanitize(f.Cluster), textsafe.Sanitize(f.Namespace),
 				textsafe.Sanitize(f.Workload), textsafe.Sanitize(f.Summary))
 			for _, e := range f.Evidence {
-				fmt.Fprintf(w, "  %-15s   - %s\n", "", textsafe.Sanitize(e))
+				fmt.Fprintf(w, "  %-15s   - %s\n", "", textsafe.Sanitize(clip(e, 160)))
 			}
 		}
 		fmt.Fprintln(w)
@@ -71,8 +71,8 @@ func writeTables(w io.Writer, rep *Report) error {
 		return err
 	}
 	f := rep.Fleet
-	fmt.Fprintf(w, "\ndelivery: %s rollouts/day, change failure rate %s, time to restore p50 %s\n",
-		num(f.RolloutsPerDay, "%.1f"), num(f.ChangeFailureRate, "%.2f"), secs(f.TimeToRestoreP50))
+	fmt.Fprintf(w, "\ndelivery: %s, change failure rate %s, time to restore p50 %s\n",
+		pace(f), num(f.ChangeFailureRate, "%.2f"), secs(f.TimeToRestoreP50))
 	return nil
 }
 
@@ -138,4 +138,17 @@ func reasons(m map[string]int) string {
 		parts[i] = fmt.Sprintf("%s×%d", k, m[k])
 	}
 	return strings.Join(parts, " ")
+}
+
+// pace is the rollouts per day over a span of at least a day, else the
+// rollouts and their span: 86 rollouts in 56 minutes are not 86 a day.
+func pace(g *Group) string {
+	if g.FirstRollout == nil || g.LastRollout == nil || g.Rollouts < 2 {
+		return "- rollouts/day"
+	}
+	span := g.LastRollout.Sub(*g.FirstRollout)
+	if span >= 24*time.Hour {
+		return num(g.RolloutsPerDay, "%.1f") + " rollouts/day"
+	}
+	return fmt.Sprintf("%d rollouts in %s", g.Rollouts, span.Round(time.Second))
 }

@@ -14,6 +14,7 @@ import (
 // is sanitized for the terminal.
 func WriteText(w io.Writer, tl *Timeline) error {
 	fmt.Fprintf(w, "Timeline from %s\n", windowText(tl))
+	multi := multiCluster(tl)
 	for _, s := range tl.Summary {
 		fmt.Fprintf(w, "  * %s\n", textsafe.Sanitize(s))
 	}
@@ -30,8 +31,12 @@ func WriteText(w io.Writer, tl *Timeline) error {
 		if e.Actor != "" {
 			actor = " [" + textsafe.Sanitize(e.Actor) + "]"
 		}
-		fmt.Fprintf(w, "%s %s %-8s %s/%s%s %s\n", e.Time.Format("2006-01-02T15:04:05.000Z"), mark, e.Kind,
-			textsafe.Sanitize(e.Namespace), textsafe.Sanitize(e.Object), actor, textsafe.Sanitize(e.Summary))
+		where := ""
+		if multi {
+			where = textsafe.Sanitize(e.Cluster) + ": "
+		}
+		fmt.Fprintf(w, "%s %s %-8s %s%s/%s%s %s\n", e.Time.Format("2006-01-02T15:04:05.000Z"), mark, e.Kind,
+			where, textsafe.Sanitize(e.Namespace), textsafe.Sanitize(e.Object), actor, textsafe.Sanitize(e.Summary))
 	}
 	return nil
 }
@@ -44,15 +49,39 @@ func WriteMarkdown(w io.Writer, tl *Timeline) error {
 	for _, s := range tl.Summary {
 		fmt.Fprintf(w, "- %s\n", mdEscape(s))
 	}
-	fmt.Fprintln(w, "\n| time (UTC) | severity | kind | object | actor | what |")
-	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- |")
+	multi := multiCluster(tl)
+	if multi {
+		fmt.Fprintln(w, "\n| time (UTC) | severity | kind | cluster | object | actor | what |")
+		fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- |")
+	} else {
+		fmt.Fprintln(w, "\n| time (UTC) | severity | kind | object | actor | what |")
+		fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- |")
+	}
 	for _, e := range tl.Entries {
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", e.Time.Format("15:04:05.000"), e.Severity, e.Kind,
+		cluster := ""
+		if multi {
+			cluster = " " + mdEscape(e.Cluster) + " |"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s |%s %s | %s | %s |\n", e.Time.Format("15:04:05.000"), e.Severity, e.Kind, cluster,
 			mdEscape(e.Namespace+"/"+e.Object), mdEscape(e.Actor), mdEscape(e.Summary))
 	}
 	return nil
 }
 
+// multiCluster reports whether the entries come from more than one
+// cluster: then each names its cluster, or rows of two clusters would look
+// like repeats.
+func multiCluster(tl *Timeline) bool {
+	for _, e := range tl.Entries {
+		if e.Cluster != tl.Entries[0].Cluster {
+			return true
+		}
+	}
+	return false
+}
+
+// windowText is the requested window (open ends as such), not the span of
+// the entries.
 func windowText(tl *Timeline) string {
 	f := func(t time.Time, open string) string {
 		if t.IsZero() {

@@ -225,7 +225,7 @@ func (b *Builder) Add(events, changes arrow.Record, res correlate.Result) {
 		if r.End != nil && in(*r.End) {
 			sev, s := SevInfo, fmt.Sprintf("rollout %d %s after %s", r.Seq, r.Outcome, dur(r.DurationSeconds))
 			if r.Outcome == correlate.OutcomeComplete {
-				s = fmt.Sprintf("rollout %d complete after %s: %d pods up (%s)", r.Seq, dur(r.DurationSeconds), len(r.Pods), phaseText(&r))
+				s = fmt.Sprintf("rollout %d complete after %s: %s up (%s)", r.Seq, dur(r.DurationSeconds), plural(len(r.Pods), "pod"), phaseText(&r))
 			}
 			if r.Outcome == correlate.OutcomeFailed {
 				sev, s = SevError, fmt.Sprintf("rollout %d failed after %s: %s", r.Seq, dur(r.DurationSeconds), firstLine(r.FailureReason))
@@ -387,7 +387,7 @@ func summarize(entries []Entry, res correlate.Result, in func(time.Time) bool, s
 			rollouts++
 		}
 	}
-	out = append(out, fmt.Sprintf("%d workload changes, %d rollouts started", changes, rollouts))
+	out = append(out, fmt.Sprintf("%s, %s started", plural(changes, "workload change"), plural(rollouts, "rollout")))
 	for _, e := range entries {
 		if e.Severity == SevError || e.Severity == SevWarning && e.Kind == KindWarning {
 			out = append(out, fmt.Sprintf("first failure: %s %s/%s %s", e.Time.Format(time.RFC3339), e.Namespace, e.Object, firstLine(e.Summary)))
@@ -593,4 +593,12 @@ func firstLine(s string) string {
 		s = s[:160] + "…"
 	}
 	return s
+}
+
+// plural is "1 pod", "2 pods".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
