@@ -14,6 +14,7 @@ import (
 	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
 	"github.com/evanalyze/evanalyze/internal/report/textsafe"
+	"github.com/evanalyze/evanalyze/internal/report/timefmt"
 )
 
 type inspectOptions struct {
@@ -215,13 +216,6 @@ type skippedJSON struct {
 	Reason string `json:"reason"`
 }
 
-func rfc3339(ns int64) string {
-	if ns == 0 {
-		return ""
-	}
-	return time.Unix(0, ns).UTC().Format(time.RFC3339Nano)
-}
-
 // topCounts sorts by count (descending), then name; n <= 0 keeps all.
 func topCounts(m map[string]int64, n int) []countJSON {
 	out := make([]countJSON, 0, len(m))
@@ -242,7 +236,7 @@ func topCounts(m map[string]int64, n int) []countJSON {
 
 func summaryOf(s archive.Summary, top int) summaryJSON {
 	return summaryJSON{
-		First: rfc3339(s.First), Last: rfc3339(s.Last),
+		First: timefmt.Nanos(s.First), Last: timefmt.Nanos(s.Last),
 		Clusters:   topCounts(s.Clusters, 0),
 		Namespaces: topCounts(s.Namespaces, top),
 		Reasons:    topCounts(s.Reasons, top),
@@ -300,11 +294,11 @@ func writeInspectText(w io.Writer, a *archive.Archive, top int) error {
 			format += "+" + f.Compression
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", textsafe.Sanitize(f.File), textsafe.Sanitize(cluster), format, f.Read, f.Events,
-			f.Observations, f.Duplicates, f.Skipped, f.Rejected, rfc3339(f.Summary.First), rfc3339(f.Summary.Last))
+			f.Observations, f.Duplicates, f.Skipped, f.Rejected, timefmt.Nanos(f.Summary.First), timefmt.Nanos(f.Summary.Last))
 	}
 	t := a.Totals
 	fmt.Fprintf(tw, "TOTAL (%s)\t\t\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", plural(int64(t.Files), "file"), t.Read, t.Events, t.Observations,
-		t.Duplicates, t.Skipped, t.Rejected, rfc3339(a.Summary.First), rfc3339(a.Summary.Last))
+		t.Duplicates, t.Skipped, t.Rejected, timefmt.Nanos(a.Summary.First), timefmt.Nanos(a.Summary.Last))
 	if err := tw.Flush(); err != nil {
 		return err
 	}

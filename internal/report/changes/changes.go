@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
-	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
 
 	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/report/textsafe"
+	"github.com/evanalyze/evanalyze/internal/report/timefmt"
 )
 
 // Change is one row of `changes -o json` (docs/output.md).
@@ -54,7 +54,7 @@ func Select(rec arrow.Record, namespace string, all bool) []Change {
 			continue // nothing changed, the write failed, or a controller made it for the owner
 		}
 		c := Change{
-			Time: rfc3339(load.ChangeTime(rec, load.CRequestTime, i)), Cluster: str(load.CCluster, i), Namespace: str(load.CNamespace, i),
+			Time: timefmt.Nanos(load.ChangeTime(rec, load.CRequestTime, i)), Cluster: str(load.CCluster, i), Namespace: str(load.CNamespace, i),
 			Resource: str(load.CResource, i), Subresource: str(load.CSubresource, i), Name: str(load.CName, i), UID: str(load.CObjectUID, i),
 			Verb: str(load.CVerb, i), Code: code, User: str(load.CUser, i), ImpersonatedUser: str(load.CImpersonatedUser, i),
 			UserAgent: str(load.CUserAgent, i), SourceIP: str(load.CSourceIP, i), Change: str(load.CChange, i),
@@ -67,13 +67,6 @@ func Select(rec arrow.Record, namespace string, all bool) []Change {
 		rows = append(rows, c)
 	}
 	return rows
-}
-
-func rfc3339(ns int64) string {
-	if ns == 0 {
-		return ""
-	}
-	return time.Unix(0, ns).UTC().Format(time.RFC3339Nano)
 }
 
 // WriteText writes one table row per change, for people. Untrusted text

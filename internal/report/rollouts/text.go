@@ -10,6 +10,7 @@ import (
 
 	"github.com/evanalyze/evanalyze/internal/correlate"
 	"github.com/evanalyze/evanalyze/internal/report/textsafe"
+	"github.com/evanalyze/evanalyze/internal/report/timefmt"
 )
 
 // WriteText writes one table row per rollout, for people: start,
@@ -60,16 +61,9 @@ func csvRow(r *correlate.Rollout) []string {
 	}
 	return textsafe.Row([]string{r.Cluster, r.Namespace, r.Kind, r.Name, r.UID, r.Revision, fmt.Sprint(r.Seq), r.NewReplicaSet,
 		strings.Join(r.OldReplicaSets, " "), fmt.Sprint(r.Rollback), fmt.Sprint(r.Partial), r.Start.Format(time.RFC3339Nano),
-		fmtTime(r.End), fmtSeconds(r.DurationSeconds), r.Outcome, r.FailureReason, tu, ta, tat, strings.Join(r.Changes, "; "),
+		timefmt.Time(r.End), fmtSeconds(r.DurationSeconds), r.Outcome, r.FailureReason, tu, ta, tat, strings.Join(r.Changes, "; "),
 		fmt.Sprint(r.Replicas), fmt.Sprint(len(r.Pods)), fmtSeconds(r.Phases.SchedulingWait), fmtSeconds(r.Phases.ImagePull),
 		fmtSeconds(r.Phases.ContainerStart), fmtSeconds(r.Phases.Readiness)})
-}
-
-func fmtTime(t *time.Time) string {
-	if t == nil {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339Nano)
 }
 
 func fmtSeconds(s *float64) string {

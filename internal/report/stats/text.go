@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/evanalyze/evanalyze/internal/report/textsafe"
+	"github.com/evanalyze/evanalyze/internal/report/timefmt"
 )
 
 // WriteText writes the report for people: the findings with their
@@ -94,18 +95,11 @@ func WriteCSV(w io.Writer, rep *Report) error {
 		cw.Write(textsafe.Row([]string{g.Cluster, g.Namespace, g.Kind, g.Name, fmt.Sprint(g.Rollouts), fmt.Sprint(g.Complete), fmt.Sprint(g.Failed),
 			fmt.Sprint(g.Superseded), fmt.Sprint(g.InProgress), fmt.Sprint(g.Rollbacks), opt(g.DurationP50), opt(g.DurationP90),
 			opt(g.DurationP99), opt(g.DurationMax), opt(g.SchedulingWaitP50), opt(g.ImagePullP50), opt(g.ContainerStartP50),
-			opt(g.ReadinessP50), fmt.Sprint(g.PodRestarts), reasons(g.FailureReasons), fmtTime(g.FirstRollout), fmtTime(g.LastRollout),
+			opt(g.ReadinessP50), fmt.Sprint(g.PodRestarts), reasons(g.FailureReasons), timefmt.Time(g.FirstRollout), timefmt.Time(g.LastRollout),
 			opt(g.RolloutsPerDay), opt(g.ChangeFailureRate), opt(g.TimeToRestoreP50)}))
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-func fmtTime(t *time.Time) string {
-	if t == nil {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339Nano)
 }
 
 func secs(v *float64) string {
