@@ -50,12 +50,12 @@ to T+15m.
 spellings) or a name alone when one workload kind has that name.
 --cluster limits the timeline to one cluster, --node to what concerns one
 node; naming a cluster or node the inputs do not hold is an error (a node
-is checked when there is no --namespace). With
-absolute times, the inputs are read one cluster at a time (spilling past
-the memory budget, as rollouts does), and Parquet archives without the
-partitions and row groups of other clusters and namespaces; with relative
-times (or --workload NAME without a kind) the whole archive is read at
-once.`,
+is checked when there is no --namespace). The inputs are read one cluster
+at a time (spilling past the memory budget, as rollouts does); with
+absolute times Parquet archives are read without the partitions and row
+groups of other clusters and namespaces. Relative times (and --workload
+NAME without a kind) need the whole archive's span (or workloads): the
+inputs are then read twice, the first time for those only.`,
 		Example: `  evanalyze timeline testdata/lab-basic --since 2026-11-25T03:29:00Z --until 2026-11-25T03:31:00Z
   evanalyze timeline archive/ --around 2026-11-25T14:16:00Z --window 30m --namespace shop -o md
   evanalyze timeline archive/ --since 2h --workload web   # the archive's last two hours`,
@@ -84,37 +84,44 @@ once.`,
 			}
 			if o.wholeArchive() {
 				// start and end are the whole archive's, and a workload
-				// given by name alone is looked up in it: read it at once.
-				a, err := o.load.load(cmd.Context(), args, s, false)
-				if err != nil {
-					return err
-				}
-				defer a.Release()
-				first, last := archiveSpan(a)
-				if err := o.window(first, last); err != nil {
-					return err
-				}
-				if o.workloadName != "" {
-					if err := o.resolveWorkload(a); err != nil {
-						return err
-					}
-				}
-				b = timeline.NewBuilder(o.o)
-				add(a)
-			} else {
-				// One cluster at a time (or one group of its namespaces,
-				// when its rows spill).
-				if err := o.window(time.Time{}, time.Time{}); err != nil {
-					return err
-				}
-				b = timeline.NewBuilder(o.o)
+				// given by name alone is looked up in it: a first pass
+				// over the inputs, one cluster at a time, finds them.
+				first := facts{span: o.relative(), workload: o.workloadName, ns: o.o.Namespace}
 				err := o.load.each(cmd.Context(), args, s, func(a *archive.Archive) error {
-					add(a)
+					var rs []correlate.Rollout
+					if o.workloadName != "" {
+						rs = correlate.CorrelateParts(a.Parts, a.Workers).Rollouts
+					}
+					first.add(a, rs)
 					return nil
 				})
 				if err != nil {
 					return err
 				}
+				if err := o.window(first.first, first.last); err != nil {
+					return err
+				}
+				if o.workloadName != "" {
+					if err := o.resolveWorkload(&first); err != nil {
+						return err
+					}
+				}
+				// The second pass does not report the inputs' problems again.
+				quiet := o.load.quiet
+				o.load.quiet = true
+				defer func() { o.load.quiet = quiet }()
+			} else if err := o.window(time.Time{}, time.Time{}); err != nil {
+				return err
+			}
+			// One cluster at a time (or one group of its namespaces, when
+			// its rows spill).
+			b = timeline.NewBuilder(o.o)
+			err := o.load.each(cmd.Context(), args, s, func(a *archive.Archive) error {
+				add(a)
+				return nil
+			})
+			if err != nil {
+				return err
 			}
 			node := o.o.Node
 			if !fa.nodes {
@@ -212,9 +219,7 @@ func (o *timelineOptions) parseWorkload() error {
 
 // resolveWorkload finds the kind of the workload named alone by
 // --workload: unique, or a usage error saying which kinds have the name.
-func (o *timelineOptions) resolveWorkload(a *archive.Archive) error {
-	fa := facts{workload: o.workloadName, ns: o.o.Namespace}
-	fa.add(a, correlate.CorrelateParts(a.Parts, a.Workers).Rollouts)
+func (o *timelineOptions) resolveWorkload(fa *facts) error {
 	kinds := sorted(fa.kinds)
 	name := o.workloadName
 	switch len(kinds) {
@@ -237,9 +242,9 @@ func (o *timelineOptions) relative() bool {
 	return o.sinceTS.relative() || o.untilTS.relative() || o.aroundTS.relative()
 }
 
-// wholeArchive reports whether the archive is read at once, not one
-// cluster at a time: relative times need its span, a workload given by
-// name alone its workloads.
+// wholeArchive reports whether the timeline needs something of the whole
+// archive before its first cluster: relative times its span, a workload
+// given by name alone its workloads. A first pass finds them.
 func (o *timelineOptions) wholeArchive() bool { return o.relative() || o.workloadName != "" }
 
 // window sets the window from the flags and the archive's first and last
