@@ -162,3 +162,54 @@ func TestRefusedPodsCollapse(t *testing.T) {
 		t.Errorf("FailedCreate entries %v", got)
 	}
 }
+
+// mustGatherPage is the HTML timeline of two minutes of an OpenShift
+// must-gather: long namespace and workload names, rollouts with many pods.
+func mustGatherPage(t *testing.T) []byte {
+	t.Helper()
+	a, err := archive.Load(context.Background(), []string{"../../../testdata/public/openshift-must-gather-aws"}, archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release()
+	res := correlate.Correlate(a.Events(), a.Changes)
+	o := timeline.Options{Since: time.Date(2021, 8, 3, 9, 19, 0, 0, time.UTC), Until: time.Date(2021, 8, 3, 9, 28, 0, 0, time.UTC)}
+	tl := timeline.Build(a.Events(), a.Changes, res, o)
+	var page bytes.Buffer
+	if err := timeline.WriteHTML(&page, tl, timeline.Rollouts(res, o)); err != nil {
+		t.Fatal(err)
+	}
+	return page.Bytes()
+}
+
+// On a must-gather, Chromium lays the page out readably: no label of the
+// chart overlaps another or is cut at the chart's edge, with every
+// rollout's pods shown, and with them hidden (the default) the chart
+// leaves the table of entries on the first screen.
+func TestHTMLLayoutMustGather(t *testing.T) {
+	htmltest.Chromium(t)
+	page := mustGatherPage(t)
+	if !bytes.Contains(page, []byte("Timeline: 2021-08-03T09:19:00Z to 2021-08-03T09:28:00Z")) {
+		t.Error("the heading does not state the requested window")
+	}
+	open := htmltest.Measure(t, page, 1300, 1000, `document.getElementById("expand").click();`)
+	if len(open.Page.Console) > 0 {
+		t.Errorf("console: %v", open.Page.Console)
+	}
+	if len(open.Labels) < 50 {
+		t.Errorf("%d labels measured with the pods shown, want the rollouts', the pods' and the ticks'", len(open.Labels))
+	}
+	for _, p := range open.Problems() {
+		t.Error(p)
+	}
+	closed := htmltest.Measure(t, page, 1300, 1000, "")
+	for _, p := range closed.Problems() {
+		t.Error(p)
+	}
+	if e, ok := closed.IDs["entries"]; !ok || e[1] > 1000 {
+		t.Errorf("the table of entries starts at y=%.0f, past the first screen", e[1])
+	}
+	if len(closed.Labels) >= len(open.Labels) {
+		t.Errorf("%d labels with the pods hidden, %d shown: pods are not collapsed", len(closed.Labels), len(open.Labels))
+	}
+}

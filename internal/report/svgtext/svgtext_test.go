@@ -1,0 +1,20 @@
+package svgtext
+
+import "testing"
+
+func TestFit(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		room float64
+		want string
+	}{
+		{"deployment/web", 200, "deployment/web"},
+		{"openshift-monitoring/deployment/kube-state-metrics #1", 20 * CharWidth, "openshift…metrics #1"},
+		{"abc", 1, "…"},
+		{"ünïcödé-ünïcödé", 5 * CharWidth, "ün…dé"},
+	} {
+		if got := Fit(c.in, c.room); got != c.want {
+			t.Errorf("Fit(%q, %v) = %q, want %q", c.in, c.room, got, c.want)
+		}
+	}
+}
