@@ -27,7 +27,7 @@ type Box struct {
 // box, and the viewport's width.
 type Layout struct {
 	Labels   []Box
-	Shapes   []Box // the charts' rectangles (bars), which no label may run under
+	Shapes   []Box                 // the charts' rectangles (bars), which no label may run under
 	Charts   map[string][4]float64 // id -> x, y, w, h
 	IDs      map[string][4]float64 // every element with an id: x, y, w, h
 	Viewport float64

@@ -193,7 +193,7 @@ line.tick { stroke: #eee; } text.tick { fill: #888; font-size: 10px; }
 table { border-collapse: collapse; margin-top: 16px; width: 100%; }
 td, th { border-bottom: 1px solid #eee; padding: 2px 6px; text-align: left; vertical-align: top; }
 td.what { white-space: pre-line; } td.obj, td.from { overflow-wrap: anywhere; }
-tr.error td { background: #fde8e6; } tr.warning td { background: #fff6db; }
+tr.error td { background: #fde8e6; } tr.warning td { background: #fff6db; } tr.signal td { font-weight: 600; }
 .controls { margin: 8px 0; }
 @media print { .controls { display: none; } #chart { max-height: none; overflow: visible; } svg { width: 100%; } }
 </style>
@@ -212,9 +212,10 @@ tr.error td { background: #fde8e6; } tr.warning td { background: #fff6db; }
 {{- if .Pods}}<g class="pods">{{range .Pods}}<g class="bar"><title>{{.Title}}</title><text class="label" x="28" y="{{.Y}}" dy="12" data-room="{{$.PodRoom}}" data-full="{{.Label}}">{{.Short}}</text><rect class="{{.Class}}" x="{{.Start}}" y="{{.Y}}" width="{{.Width}}" height="14" rx="2"/></g>{{end}}</g>{{end}}</g>
 {{end}}</svg></div>
 <table id="entries">
+<caption>Entries in the window; in bold, failure signals on the pods of a rollout.</caption>
 <thead><tr><th>time (UTC)</th><th>kind</th><th>object</th><th>actor</th><th>what</th><th>from</th></tr></thead>
 <tbody>
-{{range .Entries}}<tr class="{{.Severity}}"><td>{{ts .Time}}</td><td>{{.Kind}}</td><td class="obj">{{.Namespace}}/{{.Object}}</td><td class="obj">{{.Actor}}</td><td class="what">{{.Summary}}</td><td class="from">{{joinS .Sources}}</td></tr>
+{{range .Entries}}<tr class="{{.Severity}}{{if .RolloutSignal}} signal{{end}}"><td>{{ts .Time}}</td><td>{{.Kind}}</td><td class="obj">{{.Namespace}}/{{.Object}}</td><td class="obj">{{.Actor}}</td><td class="what">{{.Summary}}</td><td class="from">{{joinS .Sources}}</td></tr>
 {{end}}</tbody>
 </table>
 <script>` + timelineScript + `</script>
