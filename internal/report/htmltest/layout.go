@@ -31,6 +31,7 @@ type Layout struct {
 	Charts   map[string][4]float64 // id -> x, y, w, h
 	IDs      map[string][4]float64 // every element with an id: x, y, w, h
 	Viewport float64
+	Scroll   float64 // the page's width: wider than Viewport, it scrolls sideways
 	Page     Page
 }
 
@@ -39,7 +40,7 @@ type Layout struct {
 // boxes of the charts and their labels into a <pre id="htmltest-layout">.
 const measureScript = `
 (function () {
-  var out = {labels: [], shapes: [], charts: {}, ids: {}, viewport: document.documentElement.clientWidth};
+  var out = {labels: [], shapes: [], charts: {}, ids: {}, viewport: document.documentElement.clientWidth, scrollWidth: document.documentElement.scrollWidth};
   var els = document.querySelectorAll("[id]");
   for (var k = 0; k < els.length; k++) {
     var e = els[k].getBoundingClientRect();
@@ -113,6 +114,7 @@ func Measure(t testing.TB, page []byte, width, height int, before string) Layout
 		Charts   map[string][4]float64 `json:"charts"`
 		IDs      map[string][4]float64 `json:"ids"`
 		Viewport float64               `json:"viewport"`
+		Scroll   float64               `json:"scrollWidth"`
 	}
 	if err := json.Unmarshal([]byte(html.UnescapeString(j[1])), &raw); err != nil {
 		t.Fatal(err)
@@ -124,16 +126,19 @@ func Measure(t testing.TB, page []byte, width, height int, before string) Layout
 		}
 	}
 	l.Shapes = raw.Shapes
-	l.Labels, l.Charts, l.IDs, l.Viewport = raw.Labels, raw.Charts, raw.IDs, raw.Viewport
+	l.Labels, l.Charts, l.IDs, l.Viewport, l.Scroll = raw.Labels, raw.Charts, raw.IDs, raw.Viewport, raw.Scroll
 	return l
 }
 
 // Problems lists labels that overlap another label or a bar of their chart
 // (by more than half a pixel each way), that stick out of their chart (cut at its
-// edge), and charts wider than the viewport.
+// edge), charts wider than the viewport and a page that scrolls sideways.
 func (l Layout) Problems() []string {
 	var out []string
 	const eps = 0.5
+	if l.Scroll > l.Viewport+eps {
+		out = append(out, fmt.Sprintf("the page is %.0f wide, past the window's %.0f: it scrolls sideways", l.Scroll, l.Viewport))
+	}
 	for id, c := range l.Charts {
 		if c[0]+c[2] > l.Viewport+eps {
 			out = append(out, fmt.Sprintf("chart %s ends at x=%.0f, past the window's %.0f", id, c[0]+c[2], l.Viewport))

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/evanalyze/evanalyze/internal/correlate"
 	"github.com/evanalyze/evanalyze/internal/report/csp"
@@ -72,6 +73,7 @@ type bar struct {
 	Y, W  float64
 	Label string // shortened to fit; Full is the whole label
 	Full  string
+	Keep  int // characters at the end of Label that shortening keeps: /kind/name
 	Value string
 }
 
@@ -171,8 +173,9 @@ func barChart(groups []*Group, value func(*Group) (float64, bool), format func(f
 		if multi {
 			label = x.g.Cluster + ": " + label
 		}
+		keep := utf8.RuneCountInString(label) - utf8.RuneCountInString(label[:strings.LastIndex(label, x.g.Namespace+"/")+len(x.g.Namespace)])
 		out = append(out, bar{Y: float64(i) * 22, W: math.Max(2, x.v/maxV*380),
-			Label: svgtext.Fit(label, barRoom), Full: label, Value: format(x.v)})
+			Label: svgtext.FitKeep(label, keep, barRoom), Full: label, Keep: keep, Value: format(x.v)})
 	}
 	return out
 }
@@ -301,11 +304,11 @@ p90 {{secs .Report.Fleet.DurationP90}}s.</p>
 <div class="pair">
 <div><h2>Slowest workloads (p90 duration)</h2>
 <svg id="slowest" width="800" height="{{plus (mul 22 (len .Slowest)) 10}}" xmlns="http://www.w3.org/2000/svg">
-{{range .Slowest}}<g><title>{{.Full}}: {{.Value}}</title><text x="4" y="{{plus .Y 14}}" data-room="{{$.BarRoom}}" data-full="{{.Full}}">{{.Label}}</text><rect class="slow" x="330" y="{{plus .Y 3}}" width="{{.W}}" height="15"/><text x="{{plus 336 .W}}" y="{{plus .Y 14}}">{{.Value}}</text></g>{{else}}<text x="4" y="14">no complete rollouts</text>{{end}}
+{{range .Slowest}}<g><title>{{.Full}}: {{.Value}}</title><text x="4" y="{{plus .Y 14}}" data-room="{{$.BarRoom}}" data-keep="{{.Keep}}" data-full="{{.Full}}">{{.Label}}</text><rect class="slow" x="330" y="{{plus .Y 3}}" width="{{.W}}" height="15"/><text x="{{plus 336 .W}}" y="{{plus .Y 14}}">{{.Value}}</text></g>{{else}}<text x="4" y="14">no complete rollouts</text>{{end}}
 </svg></div>
 <div><h2>Highest failure rates (failed / decided rollouts)</h2>
 <svg id="flakiest" width="800" height="{{plus (mul 22 (len .Flakiest)) 10}}" xmlns="http://www.w3.org/2000/svg">
-{{range .Flakiest}}<g><title>{{.Full}}: {{.Value}}</title><text x="4" y="{{plus .Y 14}}" data-room="{{$.BarRoom}}" data-full="{{.Full}}">{{.Label}}</text><rect class="flaky" x="330" y="{{plus .Y 3}}" width="{{.W}}" height="15"/><text x="{{plus 336 .W}}" y="{{plus .Y 14}}">{{.Value}}</text></g>{{else}}<text x="4" y="14">no failed rollouts</text>{{end}}
+{{range .Flakiest}}<g><title>{{.Full}}: {{.Value}}</title><text x="4" y="{{plus .Y 14}}" data-room="{{$.BarRoom}}" data-keep="{{.Keep}}" data-full="{{.Full}}">{{.Label}}</text><rect class="flaky" x="330" y="{{plus .Y 3}}" width="{{.W}}" height="15"/><text x="{{plus 336 .W}}" y="{{plus .Y 14}}">{{.Value}}</text></g>{{else}}<text x="4" y="14">no failed rollouts</text>{{end}}
 </svg></div>
 </div>
 <h2>Failure reasons per day</h2>

@@ -18,3 +18,13 @@ func TestFit(t *testing.T) {
 		}
 	}
 }
+
+func TestFitKeep(t *testing.T) {
+	s := "openshift-monitoring/deployment/openshift-state-metrics #1"
+	if got, want := FitKeep(s, len("/deployment/openshift-state-metrics #1"), 46.5*CharWidth), "openshi"+"…"+"/deployment/openshift-state-metrics #1"; got != want {
+		t.Errorf("FitKeep = %q, want %q", got, want)
+	}
+	if got := FitKeep(s, len(s)-1, 20*CharWidth); got != Fit(s, 20*CharWidth) {
+		t.Errorf("FitKeep with a tail too long = %q, want Fit's", got)
+	}
+}

@@ -246,7 +246,9 @@ func TestRankAndFoldMustGather(t *testing.T) {
 	if n := count(tl, "FastControllerResync"); n != 0 || tl.Folded["FastControllerResync"] == 0 {
 		t.Errorf("%d FastControllerResync entries, %d folded", n, tl.Folded["FastControllerResync"])
 	}
-	if !slices.ContainsFunc(tl.Summary, func(s string) bool { return strings.HasPrefix(s, "folded: ") && strings.Contains(s, "FastControllerResync ×") }) {
+	if !slices.ContainsFunc(tl.Summary, func(s string) bool {
+		return strings.HasPrefix(s, "folded: ") && strings.Contains(s, "FastControllerResync ×")
+	}) {
 		t.Errorf("the summary does not say what was folded: %q", tl.Summary)
 	}
 	var first string

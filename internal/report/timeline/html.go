@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/evanalyze/evanalyze/internal/correlate"
 	"github.com/evanalyze/evanalyze/internal/report/csp"
@@ -29,6 +30,7 @@ type Row struct {
 type Bar struct {
 	Label string // the whole label; the page shows it shortened to Short when it does not fit
 	Short string
+	Keep  int    // characters at the end of Label that shortening keeps
 	Title string // tooltip
 	Start float64
 	Width float64
@@ -115,7 +117,8 @@ func WriteHTML(w io.Writer, tl *Timeline, rollouts []correlate.Rollout) error {
 			continue
 		}
 		label := fmt.Sprintf("%s/%s/%s #%d", r.Namespace, strings.ToLower(r.Kind), r.Name, r.Seq)
-		row := Row{Y: y, Bar: Bar{Label: label, Short: svgtext.Fit(label, d.Room),
+		keep := utf8.RuneCountInString(label) - utf8.RuneCountInString(r.Namespace) // "/kind/name #seq"
+		row := Row{Y: y, Bar: Bar{Label: label, Short: svgtext.FitKeep(label, keep, d.Room), Keep: keep,
 			Title: fmt.Sprintf("%s %s rollout %d: %s (%s → %s)", r.Cluster, label, r.Seq, r.Outcome, r.Start.Format(time.RFC3339), end.Format(time.RFC3339)),
 			Start: labelWidth + x(start), Width: max(2, x(end)-x(start)), Class: r.Outcome}}
 		py := 0.0
@@ -192,7 +195,9 @@ g.head { cursor: pointer; } text.toggle { fill: #666; }
 line.tick { stroke: #eee; } text.tick { fill: #888; font-size: 10px; }
 table { border-collapse: collapse; margin-top: 16px; width: 100%; }
 td, th { border-bottom: 1px solid #eee; padding: 2px 6px; text-align: left; vertical-align: top; }
-td.what { white-space: pre-line; } td.obj, td.from { overflow-wrap: anywhere; }
+td.what { white-space: pre-line; overflow-wrap: anywhere; } td.obj { overflow-wrap: anywhere; min-width: 18em; }
+td.actor { overflow-wrap: anywhere; min-width: 8em; max-width: 16em; } td.from { overflow-wrap: anywhere; min-width: 12em; max-width: 22em; color: #666; font-size: 11px; }
+caption { text-align: left; color: #666; }
 tr.error td { background: #fde8e6; } tr.warning td { background: #fff6db; } tr.signal td { font-weight: 600; }
 .controls { margin: 8px 0; }
 @media print { .controls { display: none; } #chart { max-height: none; overflow: visible; } svg { width: 100%; } }
@@ -208,14 +213,14 @@ tr.error td { background: #fde8e6; } tr.warning td { background: #fff6db; } tr.s
 <span class="sw pod"></span>pod <span class="sw pod-failing"></span>pod with warning events (such as FailedScheduling or a failed probe while it started: its rollout may still have completed; hover for the reasons)</div>
 <div id="chart"><svg id="gantt" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}" xmlns="http://www.w3.org/2000/svg">
 {{range .Ticks}}<line class="tick" x1="{{.X}}" y1="0" x2="{{.X}}" y2="{{$.Height}}"/><text class="tick" x="{{.X}}" y="12" text-anchor="{{.Anchor}}">{{.Label}}</text>{{end}}
-{{range .Rows}}<g class="rollout" data-pods="{{len .Pods}}" transform="translate(0,{{.Y}})"><g class="head"><title>{{.Title}}</title>{{if .Pods}}<text class="toggle" x="4" y="0" dy="12">▸</text>{{end}}<text class="label" x="16" y="0" dy="12" data-room="{{$.Room}}" data-full="{{.Label}}">{{.Short}}</text><rect class="{{.Class}}" x="{{.Start}}" y="0" width="{{.Width}}" height="14" rx="2"/></g>
+{{range .Rows}}<g class="rollout" data-pods="{{len .Pods}}" transform="translate(0,{{.Y}})"><g class="head"><title>{{.Title}}</title>{{if .Pods}}<text class="toggle" x="4" y="0" dy="12">▸</text>{{end}}<text class="label" x="16" y="0" dy="12" data-room="{{$.Room}}" data-keep="{{.Keep}}" data-full="{{.Label}}">{{.Short}}</text><rect class="{{.Class}}" x="{{.Start}}" y="0" width="{{.Width}}" height="14" rx="2"/></g>
 {{- if .Pods}}<g class="pods">{{range .Pods}}<g class="bar"><title>{{.Title}}</title><text class="label" x="28" y="{{.Y}}" dy="12" data-room="{{$.PodRoom}}" data-full="{{.Label}}">{{.Short}}</text><rect class="{{.Class}}" x="{{.Start}}" y="{{.Y}}" width="{{.Width}}" height="14" rx="2"/></g>{{end}}</g>{{end}}</g>
 {{end}}</svg></div>
 <table id="entries">
 <caption>Entries in the window; in bold, failure signals on the pods of a rollout.</caption>
 <thead><tr><th>time (UTC)</th><th>kind</th><th>object</th><th>actor</th><th>what</th><th>from</th></tr></thead>
 <tbody>
-{{range .Entries}}<tr class="{{.Severity}}{{if .RolloutSignal}} signal{{end}}"><td>{{ts .Time}}</td><td>{{.Kind}}</td><td class="obj">{{.Namespace}}/{{.Object}}</td><td class="obj">{{.Actor}}</td><td class="what">{{.Summary}}</td><td class="from">{{joinS .Sources}}</td></tr>
+{{range .Entries}}<tr class="{{.Severity}}{{if .RolloutSignal}} signal{{end}}"><td>{{ts .Time}}</td><td>{{.Kind}}</td><td class="obj">{{.Namespace}}/{{.Object}}</td><td class="actor">{{.Actor}}</td><td class="what">{{.Summary}}</td><td class="from">{{joinS .Sources}}</td></tr>
 {{end}}</tbody>
 </table>
 <script>` + timelineScript + `</script>
