@@ -51,6 +51,7 @@ type htmlData struct {
 	Room    float64 // pixels a rollout label has
 	PodRoom float64
 	End     float64 // x of the chart's right end
+	Multi   bool    // entries or rollouts of more than one cluster: each names its cluster
 }
 
 type tick struct {
@@ -107,6 +108,10 @@ func WriteHTML(w io.Writer, tl *Timeline, rollouts []correlate.Rollout) error {
 	}
 	d := htmlData{Title: "evanalyze timeline", Window: windowText(tl), Summary: tl.Summary, Entries: tl.Entries,
 		Width: labelWidth + chartWidth + rightPad, Room: labelWidth - 24, PodRoom: labelWidth - 36, End: labelWidth + chartWidth}
+	d.Multi = multiCluster(tl)
+	for _, r := range rollouts {
+		d.Multi = d.Multi || r.Cluster != rollouts[0].Cluster
+	}
 	if open {
 		d.Axis = fmt.Sprintf("the chart spans %s to %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
 	}
@@ -116,8 +121,12 @@ func WriteHTML(w io.Writer, tl *Timeline, rollouts []correlate.Rollout) error {
 		if end.Before(from) || start.After(to) {
 			continue
 		}
-		label := fmt.Sprintf("%s/%s/%s #%d", r.Namespace, strings.ToLower(r.Kind), r.Name, r.Seq)
-		keep := utf8.RuneCountInString(label) - utf8.RuneCountInString(r.Namespace) // "/kind/name #seq"
+		where := ""
+		if d.Multi {
+			where = r.Cluster + ": "
+		}
+		label := fmt.Sprintf("%s%s/%s/%s #%d", where, r.Namespace, strings.ToLower(r.Kind), r.Name, r.Seq)
+		keep := utf8.RuneCountInString(label) - utf8.RuneCountInString(where+r.Namespace) // "/kind/name #seq"
 		row := Row{Y: y, Bar: Bar{Label: label, Short: svgtext.FitKeep(label, keep, d.Room), Keep: keep,
 			Title: fmt.Sprintf("%s %s rollout %d: %s (%s → %s)", r.Cluster, label, r.Seq, r.Outcome, r.Start.Format(time.RFC3339), end.Format(time.RFC3339)),
 			Start: labelWidth + x(start), Width: max(2, x(end)-x(start)), Class: r.Outcome}}
@@ -218,9 +227,9 @@ tr.error td { background: #fde8e6; } tr.warning td { background: #fff6db; } tr.s
 {{end}}</svg></div>
 <table id="entries">
 <caption>Entries in the window; in bold, failure signals on the pods of a rollout.</caption>
-<thead><tr><th>time (UTC)</th><th>kind</th><th>object</th><th>actor</th><th>what</th><th>from</th></tr></thead>
+<thead><tr><th>time (UTC)</th><th>kind</th>{{if .Multi}}<th>cluster</th>{{end}}<th>object</th><th>actor</th><th>what</th><th>from</th></tr></thead>
 <tbody>
-{{range .Entries}}<tr class="{{.Severity}}{{if .RolloutSignal}} signal{{end}}"><td>{{ts .Time}}</td><td>{{.Kind}}</td><td class="obj">{{.Namespace}}/{{.Object}}</td><td class="actor">{{.Actor}}</td><td class="what">{{.Summary}}</td><td class="from">{{joinS .Sources}}</td></tr>
+{{range .Entries}}<tr class="{{.Severity}}{{if .RolloutSignal}} signal{{end}}"><td>{{ts .Time}}</td><td>{{.Kind}}</td>{{if $.Multi}}<td class="actor">{{.Cluster}}</td>{{end}}<td class="obj">{{.Namespace}}/{{.Object}}</td><td class="actor">{{.Actor}}</td><td class="what">{{.Summary}}</td><td class="from">{{joinS .Sources}}</td></tr>
 {{end}}</tbody>
 </table>
 <script>` + timelineScript + `</script>
