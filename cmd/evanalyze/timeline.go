@@ -36,9 +36,12 @@ workload changes with their actor and change summary (audit logs), rollout
 starts and ends with their outcome, scaling actions, warnings and failure
 events with repeats collapsed ("BackOff ×37 over 6m0s"), and node events; at
 the top a summary of what changed, what failed first, what recovered and
-what was still broken at the end of the window. Normal events (Pulled,
-Created, Started, ...) fold into the rollout lines unless --verbose. Every
-entry names the records it came from (file:line).
+what was still broken at the end of the window; the first failure is a
+failed rollout or a failure signal on a rollout's pods before any other
+warning. Normal events (Pulled, Created, Started, ...) fold into the rollout
+lines unless --verbose, and warnings of known-benign reasons (OpenShift's
+FastControllerResync) into one count unless --show-benign. Every entry names
+the records it came from (file:line); line breaks in messages show as ↵.
 
 Times are RFC 3339 (2026-11-25T03:29:00Z), dates (2026-11-25: midnight
 UTC), or relative to the archive's first and last records: start, end,
@@ -156,6 +159,7 @@ inputs are then read twice, the first time for those only.`,
 	f.StringVar(&o.workload, "workload", "", "only this workload and its pods: kind/name (deploy/web, sts/db, ...) or a name that one kind has")
 	f.StringVar(&o.o.Node, "node", "", "only what concerns this node")
 	f.BoolVarP(&o.o.Verbose, "verbose", "v", false, "list every event instead of folding Normal ones into rollouts")
+	f.BoolVar(&o.o.ShowBenign, "show-benign", false, "list events of known-benign reasons (OpenShift's FastControllerResync, ...; docs/timeline.md) instead of counting them in the summary")
 	return cmd
 }
 

@@ -80,3 +80,38 @@ func TestHTMLCSPInChromium(t *testing.T) {
 		t.Errorf("an injected script ran; console: %v", p.Console)
 	}
 }
+
+// On a must-gather (long namespace and workload names), Chromium lays the
+// page out readably: no chart label overlaps another or a bar, none is
+// cut at its chart's edge, every dot names its workload and the names are
+// spelled namespace/kind/name in lower case.
+func TestHTMLLayoutMustGather(t *testing.T) {
+	htmltest.Chromium(t)
+	a, err := archive.Load(context.Background(), []string{"../../../testdata/public/openshift-must-gather-aws"}, archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rollouts := correlate.Correlate(a.Events(), a.Changes).Rollouts
+	a.Release()
+	var page bytes.Buffer
+	if err := stats.WriteHTML(&page, stats.Compute(rollouts, stats.DefaultThresholds()), rollouts); err != nil {
+		t.Fatal(err)
+	}
+	l := htmltest.Measure(t, page.Bytes(), 1300, 1500, "")
+	if len(l.Page.Console) > 0 {
+		t.Errorf("console: %v", l.Page.Console)
+	}
+	if len(l.Labels) < 20 {
+		t.Errorf("%d labels measured", len(l.Labels))
+	}
+	for _, p := range l.Problems() {
+		t.Error(p)
+	}
+	dots := regexp.MustCompile(`<circle [^>]*><title>default openshift-[a-z-]+/(deployment|daemonset|statefulset)/[a-z0-9-]+ #\d+: [0-9.]+s</title>`).FindAllString(page.String(), -1)
+	if len(dots) == 0 {
+		t.Error("the duration dots do not name their workload")
+	}
+	if strings.Contains(page.String(), "/Deployment/") {
+		t.Error("a name is spelled with the kind capitalised")
+	}
+}

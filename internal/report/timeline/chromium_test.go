@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -160,5 +161,125 @@ func TestRefusedPodsCollapse(t *testing.T) {
 	}
 	if fmt.Sprint(got) != "[replicaset/worker-54b7596c6c 25 job/report 7]" {
 		t.Errorf("FailedCreate entries %v", got)
+	}
+}
+
+// mustGatherPage is the HTML timeline of two minutes of an OpenShift
+// must-gather: long namespace and workload names, rollouts with many pods.
+func mustGatherPage(t *testing.T) []byte {
+	t.Helper()
+	a, err := archive.Load(context.Background(), []string{"../../../testdata/public/openshift-must-gather-aws"}, archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release()
+	res := correlate.Correlate(a.Events(), a.Changes)
+	o := timeline.Options{Since: time.Date(2021, 8, 3, 9, 19, 0, 0, time.UTC), Until: time.Date(2021, 8, 3, 9, 28, 0, 0, time.UTC)}
+	tl := timeline.Build(a.Events(), a.Changes, res, o)
+	var page bytes.Buffer
+	if err := timeline.WriteHTML(&page, tl, timeline.Rollouts(res, o)); err != nil {
+		t.Fatal(err)
+	}
+	return page.Bytes()
+}
+
+// On a must-gather, Chromium lays the page out readably: no label of the
+// chart overlaps another or is cut at the chart's edge, with every
+// rollout's pods shown, and with them hidden (the default) the chart
+// leaves the table of entries on the first screen.
+func TestHTMLLayoutMustGather(t *testing.T) {
+	htmltest.Chromium(t)
+	page := mustGatherPage(t)
+	if !bytes.Contains(page, []byte("Timeline: 2021-08-03T09:19:00Z to 2021-08-03T09:28:00Z")) {
+		t.Error("the heading does not state the requested window")
+	}
+	open := htmltest.Measure(t, page, 1300, 1000, `document.getElementById("expand").click();`)
+	if len(open.Page.Console) > 0 {
+		t.Errorf("console: %v", open.Page.Console)
+	}
+	if len(open.Labels) < 50 {
+		t.Errorf("%d labels measured with the pods shown, want the rollouts', the pods' and the ticks'", len(open.Labels))
+	}
+	for _, p := range open.Problems() {
+		t.Error(p)
+	}
+	closed := htmltest.Measure(t, page, 1300, 1000, "")
+	for _, p := range closed.Problems() {
+		t.Error(p)
+	}
+	if e, ok := closed.IDs["entries"]; !ok || e[1] > 1000 {
+		t.Errorf("the table of entries starts at y=%.0f, past the first screen", e[1])
+	}
+	if len(closed.Labels) >= len(open.Labels) {
+		t.Errorf("%d labels with the pods hidden, %d shown: pods are not collapsed", len(closed.Labels), len(open.Labels))
+	}
+}
+
+// On a must-gather, OpenShift's FastControllerResync warnings are folded
+// into one count (unless ShowBenign), the first failure is a failure signal
+// on a rollout's pod, and a probe's multi-line output is one line with ↵
+// in text and keeps its line breaks in HTML.
+func TestRankAndFoldMustGather(t *testing.T) {
+	a, err := archive.Load(context.Background(), []string{"../../../testdata/public/openshift-must-gather-aws"}, archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release()
+	res := correlate.Correlate(a.Events(), a.Changes)
+	o := timeline.Options{Since: time.Date(2021, 8, 3, 9, 19, 0, 0, time.UTC), Until: time.Date(2021, 8, 3, 9, 28, 0, 0, time.UTC)}
+	count := func(tl *timeline.Timeline, reason string) int {
+		n := 0
+		for _, e := range tl.Entries {
+			if strings.HasPrefix(e.Summary, reason) {
+				n++
+			}
+		}
+		return n
+	}
+	o.ShowBenign = true
+	shown := timeline.Build(a.Events(), a.Changes, res, o)
+	o.ShowBenign = false
+	tl := timeline.Build(a.Events(), a.Changes, res, o)
+	if count(shown, "FastControllerResync") == 0 {
+		t.Fatal("no FastControllerResync with ShowBenign: the fixture changed?")
+	}
+	if n := count(tl, "FastControllerResync"); n != 0 || tl.Folded["FastControllerResync"] == 0 {
+		t.Errorf("%d FastControllerResync entries, %d folded", n, tl.Folded["FastControllerResync"])
+	}
+	if !slices.ContainsFunc(tl.Summary, func(s string) bool {
+		return strings.HasPrefix(s, "folded: ") && strings.Contains(s, "FastControllerResync ×")
+	}) {
+		t.Errorf("the summary does not say what was folded: %q", tl.Summary)
+	}
+	var first string
+	for _, s := range tl.Summary {
+		if strings.HasPrefix(s, "first failure: ") {
+			first = s
+		}
+	}
+	if !strings.Contains(first, "/pod/") {
+		t.Errorf("the first failure is not on a rollout's pod: %q", first)
+	}
+	signals := 0
+	for _, e := range tl.Entries {
+		if e.RolloutSignal {
+			signals++
+		}
+	}
+	if signals == 0 {
+		t.Error("no entry is marked as a failure signal on a rollout's pods")
+	}
+	var text, page bytes.Buffer
+	if err := timeline.WriteText(&text, tl); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(text.String(), `\x0a`) || !strings.Contains(text.String(), "↵") {
+		t.Error("probe messages in text: want line breaks as ↵, not \\x0a")
+	}
+	if err := timeline.WriteHTML(&page, tl, timeline.Rollouts(res, o)); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`<td class="what">ProbeError[^<]*\n`).Match(page.Bytes()) || strings.Contains(page.String(), `\x0a`) {
+		t.Error("probe messages in HTML: want their line breaks kept (white-space: pre-line)")
 	}
 }

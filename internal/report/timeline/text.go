@@ -16,7 +16,7 @@ func WriteText(w io.Writer, tl *Timeline) error {
 	fmt.Fprintf(w, "Timeline from %s\n", windowText(tl))
 	multi := multiCluster(tl)
 	for _, s := range tl.Summary {
-		fmt.Fprintf(w, "  * %s\n", textsafe.Sanitize(s))
+		fmt.Fprintf(w, "  * %s\n", textsafe.Sanitize(oneLine(s)))
 	}
 	fmt.Fprintln(w)
 	for _, e := range tl.Entries {
@@ -36,7 +36,7 @@ func WriteText(w io.Writer, tl *Timeline) error {
 			where = textsafe.Sanitize(e.Cluster) + ": "
 		}
 		fmt.Fprintf(w, "%s %s %-8s %s%s/%s%s %s\n", e.Time.Format("2006-01-02T15:04:05.000Z"), mark, e.Kind,
-			where, textsafe.Sanitize(e.Namespace), textsafe.Sanitize(e.Object), actor, textsafe.Sanitize(e.Summary))
+			where, textsafe.Sanitize(e.Namespace), textsafe.Sanitize(e.Object), actor, textsafe.Sanitize(oneLine(e.Summary)))
 	}
 	return nil
 }
@@ -47,7 +47,7 @@ func WriteText(w io.Writer, tl *Timeline) error {
 func WriteMarkdown(w io.Writer, tl *Timeline) error {
 	fmt.Fprintf(w, "## Timeline: %s\n\n", windowText(tl))
 	for _, s := range tl.Summary {
-		fmt.Fprintf(w, "- %s\n", mdEscape(s))
+		fmt.Fprintf(w, "- %s\n", mdEscape(oneLine(s)))
 	}
 	multi := multiCluster(tl)
 	if multi {
@@ -63,9 +63,18 @@ func WriteMarkdown(w io.Writer, tl *Timeline) error {
 			cluster = " " + mdEscape(e.Cluster) + " |"
 		}
 		fmt.Fprintf(w, "| %s | %s | %s |%s %s | %s | %s |\n", e.Time.Format("15:04:05.000"), e.Severity, e.Kind, cluster,
-			mdEscape(e.Namespace+"/"+e.Object), mdEscape(e.Actor), mdEscape(e.Summary))
+			mdEscape(e.Namespace+"/"+e.Object), mdEscape(e.Actor), mdEscape(oneLine(e.Summary)))
 	}
 	return nil
+}
+
+// oneLine shows the line breaks of a message (a probe's output) as ↵ on
+// one line, instead of escaped as \x0a.
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	return strings.NewReplacer("\r\n", "↵", "\n", "↵", "\r", "↵").Replace(s)
 }
 
 // multiCluster reports whether the entries come from more than one

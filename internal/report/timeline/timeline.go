@@ -11,6 +11,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -48,6 +49,9 @@ type Entry struct {
 	Severity  string     `json:"severity"`
 	Count     int        `json:"count,omitempty"`
 	Sources   []string   `json:"sources"` // file:line of the records behind it
+	// RolloutSignal marks a failure signal (docs/rollouts.md) on a pod or
+	// ReplicaSet of a rollout: what a review reads first.
+	RolloutSignal bool `json:"rollout_signal,omitempty"`
 
 	order int // among entries of one object at one time: rollout seq*2, +1 for an end
 }
@@ -60,13 +64,25 @@ type Options struct {
 	Workload     string // kind/name, e.g. deployment/web
 	Node         string
 	Verbose      bool // include Normal events instead of folding them into rollouts
+	ShowBenign   bool // list events of known-benign reasons (Benign) instead of counting them
+}
+
+// Benign are warning reasons known to be harmless, folded into one count
+// per reason in the summary unless ShowBenign (docs/timeline.md lists them
+// with why).
+var Benign = map[string]bool{
+	// OpenShift's library-go controller factory warns at every controller
+	// start when its resync interval is short (0s or 10s), on every
+	// operator start: dozens per operator restart on a must-gather.
+	"FastControllerResync": true,
 }
 
 // Timeline is the result.
 type Timeline struct {
-	Since, Until time.Time // the window; zero: open (null in JSON)
-	Summary      []string  `json:"summary"`
-	Entries      []Entry   `json:"entries"`
+	Since, Until time.Time      // the window; zero: open (null in JSON)
+	Summary      []string       `json:"summary"`
+	Entries      []Entry        `json:"entries"`
+	Folded       map[string]int `json:"folded,omitempty"` // events of known-benign reasons left out, by reason
 }
 
 // MarshalJSON writes {"since", "until", "summary", "entries"}, an open end
@@ -79,11 +95,12 @@ func (tl *Timeline) MarshalJSON() ([]byte, error) {
 		return &t
 	}
 	return json.Marshal(struct {
-		Since   *time.Time `json:"since"`
-		Until   *time.Time `json:"until"`
-		Summary []string   `json:"summary"`
-		Entries []Entry    `json:"entries"`
-	}{end(tl.Since), end(tl.Until), tl.Summary, tl.Entries})
+		Since   *time.Time     `json:"since"`
+		Until   *time.Time     `json:"until"`
+		Summary []string       `json:"summary"`
+		Entries []Entry        `json:"entries"`
+		Folded  map[string]int `json:"folded,omitempty"`
+	}{end(tl.Since), end(tl.Until), tl.Summary, tl.Entries, tl.Folded})
 }
 
 // noise are Normal events folded into rollout lines unless Verbose.
@@ -157,6 +174,7 @@ func Build(events, changes arrow.Record, res correlate.Result, o Options) *Timel
 // It keeps the entries in the window and the rollouts, not the tables.
 type Builder struct {
 	o       Options
+	folded  map[string]int
 	entries []Entry
 	nodes   []int // entries of node problems, which name the pods they hit
 	res     correlate.Result
@@ -245,7 +263,11 @@ func (b *Builder) Add(events, changes arrow.Record, res correlate.Result) {
 	// Events: warnings and failures collapsed per object and reason; node
 	// events; the rest only with Verbose.
 	if events != nil {
-		for _, e := range eventEntries(load.NewView(events), in, scope, evidenceRows(res, o, int(events.NumRows())), o) {
+		if b.folded == nil {
+			b.folded = map[string]int{}
+		}
+		n := int(events.NumRows())
+		for _, e := range eventEntries(load.NewView(events), in, scope, evidenceRows(res, o, n), rolloutRows(res, o, n), o, b.folded) {
 			if e.Kind == KindNode && e.Severity != SevInfo {
 				b.nodes = append(b.nodes, len(b.entries))
 			}
@@ -269,6 +291,14 @@ func (b *Builder) Timeline() *Timeline {
 		b.entries[i].Summary += podsHit(b.res, b.entries[i])
 	}
 	tl := &Timeline{Since: o.Since, Until: o.Until, Entries: b.entries}
+	for k, n := range b.folded {
+		if n > 0 {
+			if tl.Folded == nil {
+				tl.Folded = map[string]int{}
+			}
+			tl.Folded[k] = n
+		}
+	}
 	slices.SortStableFunc(tl.Entries, func(a, b Entry) int {
 		return cmp.Or(a.Time.Compare(b.Time), strings.Compare(a.Cluster, b.Cluster), strings.Compare(a.Namespace, b.Namespace),
 			strings.Compare(a.Object, b.Object), strings.Compare(a.Kind, b.Kind), cmp.Compare(a.order, b.order), strings.Compare(a.Summary, b.Summary))
@@ -277,6 +307,16 @@ func (b *Builder) Timeline() *Timeline {
 		tl.Entries = []Entry{}
 	}
 	tl.Summary = summarize(tl.Entries, b.res, o.inWindow, o.inScope, o)
+	if len(tl.Folded) > 0 {
+		var parts []string
+		total := 0
+		for _, k := range slices.Sorted(maps.Keys(tl.Folded)) {
+			parts = append(parts, fmt.Sprintf("%s ×%d", k, tl.Folded[k]))
+			total += tl.Folded[k]
+		}
+		tl.Summary = append(tl.Summary, fmt.Sprintf("folded: %s of known-benign reasons (%s); --show-benign lists them",
+			plural(total, "event"), strings.Join(parts, ", ")))
+	}
 	return tl
 }
 
@@ -284,9 +324,28 @@ func (b *Builder) Timeline() *Timeline {
 // window, for the chart (WriteHTML).
 func (b *Builder) Rollouts() []correlate.Rollout { return Rollouts(b.res, b.o) }
 
+// rolloutRows marks the rows of the event table (n rows) that are evidence
+// of any rollout in scope: events of its ReplicaSets and pods.
+func rolloutRows(res correlate.Result, o Options, n int) []bool {
+	rows := make([]bool, n)
+	for _, r := range res.Rollouts {
+		if !o.inScope(r.Cluster, r.Namespace, strings.ToLower(r.Kind), r.Name) {
+			continue
+		}
+		for _, e := range r.Evidence {
+			if int(e.Row) < n {
+				rows[e.Row] = true
+			}
+		}
+	}
+	return rows
+}
+
 // eventEntries makes the entries of events; evidence (see evidenceRows),
-// when not nil, brings rows of other objects than the workload in scope.
-func eventEntries(v *load.View, in func(time.Time) bool, scope func(c, ns, k, n string) bool, evidence []bool, o Options) []Entry {
+// when not nil, brings rows of other objects than the workload in scope;
+// ofRollout (rolloutRows) marks the rows of rollouts' pods and ReplicaSets.
+// Events of Benign reasons are counted in folded unless o.ShowBenign.
+func eventEntries(v *load.View, in func(time.Time) bool, scope func(c, ns, k, n string) bool, evidence, ofRollout []bool, o Options, folded map[string]int) []Entry {
 	type key struct{ cluster, ns, obj, reason, msg string }
 	groups := map[key]*Entry{}
 	var order []key
@@ -326,10 +385,16 @@ func eventEntries(v *load.View, in func(time.Time) bool, scope func(c, ns, k, n 
 		if o.Node != "" && !(kind == "Node" && name == o.Node || strings.Contains(msg, o.Node) || v.Str(load.ColReportingInstance, i) == o.Node) {
 			continue
 		}
+		n, _ := v.Int32(load.ColCount, i)
+		if Benign[reason] && !o.ShowBenign {
+			if v.Bool(load.ColLatest, i) {
+				folded[reason] += int(max(n, 1))
+			}
+			continue
+		}
 		// Collapse repeats: same object, reason and message (less digits
 		// that vary, such as counts in "0/3 nodes are available").
 		k := key{cluster, ns, kind + "/" + name, reason, normalize(msg, name)}
-		n, _ := v.Int32(load.ColCount, i)
 		src := fmt.Sprintf("%s:%d", v.Str(load.ColSourceFile, i), v.Int64(load.ColSourceLine, i))
 		if g := groups[k]; g != nil {
 			if v.Bool(load.ColLatest, i) {
@@ -344,7 +409,8 @@ func eventEntries(v *load.View, in func(time.Time) bool, scope func(c, ns, k, n 
 			continue
 		}
 		e := &Entry{Time: t, Until: &t, Cluster: cluster, Namespace: ns, Object: strings.ToLower(kind) + "/" + name, Kind: entryKind,
-			Actor: v.Str(load.ColReportingController, i), Summary: reason + ": " + msg, Severity: sev, Sources: []string{src}}
+			Actor: v.Str(load.ColReportingController, i), Summary: reason + ": " + msg, Severity: sev, Sources: []string{src},
+			RolloutSignal: failure && i < len(ofRollout) && ofRollout[i] && (kind == "Pod" || kind == "ReplicaSet")}
 		if v.Bool(load.ColLatest, i) {
 			e.Count = int(max(n, 1))
 		}
@@ -388,11 +454,22 @@ func summarize(entries []Entry, res correlate.Result, in func(time.Time) bool, s
 		}
 	}
 	out = append(out, fmt.Sprintf("%s, %s started", plural(changes, "workload change"), plural(rollouts, "rollout")))
-	for _, e := range entries {
-		if e.Severity == SevError || e.Severity == SevWarning && e.Kind == KindWarning {
-			out = append(out, fmt.Sprintf("first failure: %s %s/%s %s", e.Time.Format(time.RFC3339), e.Namespace, e.Object, firstLine(e.Summary)))
+	// The first failure a review reads: a failed rollout or a failure
+	// signal on a rollout's pods, before other warnings (an operator's
+	// complaint, a node's).
+	first := -1
+	for i, e := range entries {
+		if e.Severity == SevError || e.RolloutSignal {
+			first = i
 			break
 		}
+	}
+	if first < 0 {
+		first = slices.IndexFunc(entries, func(e Entry) bool { return e.Severity == SevWarning && e.Kind == KindWarning })
+	}
+	if first >= 0 {
+		e := entries[first]
+		out = append(out, fmt.Sprintf("first failure: %s %s/%s %s", e.Time.Format(time.RFC3339), e.Namespace, e.Object, firstLine(e.Summary)))
 	}
 	// Recovered: a failed rollout followed by a complete one of the same
 	// workload; still broken: the last rollout in the window failed or is
