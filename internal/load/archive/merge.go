@@ -485,10 +485,37 @@ func mergeRun(mem memory.Allocator, views []*load.View, refs []rowRef, counts []
 		lo = hi
 	}
 
-	slices.SortFunc(out, func(a, b kept) int { return compareRows(views, a.ref, b.ref) })
+	// The table's order (compareRows), with its first keys read once per
+	// row: the partition's rank stands for cluster and partition
+	// namespace (ranks follow load.PartitionKey.Compare), then the
+	// namespace and the time, which tell most rows apart.
+	type sortRow struct {
+		part, k int32 // k: index in out
+		t       int64
+		ns      string // aliases the view
+	}
+	order := make([]sortRow, len(out))
+	for i := range out {
+		r := &out[i].ref
+		v := views[r.batch]
+		order[i] = sortRow{part: r.part, k: int32(i), t: v.Time(load.ColTime, int(r.row)), ns: v.Str(load.ColNamespace, int(r.row))}
+	}
+	slices.SortFunc(order, func(a, b sortRow) int {
+		if c := cmp.Compare(a.part, b.part); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.ns, b.ns); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.t, b.t); c != 0 {
+			return c
+		}
+		return compareRows(views, out[a.k].ref, out[b.k].ref)
+	})
 	batch := load.NewBatch(mem)
 	defer batch.Release()
-	for _, k := range out {
+	for _, o := range order {
+		k := &out[o.k]
 		batch.AppendFrom(views[k.ref.batch], int(k.ref.row), k.latest, int32(min(k.dups, math.MaxInt32)))
 	}
 	return batch.NewRecord(), nil
