@@ -307,11 +307,7 @@ func (ix *index) finishInplace(w *inplaceInfo, r *Rollout, created []podOp) {
 			r.Warnings[sig] += n
 		}
 		failures = append(failures, p.failures...)
-		up := p.Ready
-		if up == nil {
-			up = p.Started
-		}
-		if up == nil {
+		if up := p.up(); up == nil {
 			allUp = false
 		} else if up.UnixNano() > last {
 			last = up.UnixNano()

@@ -67,20 +67,13 @@ func (ix *index) finish(d *depInfo, r *Rollout, next *Rollout, scaledAt int64) {
 			r.Warnings[sig] += n
 		}
 		failures = append(failures, p.failures...)
-		up := p.Ready
-		if up == nil {
-			up = p.Started
-		}
-		if up == nil {
+		if up := p.up(); up == nil {
 			if p.Deleted == nil {
 				allUp = false
 			}
 		} else {
 			ups++
 			latestUp = max(latestUp, up.UnixNano())
-		}
-		if p.Deleted == nil && up == nil {
-			allUp = false
 		}
 	}
 	if len(r.Pods) > 0 && ups == 0 {
@@ -145,6 +138,15 @@ func (ix *index) finish(d *depInfo, r *Rollout, next *Rollout, scaledAt int64) {
 	if r.Replicas == 0 {
 		r.Replicas = len(r.Pods)
 	}
+}
+
+// up is when the pod came up: ready (audit), else started; nil when
+// neither is known.
+func (p *Pod) up() *time.Time {
+	if p.Ready != nil {
+		return p.Ready
+	}
+	return p.Started
 }
 
 func compareTimes(a, b *time.Time) int {
