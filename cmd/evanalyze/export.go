@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -144,20 +143,7 @@ is missing and the requests that were in flight (docs/traces.md,
 						if o.send.Progress != nil && len(reqs) > 0 {
 							fmt.Fprintln(s.Err)
 						}
-						sst.Requests += st.Requests
-						sst.Spans += st.Spans
-						sst.Skipped += st.Skipped
-						sst.Retries += st.Retries
-						sst.Throttled += st.Throttled
-						sst.Failed += st.Failed
-						sst.SkippedSpans += st.SkippedSpans
-						sst.Partial += st.Partial
-						sst.Rejected += st.Rejected
-						for _, m := range st.Messages {
-							if !slices.Contains(sst.Messages, m) && len(sst.Messages) < 3 {
-								sst.Messages = append(sst.Messages, m)
-							}
-						}
+						sst.Add(st)
 						if err != nil {
 							return err
 						}
@@ -166,11 +152,7 @@ is missing and the requests that were in flight (docs/traces.md,
 						return nil
 					}
 					st, err := write(w, rollouts, a.Events(), fo)
-					fst.Traces += st.Traces
-					fst.Spans += st.Spans
-					fst.Requests += st.Requests
-					fst.Truncated += st.Truncated
-					fst.DroppedEvents += st.DroppedEvents
+					fst.Add(st)
 					return err
 				})
 			}

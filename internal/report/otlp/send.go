@@ -61,6 +61,30 @@ type SendStats struct {
 	Messages     []string // the receiver's partial_success messages, distinct, at most 3
 }
 
+// Add adds the figures of another backfill (of another cluster's
+// requests) to s.
+func (s *SendStats) Add(o SendStats) {
+	s.Requests += o.Requests
+	s.Skipped += o.Skipped
+	s.SkippedSpans += o.SkippedSpans
+	s.Spans += o.Spans
+	s.Retries += o.Retries
+	s.Failed += o.Failed
+	s.Throttled += o.Throttled
+	s.Partial += o.Partial
+	s.Rejected += o.Rejected
+	for _, m := range o.Messages {
+		s.addMessage(m)
+	}
+}
+
+// addMessage keeps a receiver's message: distinct, at most 3.
+func (s *SendStats) addMessage(m string) {
+	if m != "" && len(s.Messages) < 3 && !slices.Contains(s.Messages, m) {
+		s.Messages = append(s.Messages, m)
+	}
+}
+
 // errPermanent marks an answer that retrying will not change.
 type errPermanent struct{ error }
 
@@ -139,9 +163,7 @@ func Send(ctx context.Context, reqs []Request, o SendOptions) (SendStats, error)
 			defer mu.Unlock()
 			st.Retries += retries
 			st.Throttled += throttled
-			if ans.message != "" && len(st.Messages) < 3 && !slices.Contains(st.Messages, ans.message) {
-				st.Messages = append(st.Messages, ans.message)
-			}
+			st.addMessage(ans.message)
 			switch {
 			case err != nil:
 				st.Failed++

@@ -147,6 +147,16 @@ type FileStats struct {
 	DroppedEvents           int // span events left out of spans too large for a line
 }
 
+// Add adds the figures of another write (of another cluster's traces) to s.
+func (s *FileStats) Add(o FileStats) {
+	s.Traces += o.Traces
+	s.Spans += o.Spans
+	s.Requests += o.Requests
+	s.Bytes += o.Bytes
+	s.Truncated += o.Truncated
+	s.DroppedEvents += o.DroppedEvents
+}
+
 // WriteJSONLines writes the rollouts' traces as OTLP/JSON lines: one
 // ExportTraceServiceRequest per line in the OTLP JSON encoding
 // (opentelemetry-proto docs/specification.md): hex trace and span IDs,
