@@ -18,7 +18,8 @@ import (
 type Writer struct {
 	format string
 	bw     *bufio.Writer
-	cw     *csv.Writer
+	cw     *csv.Writer  // csv: encodes one row into row
+	row    bytes.Buffer // csv: the row being encoded
 	enc    Encoder
 	buf    []byte
 	n      int
@@ -32,9 +33,12 @@ func NewWriter(w io.Writer, format string) (*Writer, error) {
 		sw.enc = Encoder{Prefix: "  ", Indent: "  "}
 	case "jsonl":
 	case "csv":
-		sw.cw = csv.NewWriter(sw.bw)
-		sw.cw.Write(csvHeader)
-		sw.cw.Flush() // rows are encoded on their own (encode) and written after it
+		sw.cw = csv.NewWriter(&sw.row)
+		b, err := sw.csvRow(csvHeader)
+		if err != nil {
+			return nil, err
+		}
+		sw.bw.Write(b)
 	default:
 		return nil, fmt.Errorf("rollouts: no streaming writer for %q", format)
 	}
@@ -59,16 +63,19 @@ func (w *Writer) Write(rs []correlate.Rollout) error {
 // buffer reused by the next call.
 func (w *Writer) encode(r *correlate.Rollout) ([]byte, error) {
 	if w.cw != nil {
-		var b bytes.Buffer
-		cw := csv.NewWriter(&b)
-		cw.Write(csvRow(r))
-		cw.Flush()
-		w.buf = append(w.buf[:0], b.Bytes()...)
-		return w.buf, cw.Error()
+		return w.csvRow(csvRow(r))
 	}
 	var err error
 	w.buf, err = w.enc.AppendRollout(w.buf[:0], r)
 	return w.buf, err
+}
+
+// csvRow encodes one CSV row into the reused row buffer.
+func (w *Writer) csvRow(cells []string) ([]byte, error) {
+	w.row.Reset()
+	w.cw.Write(cells)
+	w.cw.Flush()
+	return w.row.Bytes(), w.cw.Error()
 }
 
 // writeEncoded writes one rollout encode gave, with its separators.
@@ -91,11 +98,6 @@ func (w *Writer) writeEncoded(b []byte) error {
 // were no rollouts) and flushes it.
 func (w *Writer) Close() error {
 	switch {
-	case w.cw != nil:
-		w.cw.Flush()
-		if err := w.cw.Error(); err != nil {
-			return err
-		}
 	case w.format == "json" && w.n == 0:
 		w.bw.WriteString("[]\n")
 	case w.format == "json":
