@@ -54,6 +54,8 @@ const (
 	CPaused
 	CStrategy
 	CTemplateHash
+	CTemplateParts
+	CPartition
 	CContainers
 	CConditions
 	CPhase
@@ -166,6 +168,8 @@ var ChangeSchema = arrow.NewSchema([]arrow.Field{
 	CPaused:                 {Name: "paused", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
 	CStrategy:               {Name: "strategy", Type: dictString, Nullable: true},
 	CTemplateHash:           {Name: "template_hash", Type: arrow.BinaryTypes.String, Nullable: true},
+	CTemplateParts:          {Name: "template_parts", Type: arrow.BinaryTypes.String, Nullable: true},
+	CPartition:              {Name: "partition", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
 	CContainers:             {Name: "containers", Type: arrow.ListOf(containerType), Nullable: true},
 	CConditions:             {Name: "conditions", Type: arrow.ListOf(conditionType), Nullable: true},
 	CPhase:                  {Name: "phase", Type: dictString, Nullable: true},
@@ -230,12 +234,18 @@ type ChangeRow struct {
 	Paused                             *bool
 	Strategy                           string
 	TemplateHash                       string
-	Containers                         []Container
-	HasContainers                      bool // the template or pod spec was seen
-	Conditions                         []Condition
-	Phase, Node                        string
-	SpecChanged                        *bool
-	Change                             string
+	// TemplateParts names the parts of a complete pod template, one
+	// "path=value" per line, sorted: each label and annotation with its
+	// value (metadata.annotations.KEY=VALUE, cut at 64 bytes) and each
+	// other spec field (each container by name) with a hash of it.
+	TemplateParts string
+	Partition     *int32 // a StatefulSet's spec.updateStrategy.rollingUpdate.partition
+	Containers    []Container
+	HasContainers bool // the template or pod spec was seen
+	Conditions    []Condition
+	Phase, Node   string
+	SpecChanged   *bool
+	Change        string
 
 	SourceFile   string
 	SourceLine   int64
@@ -372,6 +382,8 @@ func (c *ChangeBatch) Append(r *ChangeRow) {
 	boolp(f(CPaused), r.Paused)
 	dictStr(f(CStrategy), r.Strategy)
 	str(f(CTemplateHash), r.TemplateHash)
+	str(f(CTemplateParts), r.TemplateParts)
+	i32p(f(CPartition), r.Partition)
 	lb = f(CContainers).(*array.ListBuilder)
 	if !r.HasContainers {
 		lb.AppendNull()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/memory"
@@ -91,6 +92,8 @@ type spec struct {
 	paused     *bool
 	strategy   string
 	template   string // template hash, from response objects
+	parts      string // the template's parts (load.ChangeRow.TemplateParts)
+	partition  *int32
 	containers []load.Container
 	known      bool // containers were seen
 }
@@ -172,6 +175,12 @@ func summarize(rows []load.ChangeRow) {
 		if !cur.known { // a patch body without the template: keep what we knew
 			next.containers, next.known, next.template = prev.containers, prev.known, prev.template
 		}
+		if next.template == prev.template || next.parts == "" {
+			next.parts = prev.parts
+		}
+		if next.partition == nil {
+			next.partition = prev.partition
+		}
 		if next.replicas == nil {
 			next.replicas = prev.replicas
 		}
@@ -186,7 +195,8 @@ func summarize(rows []load.ChangeRow) {
 }
 
 func specOf(r *load.ChangeRow) spec {
-	s := spec{replicas: r.Replicas, paused: r.Paused, strategy: r.Strategy, template: r.TemplateHash, known: r.HasContainers}
+	s := spec{replicas: r.Replicas, paused: r.Paused, strategy: r.Strategy, template: r.TemplateHash, parts: r.TemplateParts,
+		partition: r.Partition, known: r.HasContainers}
 	if s.paused == nil && r.TemplateHash != "" && (r.Resource == "deployments" || r.Resource == "cronjobs") {
 		f := false // a response object omits paused (suspend) when false
 		s.paused = &f
@@ -239,10 +249,28 @@ func diff(a, b *spec) (changes []string, template bool) {
 		}
 	}
 	if a.template != "" && b.template != "" && a.template != b.template {
-		if !template {
-			changes = append(changes, "pod template changed")
+		named := map[string]bool{} // containers the rules above described
+		if b.known && a.known {
+			for _, nc := range b.containers {
+				if oc := findContainer(a.containers, nc.Name, nc.Init); oc == nil || oc.Image != nc.Image || oc.Resources != nc.Resources || oc.Env != nc.Env {
+					named[containerPath(nc)] = true
+				}
+			}
+			for _, oc := range a.containers {
+				if findContainer(b.containers, oc.Name, oc.Init) == nil {
+					named[containerPath(oc)] = true
+				}
+			}
 		}
+		parts := partChanges(a.parts, b.parts, named)
+		if len(parts) == 0 && !template {
+			parts = []string{"pod template changed"}
+		}
+		changes = append(changes, parts...)
 		template = true
+	}
+	if a.partition != nil && b.partition != nil && *a.partition != *b.partition {
+		changes = append(changes, fmt.Sprintf("partition %d → %d", *a.partition, *b.partition))
 	}
 	if a.replicas != nil && b.replicas != nil && *a.replicas != *b.replicas {
 		changes = append(changes, fmt.Sprintf("replicas %d → %d", *a.replicas, *b.replicas))
@@ -258,6 +286,92 @@ func diff(a, b *spec) (changes []string, template bool) {
 		changes = append(changes, fmt.Sprintf("strategy %s → %s", a.strategy, b.strategy))
 	}
 	return changes, template
+}
+
+// restartedAt is the template annotation kubectl rollout restart sets.
+const restartedAt = "metadata.annotations.kubectl.kubernetes.io/restartedAt"
+
+func containerPath(c load.Container) string {
+	if c.Init {
+		return "spec.initContainers." + c.Name
+	}
+	return "spec.containers." + c.Name
+}
+
+// partChanges names what changed between two templates' parts (see
+// load.ChangeRow.TemplateParts): kubectl rollout restart, each label and
+// annotation with its old and new value, and, as "pod template changed:
+// PATHS", the other parts, except the containers in named (described
+// already). Either side unknown: nothing.
+func partChanges(a, b string, named map[string]bool) []string {
+	if a == "" || b == "" {
+		return nil
+	}
+	am, bm := partMap(a), partMap(b)
+	keys := make([]string, 0, len(am)+len(bm))
+	for k := range am {
+		keys = append(keys, k)
+	}
+	for k := range bm {
+		if _, ok := am[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var out, paths []string
+	for _, k := range keys {
+		ov, inA := am[k]
+		nv, inB := bm[k]
+		if inA && inB && ov == nv || named[k] {
+			continue
+		}
+		var what string
+		switch {
+		case k == restartedAt:
+			out = append(out, "restart (kubectl rollout restart)")
+			continue
+		case strings.HasPrefix(k, "metadata.annotations."):
+			what = "annotation " + strings.TrimPrefix(k, "metadata.annotations.")
+		case strings.HasPrefix(k, "metadata.labels."):
+			what = "label " + strings.TrimPrefix(k, "metadata.labels.")
+		default:
+			paths = append(paths, k)
+			continue
+		}
+		switch {
+		case !inA:
+			out = append(out, what+" added ("+shortValue(nv)+")")
+		case !inB:
+			out = append(out, what+" removed ("+shortValue(ov)+")")
+		default:
+			out = append(out, what+": "+shortValue(ov)+" → "+shortValue(nv))
+		}
+	}
+	if len(paths) > 0 {
+		out = append(out, "pod template changed: "+strings.Join(paths, ", "))
+	}
+	return out
+}
+
+func partMap(s string) map[string]string {
+	m := map[string]string{}
+	for line := range strings.SplitSeq(s, "\n") {
+		k, v, _ := strings.Cut(line, "=")
+		m[k] = v
+	}
+	return m
+}
+
+// shortValue cuts a long value (a config checksum) to its first 12 bytes.
+func shortValue(v string) string {
+	if len(v) <= 20 {
+		return v
+	}
+	cut := 12
+	for cut > 0 && !utf8.RuneStart(v[cut]) {
+		cut--
+	}
+	return v[:cut] + "…"
 }
 
 func findContainer(cs []load.Container, name string, init bool) *load.Container {

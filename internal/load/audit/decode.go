@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/evanalyze/evanalyze/internal/load"
 	"github.com/evanalyze/evanalyze/internal/load/jsonscan"
@@ -515,9 +516,18 @@ func (o *objectReader) spec() {
 			}
 		case "strategy", "updateStrategy":
 			o.s.Fields(func(k []byte) {
-				if string(k) == "type" {
+				switch string(k) {
+				case "type":
 					row.Strategy = o.str()
-				} else {
+				case "rollingUpdate":
+					o.s.Fields(func(k []byte) {
+						if string(k) == "partition" {
+							row.Partition = o.i32("spec.updateStrategy.rollingUpdate.partition")
+						} else {
+							o.s.Skip()
+						}
+					})
+				default:
 					o.s.Skip()
 				}
 			})
@@ -569,22 +579,91 @@ func (o *objectReader) template(raw []byte) {
 	var s jsonscan.Scanner
 	s.Reset(raw)
 	t := objectReader{s: &s, row: o.row, full: o.full, warn: o.warn}
+	var parts []string
 	t.s.Fields(func(key []byte) {
-		if string(key) != "spec" {
-			t.s.Skip()
-			return
-		}
-		t.s.Fields(func(k []byte) {
-			switch string(k) {
-			case "containers":
-				t.containers(false)
-			case "initContainers":
-				t.containers(true)
-			default:
+		switch string(key) {
+		case "metadata":
+			if !o.full {
 				t.s.Skip()
+				return
 			}
-		})
+			t.s.Fields(func(k []byte) {
+				if m := string(k); m == "annotations" || m == "labels" {
+					t.s.Fields(func(name []byte) {
+						v := ""
+						if t.s.Peek() == '"' {
+							v = t.str()
+						} else {
+							t.s.Skip()
+						}
+						parts = append(parts, "metadata."+m+"."+string(name)+"="+partValue(v))
+					})
+				} else {
+					t.s.Skip()
+				}
+			})
+		case "spec":
+			t.s.Fields(func(k []byte) {
+				switch string(k) {
+				case "containers", "initContainers":
+					field := string(k)
+					if !o.full {
+						t.containers(field == "initContainers")
+						return
+					}
+					// Each container by name, so that a change no
+					// other rule names still says which one.
+					elems := t.s.Raw()
+					var es jsonscan.Scanner
+					es.Reset(elems)
+					es.Elems(func() {
+						el := es.Raw()
+						var cs jsonscan.Scanner
+						cs.Reset(el)
+						name := ""
+						cs.Fields(func(ck []byte) {
+							if string(ck) == "name" {
+								v, _ := cs.Str()
+								name = string(v)
+							} else {
+								cs.Skip()
+							}
+						})
+						parts = append(parts, "spec."+field+"."+name+"="+templateHash(el))
+					})
+					es.Reset(elems)
+					ct := objectReader{s: &es, row: o.row, full: o.full, warn: o.warn}
+					ct.containers(field == "initContainers")
+				default:
+					if o.full {
+						parts = append(parts, "spec."+string(k)+"="+templateHash(t.s.Raw()))
+					} else {
+						t.s.Skip()
+					}
+				}
+			})
+		default:
+			t.s.Skip()
+		}
 	})
+	if o.full && parts != nil {
+		slices.Sort(parts)
+		o.row.TemplateParts = strings.Join(parts, "\n")
+	}
+}
+
+// partValue keeps a template label or annotation value short enough for a
+// change description: values past 64 bytes are cut (at a rune boundary).
+func partValue(v string) string {
+	v = strings.ReplaceAll(v, "\n", " ")
+	if len(v) <= 64 {
+		return v
+	}
+	cut := 64
+	for cut > 0 && !utf8.RuneStart(v[cut]) {
+		cut--
+	}
+	return v[:cut] + "…"
 }
 
 func (o *objectReader) containers(init bool) {

@@ -54,6 +54,8 @@ type Change struct {
 	Paused             *bool       `parquet:"paused,optional"`
 	Strategy           string      `parquet:"strategy,dict,zstd"`
 	TemplateHash       string      `parquet:"template_hash,zstd"`
+	TemplateParts      string      `parquet:"template_parts,zstd"`
+	Partition          *int32      `parquet:"partition,optional,zstd"`
 	HasContainers      bool        `parquet:"has_containers"`
 	Containers         []Container `parquet:"containers,list"`
 	HasConditions      bool        `parquet:"has_conditions"`
@@ -131,6 +133,7 @@ func changeOf(rec arrow.Record, i int) Change {
 		Revision: str(load.CRevision), RevisionHistory: str(load.CRevisionHistory), PodTemplateHash: str(load.CPodTemplateHash),
 		ControllerRevHash: str(load.CControllerRevisionHash), OwnerKind: str(load.COwnerKind), OwnerName: str(load.COwnerName),
 		OwnerUID: str(load.COwnerUID), Paused: bl(load.CPaused), Strategy: str(load.CStrategy), TemplateHash: str(load.CTemplateHash),
+		TemplateParts: str(load.CTemplateParts), Partition: i32(load.CPartition),
 		Phase: str(load.CPhase), Node: str(load.CNode), SpecChanged: bl(load.CSpecChanged), Change: str(load.CChange),
 		SourceFile: str(load.CSourceFile), SourceLine: load.ChangeInt64(rec, load.CSourceLine, i), SourceOffset: load.ChangeInt64(rec, load.CSourceOffset, i),
 	}
@@ -269,7 +272,7 @@ func rowOf(c *Change, cluster string) load.ChangeRow {
 		UpdatedReplicas: c.UpdatedReplicas, ReadyReplicas: c.ReadyReplicas, AvailableReplicas: c.AvailableReplicas,
 		Revision: c.Revision, RevisionHistory: c.RevisionHistory, PodTemplateHash: c.PodTemplateHash, ControllerRevHash: c.ControllerRevHash,
 		OwnerKind: c.OwnerKind, OwnerName: c.OwnerName, OwnerUID: c.OwnerUID, Paused: c.Paused, Strategy: c.Strategy,
-		TemplateHash: c.TemplateHash, HasContainers: c.HasContainers, Phase: c.Phase, Node: c.Node,
+		TemplateHash: c.TemplateHash, TemplateParts: c.TemplateParts, Partition: c.Partition, HasContainers: c.HasContainers, Phase: c.Phase, Node: c.Node,
 		SourceFile: c.SourceFile, SourceLine: c.SourceLine, SourceOffset: c.SourceOffset,
 	}
 	if cluster != "" {
