@@ -323,6 +323,7 @@ func (ix *index) auditSteps() {
 		if d.uid == "" {
 			d.uid = w.ownerUID
 		}
+		ix.auditedDeps[dk] = true
 		const near = int64(5 * time.Second)
 		if slices.ContainsFunc(d.steps, func(s step) bool {
 			return s.ReplicaSet == w.key.name && s.To == w.replicas && s.at > w.at-near && s.at < w.at+near

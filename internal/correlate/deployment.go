@@ -81,6 +81,11 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 			}
 			objUID = s.uid
 		}
+		if s.delta != 0 {
+			// Inferred from pod creates or deletes (gapSteps).
+			s.From, s.To = replicas[s.ReplicaSet], max(0, replicas[s.ReplicaSet]+s.delta)
+			d.steps[i] = s
+		}
 		from := s.From
 		if from < 0 {
 			from = replicas[s.ReplicaSet]
@@ -91,6 +96,12 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 			scaling = append(scaling, Scaling{Cluster: d.key.cluster, Namespace: d.key.namespace, Kind: "Deployment", Name: d.key.name,
 				At: time.Unix(0, s.at).UTC(), From: from, To: s.To, User: ix.scaleUser(d.key, s.at), Source: s.source})
 			continue
+		case s.Up && cur != nil && curDone == 0 && s.ReplicaSet != cur.NewReplicaSet && from > 0 && ix.proportional(d, i, s):
+			// A scale (kubectl scale, an HPA) while a rollout is in
+			// flight: the controller scales every ReplicaSet with pods
+			// proportionally, old ones up too. The rollout goes on.
+			scaling = append(scaling, Scaling{Cluster: d.key.cluster, Namespace: d.key.namespace, Kind: "Deployment", Name: d.key.name,
+				At: time.Unix(0, s.at).UTC(), From: from, To: s.To, User: ix.scaleUser(d.key, s.at), Source: s.source})
 		case s.Up && (cur == nil || s.ReplicaSet != cur.NewReplicaSet):
 			if desired < 0 || cur == nil {
 				desired = -1
@@ -196,8 +207,33 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 	return out, scaling
 }
 
-// nextIsOtherUp reports whether the step after i scales up a different
-// ReplicaSet.
+// proportional reports whether scale-up i of a ReplicaSet that already
+// has pods, during a rollout, is the deployment controller's proportional
+// scaling after a replicas change (kubectl scale, an HPA writing the scale
+// subresource) rather than a return to that ReplicaSet's template: the
+// audit log has a replicas-only write just before it, or another
+// ReplicaSet that has pods is scaled up in the same sync (a rollback
+// scales the other ones down).
+func (ix *index) proportional(d *depInfo, i int, s step) bool {
+	for _, w := range ix.writes[d.key] {
+		if w.at <= s.at+int64(time.Second) && w.at >= s.at-int64(5*time.Second) && !w.specChanged && strings.HasPrefix(w.change, "replicas ") {
+			return true
+		}
+	}
+	other := func(n step) bool { return n.Up && n.ReplicaSet != s.ReplicaSet && n.From != 0 }
+	for j := i - 1; j >= 0 && d.steps[j].at >= s.at-int64(time.Second); j-- {
+		if other(d.steps[j]) {
+			return true
+		}
+	}
+	for j := i + 1; j < len(d.steps) && d.steps[j].at <= s.at+int64(time.Second); j++ {
+		if other(d.steps[j]) {
+			return true
+		}
+	}
+	return false
+}
+
 // otherScaledDownAfter reports whether another ReplicaSet is scaled down
 // after step i (scale-up s) before a third one is scaled up: s is then part
 // of a rollout, not a scale-only change.

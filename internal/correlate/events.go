@@ -1,9 +1,12 @@
 package correlate
 
 import (
+	"cmp"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/evanalyze/evanalyze/internal/load"
 )
@@ -83,6 +86,26 @@ func (ix *index) readEvents(v *load.View) {
 				d.uid = uid
 			}
 			d.steps = append(d.steps, step{at: at, uid: v.Str(load.ColObjectUID, i), ScaleStep: s, source: src()})
+			if strings.HasPrefix(msg, combinedPrefix) {
+				c, _ := v.Int32(load.ColCount, i)
+				if d.gaps == nil {
+					d.gaps = map[string]*gap{}
+				}
+				name := v.Str(load.ColName, i)
+				g := d.gaps[name]
+				if g == nil {
+					g = &gap{first: v.Time(load.ColFirstTime, i)}
+					d.gaps[name] = g
+				}
+				g.seen++
+				if at >= g.last {
+					g.last, g.source = at, src()
+				}
+				g.count = max(g.count, c)
+				if f := v.Time(load.ColFirstTime, i); f != 0 && (g.first == 0 || f < g.first) {
+					g.first = f
+				}
+			}
 		case "Job":
 			if sig, ok := FailureSignal(reason, msg); ok && reason != "BackoffLimitExceeded" && reason != "DeadlineExceeded" {
 				j := ix.job(k)
@@ -179,16 +202,9 @@ func groupPodRows(rows []podRow) {
 // audit owner reference, else by the name rule <deployment>-<hash>; its
 // first pod's creation stands in for the scale-up.
 func (ix *index) inferSteps() {
+	ix.gapSteps()
 	for rk, pods := range ix.rsPods {
-		owner := ix.rsOwner[rk]
-		var d *depInfo
-		if owner != "" {
-			d = ix.deps[objKey{rk.nsKey, owner}]
-		} else if i := strings.LastIndexByte(rk.name, '-'); i > 0 && replicaSetOf(rk.name, rk.name[:i]) {
-			// The name rule: the ReplicaSet name less its hash is the
-			// Deployment's (so api-gateway-5d4f8 is api-gateway's).
-			d = ix.deps[objKey{rk.nsKey, rk.name[:i]}]
-		}
+		d := ix.ownerOf(rk)
 		if d == nil || slices.ContainsFunc(d.steps, func(s step) bool { return s.ReplicaSet == rk.name }) {
 			continue
 		}
@@ -202,6 +218,93 @@ func (ix *index) inferSteps() {
 			d.steps = append(d.steps, step{at: first, ScaleStep: ScaleStep{ReplicaSet: rk.name, From: 0, To: len(pods), Up: true}})
 		}
 	}
+}
+
+// ownerOf is the Deployment of ReplicaSet rk: its audit owner reference,
+// else the name rule: the ReplicaSet name less its hash is the
+// Deployment's (so api-gateway-5d4f8 is api-gateway's).
+func (ix *index) ownerOf(rk objKey) *depInfo {
+	if owner := ix.rsOwner[rk]; owner != "" {
+		return ix.deps[objKey{rk.nsKey, owner}]
+	}
+	if i := strings.LastIndexByte(rk.name, '-'); i > 0 && replicaSetOf(rk.name, rk.name[:i]) {
+		return ix.deps[objKey{rk.nsKey, rk.name[:i]}]
+	}
+	return nil
+}
+
+// gapSteps fills the scale steps a combined ScalingReplicaSet event hides
+// (see gap) from the pod creates and deletes of the Deployment's
+// ReplicaSets within it: each ReplicaSet's creates (deletes) within a
+// second of each other are one step up (down) by their number. The audit
+// log's replica writes, when loaded, are exact and take precedence.
+func (ix *index) gapSteps() {
+	var deps []*depInfo
+	for _, d := range ix.deps {
+		for _, g := range d.gaps {
+			if g.seen < g.count && g.first != 0 && !ix.auditedDeps[d.key] {
+				deps = append(deps, d)
+				break
+			}
+		}
+	}
+	if len(deps) == 0 {
+		return
+	}
+	byRS := map[*depInfo]map[string][]rsOp{}
+	for rk, pods := range ix.rsPods {
+		d := ix.ownerOf(rk)
+		if d == nil || !slices.Contains(deps, d) {
+			continue
+		}
+		for _, p := range pods {
+			if p.created != 0 && d.inGap(p.created) != nil {
+				byRS[d] = addOp(byRS[d], rk.name, p.created, 1)
+			}
+			if p.Deleted != nil && d.inGap(p.Deleted.UnixNano()) != nil {
+				byRS[d] = addOp(byRS[d], rk.name, p.Deleted.UnixNano(), -1)
+			}
+		}
+	}
+	for d, m := range byRS {
+		for rs, ops := range m {
+			slices.SortFunc(ops, func(a, b rsOp) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.delta, b.delta)) })
+			for i := 0; i < len(ops); {
+				j, n := i, 0
+				for j < len(ops) && ops[j].delta == ops[i].delta && ops[j].at-ops[i].at < int64(time.Second) {
+					n += ops[j].delta
+					j++
+				}
+				d.steps = append(d.steps, step{at: ops[i].at, delta: n, source: d.inGap(ops[i].at).source, ScaleStep: ScaleStep{ReplicaSet: rs, From: -1, To: -1, Up: n > 0}})
+				i = j
+			}
+		}
+	}
+}
+
+// inGap is the gap (with fewer observations than its count) around t.
+func (d *depInfo) inGap(t int64) *gap {
+	for _, name := range slices.Sorted(maps.Keys(d.gaps)) {
+		g := d.gaps[name]
+		if g.seen < g.count && t >= g.first-int64(time.Second) && t < g.last+int64(time.Second) {
+			return g
+		}
+	}
+	return nil
+}
+
+// rsOp is a pod create (+1) or delete (-1) of a ReplicaSet.
+type rsOp struct {
+	at    int64
+	delta int
+}
+
+func addOp(m map[string][]rsOp, rs string, at int64, delta int) map[string][]rsOp {
+	if m == nil {
+		m = map[string][]rsOp{}
+	}
+	m[rs] = append(m[rs], rsOp{at, delta})
+	return m
 }
 
 // podEvent is a kubelet or scheduler event about a pod.

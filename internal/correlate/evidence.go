@@ -218,7 +218,9 @@ func (ix *index) replicaSetEvidence(rs []Rollout, starts, ends, clips []time.Tim
 			}
 			taken := false
 			for _, k := range newIn[name] {
-				if !at.Before(starts[k]) && !at.After(clips[k]) {
+				// A pod the new ReplicaSet created after the rollout
+				// ended replaces an evicted or failed one: not its.
+				if !at.Before(starts[k]) && !at.After(clips[k]) && !(n >= nrs && rs[k].End != nil && born.After(*rs[k].End)) {
 					rs[k].Evidence = append(rs[k].Evidence, Evidence{Row: row, Pod: -1, ReplicaSet: name})
 					taken = true
 				}

@@ -69,7 +69,17 @@ type step struct {
 	at     int64
 	uid    string // of the Deployment the event was about
 	source string // file:line of the event
+	delta  int    // a step inferred from pod creates (+n) or deletes (-n): From and To follow the count before it
 	ScaleStep
+}
+
+// gap is a combined ScalingReplicaSet event of which fewer observations
+// are loaded than its count: the scale steps between its first and last
+// time are missing (a snapshot keeps only the last message).
+type gap struct {
+	first, last int64
+	count, seen int32
+	source      string
 }
 
 // depInfo is one Deployment object (a name can be several objects over
@@ -78,6 +88,7 @@ type depInfo struct {
 	key   objKey
 	uid   string
 	steps []step
+	gaps  map[string]*gap // by event name
 }
 
 // specWrite is a write to a Deployment from the audit log.
@@ -92,28 +103,29 @@ type specWrite struct {
 
 // index is everything correlation reads, grouped by object.
 type index struct {
-	deps       map[objKey]*depInfo
-	pods       map[podKey]*podInfo
-	nsIDs      map[nsKey]int32       // namespace -> its podKey.ns
-	nsList     []nsKey               // podKey.ns -> namespace
-	rsPods     map[objKey][]*podInfo // pods a ReplicaSet created, in order
-	rsOwner    map[objKey]string     // ReplicaSet -> Deployment name (audit)
-	rsRev      map[objKey][]revAt    // ReplicaSet revision annotations over time
-	writes     map[objKey][]specWrite
-	deadlines  map[objKey][]int64 // ProgressDeadlineExceeded times per Deployment
-	jobs       map[objKey]*jobInfo
-	inplaces   map[objKey]*inplaceInfo // StatefulSets and DaemonSets, by "Kind/name"
-	v          *load.View              // the event table
-	end        int64                   // last time in the archive
-	times      []time.Time             // slab for tp
-	podSlab    []podInfo               // slab for pod
-	candidates []*podInfo              // scratch for finish
-	rsWrites   []rsWrite               // ReplicaSet replica counts from the audit log
-	rsFailures map[objKey][]failure    // FailedCreate and other failure signals of ReplicaSets
-	auditOps   []auditOp               // StatefulSet and DaemonSet pod creates and deletes from the audit log
-	firstSeen  map[objKey]int64        // see podsFirstSeen
-	objRows    map[workloadKey][]int32 // rows of the events of workloads and ReplicaSets (evidenceKinds), in row order
-	owned      map[objKey][]*podInfo   // see ownedPods
+	deps        map[objKey]*depInfo
+	pods        map[podKey]*podInfo
+	nsIDs       map[nsKey]int32       // namespace -> its podKey.ns
+	nsList      []nsKey               // podKey.ns -> namespace
+	rsPods      map[objKey][]*podInfo // pods a ReplicaSet created, in order
+	rsOwner     map[objKey]string     // ReplicaSet -> Deployment name (audit)
+	auditedDeps map[objKey]bool       // Deployments whose ReplicaSet replica writes the audit log has
+	rsRev       map[objKey][]revAt    // ReplicaSet revision annotations over time
+	writes      map[objKey][]specWrite
+	deadlines   map[objKey][]int64 // ProgressDeadlineExceeded times per Deployment
+	jobs        map[objKey]*jobInfo
+	inplaces    map[objKey]*inplaceInfo // StatefulSets and DaemonSets, by "Kind/name"
+	v           *load.View              // the event table
+	end         int64                   // last time in the archive
+	times       []time.Time             // slab for tp
+	podSlab     []podInfo               // slab for pod
+	candidates  []*podInfo              // scratch for finish
+	rsWrites    []rsWrite               // ReplicaSet replica counts from the audit log
+	rsFailures  map[objKey][]failure    // FailedCreate and other failure signals of ReplicaSets
+	auditOps    []auditOp               // StatefulSet and DaemonSet pod creates and deletes from the audit log
+	firstSeen   map[objKey]int64        // see podsFirstSeen
+	objRows     map[workloadKey][]int32 // rows of the events of workloads and ReplicaSets (evidenceKinds), in row order
+	owned       map[objKey][]*podInfo   // see ownedPods
 }
 
 type revAt struct {
@@ -126,7 +138,7 @@ type revAt struct {
 func newIndex() *index {
 	return &index{
 		deps: map[objKey]*depInfo{}, rsFailures: map[objKey][]failure{}, pods: map[podKey]*podInfo{}, nsIDs: map[nsKey]int32{}, rsPods: map[objKey][]*podInfo{},
-		rsOwner: map[objKey]string{}, rsRev: map[objKey][]revAt{}, writes: map[objKey][]specWrite{},
+		rsOwner: map[objKey]string{}, auditedDeps: map[objKey]bool{}, rsRev: map[objKey][]revAt{}, writes: map[objKey][]specWrite{},
 		deadlines: map[objKey][]int64{}, jobs: map[objKey]*jobInfo{},
 		inplaces: map[objKey]*inplaceInfo{}, objRows: map[workloadKey][]int32{},
 	}

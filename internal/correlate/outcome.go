@@ -57,11 +57,31 @@ func (ix *index) finish(d *depInfo, r *Rollout, next *Rollout, scaledAt int64) {
 		}
 	}
 	ix.candidates = candidates // reused by the next rollout
+	if rsUID != "" {
+		kept := candidates[:0]
+		for _, p := range candidates {
+			if p.rsUID == "" || p.rsUID == rsUID {
+				kept = append(kept, p)
+			}
+		}
+		candidates = kept
+	}
+	// Once its scale steps are done, the rollout completes when as many
+	// of its pods as it has replicas are up at once. Pods the ReplicaSet
+	// creates after that replace evicted or failed ones (a drain, a node
+	// failure): they are not the rollout's and do not extend it.
+	doneAt, reached := int64(0), false
+	if r.End != nil && r.Replicas > 0 {
+		if doneAt, reached = upBy(candidates, r.Replicas, r.End.UnixNano()); reached {
+			n := 0
+			for n < len(candidates) && candidates[n].created <= doneAt {
+				n++
+			}
+			candidates = candidates[:n]
+		}
+	}
 	r.Pods = make([]Pod, 0, len(candidates))
 	for _, p := range candidates {
-		if rsUID != "" && p.rsUID != "" && p.rsUID != rsUID {
-			continue
-		}
 		r.Pods = append(r.Pods, p.out())
 		for sig, n := range p.Warnings {
 			r.Warnings[sig] += n
@@ -104,8 +124,11 @@ func (ix *index) finish(d *depInfo, r *Rollout, next *Rollout, scaledAt int64) {
 			break
 		}
 	}
-	complete := r.End != nil && allUp && deadline == 0
-	if complete && latestUp > r.End.UnixNano() {
+	complete := r.End != nil && (allUp || reached) && deadline == 0
+	switch {
+	case complete && reached:
+		r.End = ix.tp(doneAt)
+	case complete && latestUp > r.End.UnixNano():
 		r.End = ix.tp(latestUp)
 	}
 	switch {
@@ -138,6 +161,41 @@ func (ix *index) finish(d *depInfo, r *Rollout, next *Rollout, scaledAt int64) {
 	if r.Replicas == 0 {
 		r.Replicas = len(r.Pods)
 	}
+}
+
+// upBy finds the first time at or after from when n of pods are up (ready,
+// else started) and not yet deleted.
+func upBy(pods []*podInfo, n int, from int64) (int64, bool) {
+	type change struct {
+		at int64
+		d  int
+	}
+	var cs []change
+	for _, p := range pods {
+		up := p.up()
+		if up == nil {
+			continue
+		}
+		cs = append(cs, change{up.UnixNano(), 1})
+		if p.Deleted != nil && p.Deleted.After(*up) {
+			cs = append(cs, change{p.Deleted.UnixNano(), -1})
+		}
+	}
+	slices.SortFunc(cs, func(a, b change) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.d, b.d)) })
+	count := 0
+	for _, c := range cs {
+		if c.at > from && count >= n {
+			return from, true
+		}
+		count += c.d
+		if c.at >= from && count >= n {
+			return c.at, true
+		}
+	}
+	if count >= n {
+		return from, true
+	}
+	return 0, false
 }
 
 // up is when the pod came up: ready (audit), else started; nil when

@@ -34,17 +34,25 @@ func TestSpansNest(t *testing.T) {
 			td := readJSON(t, jsonl)
 			type iv struct{ start, end pcommon.Timestamp }
 			spans, children := 0, 0
+			// A large trace is split into parts (requests) of whole
+			// spans: a parent can be in another part of its trace.
+			type id struct {
+				trace pcommon.TraceID
+				span  pcommon.SpanID
+			}
+			byID := map[id]iv{}
+			var all []ptrace.Span
 			for i := 0; i < td.ResourceSpans().Len(); i++ {
 				ss := td.ResourceSpans().At(i).ScopeSpans()
-				byID := map[pcommon.SpanID]iv{}
-				var all []ptrace.Span
 				for j := 0; j < ss.Len(); j++ {
 					for k := 0; k < ss.At(j).Spans().Len(); k++ {
 						s := ss.At(j).Spans().At(k)
-						byID[s.SpanID()] = iv{s.StartTimestamp(), s.EndTimestamp()}
+						byID[id{s.TraceID(), s.SpanID()}] = iv{s.StartTimestamp(), s.EndTimestamp()}
 						all = append(all, s)
 					}
 				}
+			}
+			{
 				for _, s := range all {
 					spans++
 					if s.EndTimestamp() < s.StartTimestamp() {
@@ -53,7 +61,7 @@ func TestSpansNest(t *testing.T) {
 					if s.ParentSpanID().IsEmpty() {
 						continue
 					}
-					p, ok := byID[s.ParentSpanID()]
+					p, ok := byID[id{s.TraceID(), s.ParentSpanID()}]
 					if !ok {
 						t.Errorf("%s span %s: parent not in its trace", s.TraceID(), s.Name())
 						continue
