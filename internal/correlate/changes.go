@@ -66,7 +66,7 @@ func (ix *index) readChanges(rec arrow.Record, rows []int32) {
 			ix.writes[wk] = append(ix.writes[wk], specWrite{
 				at: at, user: str(load.CUser, i), agent: str(load.CUserAgent, i), auditID: str(load.CAuditID, i),
 				source: str(load.CSourceFile, i) + ":" + strconv.FormatInt(load.ChangeInt64(rec, load.CSourceLine, i), 10),
-				change: change, specChanged: changed, trigger: changed,
+				change: change, specChanged: changed, trigger: changed, onDelete: str(load.CStrategy, i) == "OnDelete",
 			})
 		case "jobs":
 			j := ix.job(k)
@@ -234,10 +234,20 @@ func (ix *index) auditInplace() {
 		fromEvents[k] = len(w.ops) > 0
 	}
 	for _, op := range ix.auditOps {
-		if fromEvents[op.workload] {
-			continue
-		}
 		kind, name, _ := strings.Cut(op.workload.name, "/")
+		if fromEvents[op.workload] {
+			// The events may lack some creates: the event recorder's spam
+			// filter drops a busy object's events past a burst of 25 (a
+			// DaemonSet on many nodes). A create no event reported within
+			// a few seconds is added; deletes are not (an eviction's
+			// delete is not the controller's).
+			w := ix.inplaces[op.workload]
+			if !op.create || slices.ContainsFunc(w.ops, func(o podOp) bool {
+				return o.create && o.pod == op.pod && o.at > op.at-int64(5*time.Second) && o.at < op.at+int64(5*time.Second)
+			}) {
+				continue
+			}
+		}
 		w := ix.inplace(objKey{op.workload.nsKey, name}, kind, op.uid)
 		ix.inplaceEvent(w, op.pod, op.create, op.at, op.at, 1, op.source)
 	}

@@ -74,6 +74,7 @@ func correlate(events arrow.Record, changes arrow.Record, rows []int32) partResu
 		ix.auditInplace()
 	}
 	ix.inferSteps()
+	ix.fillDaemonSetGaps()
 	// Each workload's rollouts come out in their own slice; they are
 	// concatenated once, in the order join sorts them by.
 	var parts [][]Rollout

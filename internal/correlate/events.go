@@ -157,6 +157,24 @@ func (ix *index) readEvents(v *load.View) {
 				if pod, create, ok := ParsePodRef(msg); ok && (reason == "SuccessfulCreate" || reason == "SuccessfulDelete") {
 					c, _ := v.Int32(load.ColCount, i)
 					if strings.HasPrefix(msg, combinedPrefix) {
+						w := ix.inplace(k, kind, v.Str(load.ColObjectUID, i))
+						if w.gaps == nil {
+							w.gaps = map[string]*dsGap{}
+						}
+						name := v.Str(load.ColName, i)
+						g := w.gaps[name]
+						if g == nil {
+							g = &dsGap{create: create}
+							w.gaps[name] = g
+						}
+						g.seen++
+						if at >= g.last {
+							g.last, g.source = at, src()
+						}
+						g.count = max(g.count, c)
+						if f := v.Time(load.ColFirstTime, i); f != 0 && (g.first == 0 || f < g.first) {
+							g.first = f
+						}
 						c = 1 // first_time is another pod's event
 					}
 					ix.inplaceEvent(ix.inplace(k, kind, v.Str(load.ColObjectUID, i)), pod, create, at, v.Time(load.ColFirstTime, i), c, src())

@@ -99,6 +99,7 @@ type specWrite struct {
 	change               string
 	specChanged          bool
 	trigger              bool // a spec change or a resume: can start a rollout
+	onDelete             bool // the workload's update strategy is OnDelete
 }
 
 // index is everything correlation reads, grouped by object.

@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -31,6 +32,71 @@ type inplaceInfo struct {
 	uid      string
 	ops      []podOp
 	failures []failure // the controller's own failure signals (FailedCreate...)
+	gaps     map[string]*dsGap
+}
+
+// dsGap is a combined SuccessfulCreate or SuccessfulDelete event of a
+// DaemonSet with fewer observations than its count: the pods it created
+// (deleted) between its first and last time are not named (a snapshot keeps
+// only the last message).
+type dsGap struct {
+	gap
+	create bool
+}
+
+// fillDaemonSetGaps adds the creates and deletes a combined DaemonSet event
+// hides, from the events of its pods (named <daemonset>-xxxxx): a pod whose
+// first event falls in a create gap was created then; one whose Killing
+// falls in a delete gap was deleted then.
+func (ix *index) fillDaemonSetGaps() {
+	var ws []*inplaceInfo
+	for _, k := range sortedKeys(ix.inplaces) {
+		if w := ix.inplaces[k]; w.kind == "DaemonSet" && len(w.gaps) > 0 {
+			ws = append(ws, w)
+		}
+	}
+	if len(ws) == 0 {
+		return
+	}
+	for _, w := range ws {
+		in := func(t int64, create bool) *dsGap {
+			for _, name := range slices.Sorted(maps.Keys(w.gaps)) {
+				g := w.gaps[name]
+				if g.create == create && g.seen < g.count && t >= g.first-int64(time.Second) && t < g.last+int64(time.Second) {
+					return g
+				}
+			}
+			return nil
+		}
+		has := func(pod string, create bool) bool {
+			return slices.ContainsFunc(w.ops, func(o podOp) bool { return o.pod == pod && o.create == create })
+		}
+		nsid, ok := ix.nsIDs[w.key.nsKey]
+		if !ok {
+			continue
+		}
+		var add []podOp
+		for pk, p := range ix.pods {
+			if pk.ns != nsid || len(p.events) == 0 || !strings.HasPrefix(pk.name, w.key.name+"-") || len(pk.name) != len(w.key.name)+6 {
+				continue
+			}
+			first := ix.v.Time(load.ColTime, int(p.events[0]))
+			for _, r := range p.events[1:] {
+				first = min(first, ix.v.Time(load.ColTime, int(r)))
+			}
+			if g := in(first, true); g != nil && !has(pk.name, true) {
+				add = append(add, podOp{at: first, key: first, pod: pk.name, create: true, source: g.source})
+			}
+			if p.Deleted != nil {
+				if g := in(p.Deleted.UnixNano(), false); g != nil && !has(pk.name, false) {
+					at := p.Deleted.UnixNano()
+					add = append(add, podOp{at: at, key: at, pod: pk.name, source: g.source})
+				}
+			}
+		}
+		slices.SortFunc(add, func(a, b podOp) int { return cmp.Or(cmp.Compare(a.at, b.at), strings.Compare(a.pod, b.pod)) })
+		w.ops = append(w.ops, add...)
+	}
 }
 
 // replaceWindow is how long after a delete the successor's create counts
@@ -173,6 +239,41 @@ func (ix *index) inplaceRollouts(w *inplaceInfo) ([]Rollout, []Scaling) {
 		}
 		return false
 	}
+	// recreated reports whether create i replaces a pod that someone
+	// other than the controller deleted (an OnDelete update, an eviction,
+	// a manual delete), and which: for a StatefulSet its ordinal is still
+	// live (no delete by the controller); for a DaemonSet a live pod went
+	// (its Killing event, its audit delete) shortly before.
+	recreated := func(i int) (string, bool) {
+		op := w.ops[i]
+		if w.kind == "StatefulSet" {
+			return op.pod, live[op.pod]
+		}
+		best, bestAt := "", int64(0)
+		for q := range live {
+			p := ix.lookupPod(objKey{w.key.nsKey, q})
+			if p == nil || p.Deleted == nil {
+				continue
+			}
+			at := p.Deleted.UnixNano()
+			if at >= op.at-int64(30*time.Second) && at <= op.at+int64(2*time.Second) && (best == "" || at < bestAt || at == bestAt && q < best) {
+				best, bestAt = q, at
+			}
+		}
+		return best, best != ""
+	}
+	// A run of recreations is a rollout when the audit log has the
+	// template change before it, or, from events alone, when it replaces
+	// every pod that was live at its start; otherwise (a drain, a node
+	// lost) it is dropped again.
+	tentative, lastRecreate := false, int64(0)
+	drop := func() {
+		rollouts = rollouts[:len(rollouts)-1]
+		cur, done, tentative = nil, true, false
+		if len(rollouts) > 0 {
+			cur = rollouts[len(rollouts)-1]
+		}
+	}
 	scale := func(op podOp, from, to int) {
 		scaling = append(scaling, Scaling{Cluster: w.key.cluster, Namespace: w.key.namespace, Kind: w.kind, Name: w.key.name,
 			At: time.Unix(0, op.at).UTC(), From: from, To: to, Source: op.source})
@@ -186,7 +287,30 @@ func (ix *index) inplaceRollouts(w *inplaceInfo) ([]Rollout, []Scaling) {
 		existed = ok && first < w.ops[i].at-int64(2*time.Second)
 	}
 	for i, op := range w.ops {
+		if tentative && !done && op.at-lastRecreate > replaceWindow {
+			drop()
+		}
+		gone, isRecreate := "", false
+		if op.create && !(len(rollouts) == 0 && !existed) && !(cur != nil && !done && (creation || pending > 0)) {
+			gone, isRecreate = recreated(i)
+		}
 		switch {
+		case isRecreate:
+			if cur == nil || done {
+				at := op.at
+				trigger := usedW < len(ws) && ws[usedW].trigger && ws[usedW].at <= op.at
+				if trigger {
+					at = ws[usedW].at // OnDelete: the rollout starts at the template change
+				}
+				start(at)
+				cur.Sources = append(cur.Sources, op.source)
+				creation, target, tentative = false, len(live), !trigger
+			}
+			created = append(created, op)
+			lastRecreate = op.at
+			if w.kind == "DaemonSet" {
+				delete(live, gone)
+			}
 		case op.create && len(rollouts) == 0 && !existed:
 			start(op.at)
 			cur.Sources = append(cur.Sources, op.source)
@@ -235,14 +359,30 @@ func (ix *index) inplaceRollouts(w *inplaceInfo) ([]Rollout, []Scaling) {
 			done = true
 		}
 		if done {
+			tentative = false
 			if len(created) > 0 && created[len(created)-1].source != cur.Sources[len(cur.Sources)-1] {
 				cur.Sources = append(cur.Sources, created[len(created)-1].source)
 			}
 			ix.finishInplace(w, cur, created)
 		}
 	}
+	if tentative && !done {
+		drop()
+	}
 	if cur != nil && !done {
 		ix.finishInplace(w, cur, created)
+	}
+	// A template change no pod followed (an OnDelete workload whose pods
+	// nobody deleted yet): a rollout in progress from the change.
+	for usedW < len(ws) {
+		wr := ws[usedW]
+		if !wr.trigger || !wr.onDelete || cur != nil && wr.at <= cur.Start.UnixNano() {
+			usedW++
+			continue
+		}
+		start(wr.at) // takes wr
+		cur.Sources = append(cur.Sources, wr.source)
+		cur.Outcome = OutcomeInProgress
 	}
 	seen := map[string]bool{}
 	for _, r := range rollouts {
