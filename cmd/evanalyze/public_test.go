@@ -127,7 +127,7 @@ func TestPublicMustGathers(t *testing.T) {
 						ok = ok && reason == "ScalingReplicaSet" && obj == r.Name
 					case "DaemonSet":
 						ok = ok && (reason == "SuccessfulCreate" || reason == "SuccessfulDelete") && obj == r.Name &&
-							(strings.HasPrefix(msg, "Created pod: ") || strings.HasPrefix(msg, "Deleted pod: "))
+							(strings.HasPrefix(strings.TrimPrefix(msg, "(combined from similar events): "), "Created pod: ") || strings.HasPrefix(strings.TrimPrefix(msg, "(combined from similar events): "), "Deleted pod: "))
 					case "StatefulSet":
 						ok = ok && (reason == "SuccessfulCreate" || reason == "SuccessfulDelete") && obj == r.Name &&
 							strings.Contains(msg, " in StatefulSet "+r.Name+" successful")

@@ -21,6 +21,7 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 		cur      *Rollout
 		curDone  int64 // when cur's scale steps completed; 0 while not
 		replicas = map[string]int{}
+		zeroAt   = map[string]int64{} // when a ReplicaSet was last scaled to 0
 		seen     = map[string]bool{} // ReplicaSets that were a rollout's new one
 		desired  = -1
 		usedW    = 0 // writes consumed as triggers
@@ -37,7 +38,9 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 			Warnings: map[string]int{}, OldReplicaSets: []string{}, Changes: []string{}, Pods: []Pod{}, Steps: []Step{},
 		}
 		for name, n := range replicas {
-			if name != rs && n > 0 {
+			// Those with pods, and those the same sync scaled away
+			// (seconds only: their order within it is not known).
+			if name != rs && (n > 0 || zeroAt[name] >= at-int64(time.Second)) {
 				r.OldReplicaSets = append(r.OldReplicaSets, name)
 			}
 		}
@@ -91,6 +94,9 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 			from = replicas[s.ReplicaSet]
 		}
 		replicas[s.ReplicaSet] = s.To
+		if s.To == 0 && from > 0 {
+			zeroAt[s.ReplicaSet] = s.at
+		}
 		switch {
 		case cur == nil && s.ReplicaSet == established:
 			scaling = append(scaling, Scaling{Cluster: d.key.cluster, Namespace: d.key.namespace, Kind: "Deployment", Name: d.key.name,

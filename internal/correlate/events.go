@@ -3,6 +3,7 @@ package correlate
 import (
 	"cmp"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -259,6 +260,7 @@ func (ix *index) ownerOf(rk objKey) *depInfo {
 func (ix *index) gapSteps() {
 	var deps []*depInfo
 	for _, d := range ix.deps {
+		ix.tailGap(d)
 		for _, g := range d.gaps {
 			if g.seen < g.count && g.first != 0 && !ix.auditedDeps[d.key] {
 				deps = append(deps, d)
@@ -298,6 +300,37 @@ func (ix *index) gapSteps() {
 			}
 		}
 	}
+}
+
+// tailGap opens a gap after a Deployment's last scale step when that step
+// leaves a rollout unfinished (more than one ReplicaSet with replicas): the
+// event recorder's spam filter drops an object's events past a burst of 25
+// (a rollout of a Deployment with ten replicas and more), while its
+// ReplicaSets, other objects, still report their pods.
+func (ix *index) tailGap(d *depInfo) {
+	if len(d.steps) == 0 || ix.auditedDeps[d.key] {
+		return
+	}
+	steps := slices.Clone(d.steps)
+	slices.SortStableFunc(steps, func(a, b step) int { return cmp.Compare(a.at, b.at) })
+	replicas := map[string]int{}
+	for _, s := range steps {
+		replicas[s.ReplicaSet] = s.To
+	}
+	with := 0
+	for _, n := range replicas {
+		if n > 0 {
+			with++
+		}
+	}
+	if with < 2 {
+		return
+	}
+	last := steps[len(steps)-1]
+	if d.gaps == nil {
+		d.gaps = map[string]*gap{}
+	}
+	d.gaps["\x00tail"] = &gap{first: last.at + int64(2*time.Second), last: math.MaxInt64 / 2, count: 1, source: last.source}
 }
 
 // inGap is the gap (with fewer observations than its count) around t.

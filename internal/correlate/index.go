@@ -106,12 +106,13 @@ type specWrite struct {
 type index struct {
 	deps        map[objKey]*depInfo
 	pods        map[podKey]*podInfo
-	nsIDs       map[nsKey]int32       // namespace -> its podKey.ns
-	nsList      []nsKey               // podKey.ns -> namespace
-	rsPods      map[objKey][]*podInfo // pods a ReplicaSet created, in order
-	rsOwner     map[objKey]string     // ReplicaSet -> Deployment name (audit)
-	auditedDeps map[objKey]bool       // Deployments whose ReplicaSet replica writes the audit log has
-	rsRev       map[objKey][]revAt    // ReplicaSet revision annotations over time
+	nsIDs       map[nsKey]int32        // namespace -> its podKey.ns
+	nsList      []nsKey                // podKey.ns -> namespace
+	rsPods      map[objKey][]*podInfo  // pods a ReplicaSet created, in order
+	rsOwner     map[objKey]string      // ReplicaSet -> Deployment name (audit)
+	signals     map[*Rollout][]failure // failure signals of StatefulSet and DaemonSet rollouts not complete, until their outcome is decided
+	auditedDeps map[objKey]bool        // Deployments whose ReplicaSet replica writes the audit log has
+	rsRev       map[objKey][]revAt     // ReplicaSet revision annotations over time
 	writes      map[objKey][]specWrite
 	deadlines   map[objKey][]int64 // ProgressDeadlineExceeded times per Deployment
 	jobs        map[objKey]*jobInfo
@@ -139,7 +140,7 @@ type revAt struct {
 func newIndex() *index {
 	return &index{
 		deps: map[objKey]*depInfo{}, rsFailures: map[objKey][]failure{}, pods: map[podKey]*podInfo{}, nsIDs: map[nsKey]int32{}, rsPods: map[objKey][]*podInfo{},
-		rsOwner: map[objKey]string{}, auditedDeps: map[objKey]bool{}, rsRev: map[objKey][]revAt{}, writes: map[objKey][]specWrite{},
+		rsOwner: map[objKey]string{}, auditedDeps: map[objKey]bool{}, signals: map[*Rollout][]failure{}, rsRev: map[objKey][]revAt{}, writes: map[objKey][]specWrite{},
 		deadlines: map[objKey][]int64{}, jobs: map[objKey]*jobInfo{},
 		inplaces: map[objKey]*inplaceInfo{}, objRows: map[workloadKey][]int32{},
 	}

@@ -44,6 +44,16 @@ type dsGap struct {
 	create bool
 }
 
+// startsLife reports whether a pod event's reason is one of the first of a
+// pod's life (the scheduler's, the kubelet's until the container runs).
+func startsLife(reason string) bool {
+	switch reason {
+	case "Scheduled", "Pulling", "Pulled", "Created", "Started", "AddedInterface":
+		return true
+	}
+	return false
+}
+
 // fillDaemonSetGaps adds the creates and deletes a combined DaemonSet event
 // hides, from the events of its pods (named <daemonset>-xxxxx): a pod whose
 // first event falls in a create gap was created then; one whose Killing
@@ -51,7 +61,7 @@ type dsGap struct {
 func (ix *index) fillDaemonSetGaps() {
 	var ws []*inplaceInfo
 	for _, k := range sortedKeys(ix.inplaces) {
-		if w := ix.inplaces[k]; w.kind == "DaemonSet" && len(w.gaps) > 0 {
+		if w := ix.inplaces[k]; w.kind == "DaemonSet" && len(w.ops) > 0 {
 			ws = append(ws, w)
 		}
 	}
@@ -62,7 +72,9 @@ func (ix *index) fillDaemonSetGaps() {
 		in := func(t int64, create bool) *dsGap {
 			for _, name := range slices.Sorted(maps.Keys(w.gaps)) {
 				g := w.gaps[name]
-				if g.create == create && g.seen < g.count && t >= g.first-int64(time.Second) && t < g.last+int64(time.Second) {
+				// The kubelet's Killing follows the controller's delete by
+				// a second or two.
+				if g.create == create && g.seen < g.count && t >= g.first-int64(time.Second) && t <= g.last+int64(2*time.Second) {
 					return g
 				}
 			}
@@ -76,6 +88,10 @@ func (ix *index) fillDaemonSetGaps() {
 			continue
 		}
 		var add []podOp
+		opsFrom, opsTo := w.ops[0].at, w.ops[0].at
+		for _, o := range w.ops {
+			opsFrom, opsTo = min(opsFrom, o.at), max(opsTo, o.at)
+		}
 		for pk, p := range ix.pods {
 			if pk.ns != nsid || len(p.events) == 0 || !strings.HasPrefix(pk.name, w.key.name+"-") || len(pk.name) != len(w.key.name)+6 {
 				continue
@@ -84,8 +100,15 @@ func (ix *index) fillDaemonSetGaps() {
 			for _, r := range p.events[1:] {
 				first = min(first, ix.v.Time(load.ColTime, int(r)))
 			}
-			if g := in(first, true); g != nil && !has(pk.name, true) {
+			switch g := in(first, true); {
+			case has(pk.name, true):
+			case g != nil:
 				add = append(add, podOp{at: first, key: first, pod: pk.name, create: true, source: g.source})
+			case first > opsFrom && first <= opsTo+replaceWindow && startsLife(ix.v.Str(load.ColReason, int(p.events[0]))):
+				// No event names its create (the recorder's spam
+				// filter), but its life starts while the controller
+				// works.
+				add = append(add, podOp{at: first, key: first, pod: pk.name, create: true, source: w.ops[len(w.ops)-1].source})
 			}
 			if p.Deleted != nil {
 				if g := in(p.Deleted.UnixNano(), false); g != nil && !has(pk.name, false) {
@@ -405,16 +428,36 @@ func (ix *index) inplaceRollouts(w *inplaceInfo) ([]Rollout, []Scaling) {
 		r := rollouts[k]
 		r.Warnings[f.signal] += int(f.count)
 		if r.Outcome == OutcomeInProgress {
-			r.Outcome, r.FailureReason = OutcomeFailed, f.signal+": "+f.detail
+			ix.signals[r] = append(ix.signals[r], f)
 		}
 	}
 	out := make([]Rollout, 0, len(rollouts))
 	for i, r := range rollouts {
-		if r.Outcome == OutcomeInProgress && i+1 < len(rollouts) {
-			r.Outcome, r.End = OutcomeSuperseded, &rollouts[i+1].Start
-			d := r.End.Sub(r.Start).Seconds()
-			r.DurationSeconds = &d
+		var next *Rollout
+		if i+1 < len(rollouts) {
+			next = rollouts[i+1]
 		}
+		if r.Outcome == OutcomeInProgress {
+			fs := ix.signals[r]
+			slices.SortStableFunc(fs, func(a, b failure) int { return cmp.Compare(a.at, b.at) })
+			f, failed := failedBy(fs, replacedAt(next), next != nil && next.Rollback)
+			switch {
+			case failed:
+				r.Outcome, r.FailureReason = OutcomeFailed, f.signal+": "+f.detail
+				if next != nil {
+					r.End = &next.Start
+				} else {
+					r.End = ix.tp(lastSignal(fs, 0)) // stuck: the last evidence
+				}
+			case next != nil:
+				r.Outcome, r.End = OutcomeSuperseded, &next.Start
+			}
+			if r.End != nil {
+				d := r.End.Sub(r.Start).Seconds()
+				r.DurationSeconds = &d
+			}
+		}
+		delete(ix.signals, r)
 		out = append(out, *r)
 	}
 	return out, scaling
@@ -456,13 +499,11 @@ func (ix *index) finishInplace(w *inplaceInfo, r *Rollout, created []podOp) {
 	r.Replicas = len(created)
 	r.Phases = phases(r.Pods)
 	slices.SortFunc(failures, func(a, b failure) int { return cmp.Compare(a.at, b.at) })
-	switch {
-	case allUp:
+	r.Outcome = OutcomeInProgress
+	if allUp {
 		r.Outcome, r.End = OutcomeComplete, ix.tp(last)
-	case len(failures) > 0:
-		r.Outcome, r.FailureReason = OutcomeFailed, failures[0].signal+": "+failures[0].detail
-	default:
-		r.Outcome = OutcomeInProgress
+	} else {
+		ix.signals[r] = failures // decided once the next rollout is known
 	}
 	if r.End != nil {
 		d := r.End.Sub(r.Start).Seconds()

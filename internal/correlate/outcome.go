@@ -139,19 +139,25 @@ func (ix *index) finish(d *depInfo, r *Rollout, next *Rollout, scaledAt int64) {
 		if len(failures) > 0 {
 			r.FailureReason += ": " + failures[0].signal
 		}
-	case len(failures) > 0:
-		r.Outcome, r.FailureReason = OutcomeFailed, failures[0].signal+": "+failures[0].detail
+	case failing(failures, next):
+		f, _ := failedBy(failures, replacedAt(next), next != nil && next.Rollback)
+		r.Outcome, r.FailureReason = OutcomeFailed, f.signal+": "+f.detail
+		if next == nil {
+			r.End = ix.tp(lastSignal(failures, 0)) // stuck: the last evidence
+		}
 	case next != nil:
 		r.Outcome = OutcomeSuperseded
 	default:
 		r.Outcome = OutcomeInProgress
 	}
 	if r.Outcome != OutcomeComplete {
-		r.End = nil
-		if next != nil {
+		switch {
+		case next != nil:
 			r.End = &next.Start
-		} else if r.Outcome == OutcomeFailed && deadline != 0 {
+		case r.Outcome == OutcomeFailed && deadline != 0:
 			r.End = ix.tp(deadline)
+		case r.Outcome != OutcomeFailed:
+			r.End = nil
 		}
 	}
 	if r.End != nil {

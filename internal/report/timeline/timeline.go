@@ -530,8 +530,8 @@ func rolloutSources(r *correlate.Rollout, start bool) []string {
 	if n := len(r.Steps); n > 0 && r.Steps[n-1].Source != "" {
 		out = append(out, r.Steps[n-1].Source)
 	}
-	if n := len(r.Sources); n > 1 && r.Sources[n-1] != "" {
-		out = append(out, r.Sources[n-1])
+	if n := len(r.Sources); (n > 1 || n == 1 && len(out) == 0) && r.Sources[n-1] != "" {
+		out = append(out, r.Sources[n-1]) // a rollout stuck after one record ends with it
 	}
 	return out
 }
