@@ -22,7 +22,7 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 		curDone  int64 // when cur's scale steps completed; 0 while not
 		replicas = map[string]int{}
 		zeroAt   = map[string]int64{} // when a ReplicaSet was last scaled to 0
-		seen     = map[string]bool{} // ReplicaSets that were a rollout's new one
+		seen     = map[string]bool{}  // ReplicaSets that were a rollout's new one
 		desired  = -1
 		usedW    = 0 // writes consumed as triggers
 	)

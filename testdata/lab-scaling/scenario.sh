@@ -31,7 +31,8 @@ sleep 3
 HPA_TOKEN=$($K -n kube-system create token horizontal-pod-autoscaler --duration=1h)
 KH="kubectl --kubeconfig $LAB/admin.kubeconfig --token=$HPA_TOKEN"
 hpa_scale() { # ns name replicas: a PUT of deployments/scale, as the HPA does
-  $KH -n "$1" get deploy "$2" --subresource=scale -o json | jq ".spec.replicas=$3" | $KH replace --subresource=scale -f -
+  $KH -n "$1" get deploy "$2" --subresource=scale -o json | jq ".spec.replicas=$3" |
+    $KH replace --raw "/apis/apps/v1/namespaces/$1/deployments/$2/scale" -f -
 }
 $K apply -f - <<D
 apiVersion: apps/v1
