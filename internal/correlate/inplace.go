@@ -48,7 +48,7 @@ type dsGap struct {
 // pod's life (the scheduler's, the kubelet's until the container runs).
 func startsLife(reason string) bool {
 	switch reason {
-	case "Scheduled", "Pulling", "Pulled", "Created", "Started", "AddedInterface":
+	case "Scheduled", "FailedScheduling", "Pulling", "Pulled", "Created", "Started", "AddedInterface":
 		return true
 	}
 	return false
@@ -96,15 +96,17 @@ func (ix *index) fillDaemonSetGaps() {
 			if pk.ns != nsid || len(p.events) == 0 || !strings.HasPrefix(pk.name, w.key.name+"-") || len(pk.name) != len(w.key.name)+6 {
 				continue
 			}
-			first := ix.v.Time(load.ColTime, int(p.events[0]))
+			first, firstRow := ix.v.Time(load.ColTime, int(p.events[0])), p.events[0]
 			for _, r := range p.events[1:] {
-				first = min(first, ix.v.Time(load.ColTime, int(r)))
+				if at := ix.v.Time(load.ColTime, int(r)); at < first {
+					first, firstRow = at, r
+				}
 			}
 			switch g := in(first, true); {
 			case has(pk.name, true):
 			case g != nil:
 				add = append(add, podOp{at: first, key: first, pod: pk.name, create: true, source: g.source})
-			case first > opsFrom && first <= opsTo+replaceWindow && startsLife(ix.v.Str(load.ColReason, int(p.events[0]))):
+			case first > opsFrom && first <= opsTo+replaceWindow && startsLife(ix.v.Str(load.ColReason, int(firstRow))):
 				// No event names its create (the recorder's spam
 				// filter), but its life starts while the controller
 				// works.
