@@ -45,11 +45,14 @@ func (ix *index) readChanges(rec arrow.Record, rows []int32) {
 					ix.deadlines[k] = append(ix.deadlines[k], c.at)
 				}
 			}
-			if sub != "" || verb == "delete" {
-				continue
+			if sub != "" && sub != "scale" || verb == "delete" {
+				continue // the scale subresource: who scaled (kubectl scale, an HPA)
 			}
 			changed, _ := load.ChangeBool(rec, load.CSpecChanged, i)
 			change := str(load.CChange, i)
+			if sub == "scale" && !strings.HasPrefix(change, "replicas ") {
+				continue
+			}
 			ix.writes[k] = append(ix.writes[k], specWrite{
 				at: at, user: str(load.CUser, i), agent: str(load.CUserAgent, i), auditID: str(load.CAuditID, i),
 				source: str(load.CSourceFile, i) + ":" + strconv.FormatInt(load.ChangeInt64(rec, load.CSourceLine, i), 10),

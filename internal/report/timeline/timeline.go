@@ -198,7 +198,13 @@ func (b *Builder) Add(events, changes arrow.Record, res correlate.Result) {
 			change := str(load.CChange, i)
 			code, _ := load.ChangeInt32(changes, load.CCode, i)
 			kind := resourceKind(str(load.CResource, i))
-			if kind == "" || (change == "" && code < 400) || str(load.COwnerKind, i) != "" || str(load.CSubresource, i) == "status" {
+			// An eviction (kubectl drain, a node's pressure, the
+			// descheduler): a fact of its own, belonging to no rollout.
+			eviction := str(load.CResource, i) == "pods" && str(load.CSubresource, i) == "eviction" && str(load.CVerb, i) == "create"
+			if eviction {
+				kind, change = "pod", "evicted"
+			}
+			if kind == "" || (change == "" && code < 400) || str(load.COwnerKind, i) != "" && !eviction || str(load.CSubresource, i) == "status" {
 				continue
 			}
 			if !in(t) || !scope(str(load.CCluster, i), str(load.CNamespace, i), kind, str(load.CName, i)) || o.Node != "" {
@@ -208,7 +214,13 @@ func (b *Builder) Add(events, changes arrow.Record, res correlate.Result) {
 				Kind: KindChange, Actor: str(load.CUser, i), Severity: SevInfo,
 				Sources: []string{fmt.Sprintf("%s:%d", str(load.CSourceFile, i), load.ChangeInt64(changes, load.CSourceLine, i))}}
 			e.Summary = str(load.CVerb, i) + " " + change
-			if code >= 400 {
+			switch {
+			case eviction && code >= 400:
+				e.Severity = SevWarning // a PodDisruptionBudget said no
+				e.Summary = fmt.Sprintf("eviction refused (%d %s)", code, str(load.CStatusReason, i))
+			case eviction:
+				e.Summary = "evicted"
+			case code >= 400:
 				e.Severity = SevWarning
 				e.Summary = fmt.Sprintf("%s denied (%d %s)", str(load.CVerb, i), code, str(load.CStatusReason, i))
 			}
