@@ -292,6 +292,7 @@ func (f *loadFlags) loadOptions(s streams, args []string, summaries bool) (archi
 // stats.
 type rolloutFilter struct {
 	namespace, kind, name, outcome, since, until string
+	rules                                        ruleFlags
 
 	// compiled by compile
 	cluster string
@@ -306,6 +307,24 @@ func (f *rolloutFilter) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.outcome, "outcome", "", "only this outcome: complete, failed, superseded or in-progress")
 	fs.StringVar(&f.since, "since", "", "only rollouts starting at or after this time: "+timeHelp)
 	fs.StringVar(&f.until, "until", "", "only rollouts starting before this time (same forms as --since)")
+	f.rules.register(fs)
+}
+
+// ruleFlags are the thresholds of the failure rule (docs/rollouts.md, "The
+// failure rule").
+type ruleFlags struct{ hardAfter, softAfter time.Duration }
+
+func (r *ruleFlags) register(fs *pflag.FlagSet) {
+	d := correlate.DefaultRules()
+	fs.DurationVar(&r.hardAfter, "hard-after", d.HardAfter, "a hard failure signal (image pull, crash loop, FailedMount, no node fits) fails a rollout a newer template replaced only when it came this long before")
+	fs.DurationVar(&r.softAfter, "soft-after", d.SoftAfter, "a soft failure signal (readiness probe, anti-affinity or host ports during a surge) fails a rollout only when it lasts this long, or a rollback gives the rollout up")
+}
+
+func (r ruleFlags) rules() (correlate.Rules, error) {
+	if r.hardAfter < 0 || r.softAfter < 0 {
+		return correlate.Rules{}, usagef("--hard-after and --soft-after must not be negative")
+	}
+	return correlate.Rules{HardAfter: r.hardAfter, SoftAfter: r.softAfter}, nil
 }
 
 // compile checks the flags (cluster is --cluster) and returns the
@@ -322,6 +341,9 @@ func (f *rolloutFilter) compile(cluster string) (func(*correlate.Rollout) bool, 
 		return nil, err
 	}
 	if f.times, err = parseTimeRange(f.since, f.until); err != nil {
+		return nil, err
+	}
+	if _, err := f.rules.rules(); err != nil {
 		return nil, err
 	}
 	f.cluster = cluster
@@ -368,7 +390,8 @@ func (f *rolloutFilter) rollouts(a *archive.Archive, keep func(*correlate.Rollou
 }
 
 func (f *rolloutFilter) appendRollouts(out []correlate.Rollout, a *archive.Archive, keep func(*correlate.Rollout) bool) []correlate.Rollout {
-	for _, r := range correlate.CorrelateParts(a.Parts, a.Workers).Rollouts {
+	rules, _ := f.rules.rules() // checked by compile
+	for _, r := range correlate.CorrelatePartsWith(a.Parts, a.Workers, rules).Rollouts {
 		if keep(&r) {
 			out = append(out, r)
 		}

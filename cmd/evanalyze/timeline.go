@@ -23,6 +23,7 @@ type timelineOptions struct {
 	workload                   string
 	workloadName               string // --workload without a kind, resolved from the archive
 	windowLen                  time.Duration
+	rules                      ruleFlags
 	o                          timeline.Options
 }
 
@@ -67,6 +68,10 @@ inputs are then read twice, the first time for those only.`,
 			if err := o.resolve(cmd.Flags().Changed("window")); err != nil {
 				return err
 			}
+			rules, err := o.rules.rules()
+			if err != nil {
+				return err
+			}
 			o.o.Cluster = o.load.cluster
 			if !o.wholeArchive() {
 				// Only the archive's first and last times (start, end)
@@ -81,7 +86,7 @@ inputs are then read twice, the first time for those only.`,
 			fa := facts{nodes: o.o.Node != "" && o.o.Namespace == "", workload: o.workloadName, ns: o.o.Namespace}
 			var b *timeline.Builder
 			add := func(a *archive.Archive) {
-				res := correlate.CorrelateParts(a.Parts, a.Workers)
+				res := correlate.CorrelatePartsWith(a.Parts, a.Workers, rules)
 				fa.add(a, res.Rollouts)
 				b.Add(a.Events(), a.Changes, res)
 			}
@@ -93,7 +98,7 @@ inputs are then read twice, the first time for those only.`,
 				err := o.load.each(cmd.Context(), args, s, func(a *archive.Archive) error {
 					var rs []correlate.Rollout
 					if o.workloadName != "" {
-						rs = correlate.CorrelateParts(a.Parts, a.Workers).Rollouts
+						rs = correlate.CorrelatePartsWith(a.Parts, a.Workers, rules).Rollouts
 					}
 					first.add(a, rs)
 					return nil
@@ -119,7 +124,7 @@ inputs are then read twice, the first time for those only.`,
 			// One cluster at a time (or one group of its namespaces, when
 			// its rows spill).
 			b = timeline.NewBuilder(o.o)
-			err := o.load.each(cmd.Context(), args, s, func(a *archive.Archive) error {
+			err = o.load.each(cmd.Context(), args, s, func(a *archive.Archive) error {
 				add(a)
 				return nil
 			})
@@ -158,6 +163,7 @@ inputs are then read twice, the first time for those only.`,
 	f.StringVarP(&o.o.Namespace, "namespace", "n", "", "only this namespace (Parquet archives are read without the row groups of others, unless times are relative)")
 	f.StringVar(&o.workload, "workload", "", "only this workload and its pods: kind/name (deploy/web, sts/db, ...) or a name that one kind has")
 	f.StringVar(&o.o.Node, "node", "", "only what concerns this node")
+	o.rules.register(f)
 	f.BoolVarP(&o.o.Verbose, "verbose", "v", false, "list every event instead of folding Normal ones into rollouts")
 	f.BoolVar(&o.o.ShowBenign, "show-benign", false, "list events of known-benign reasons (OpenShift's FastControllerResync, ...; docs/timeline.md) instead of counting them in the summary")
 	return cmd

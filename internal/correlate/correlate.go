@@ -13,7 +13,7 @@ import (
 // Correlate reconstructs the rollouts of Deployments from the event table
 // and, when changes is not nil, the changes table.
 func Correlate(events arrow.Record, changes arrow.Record) Result {
-	return join([]partResult{correlate(events, changes, nil)})
+	return join([]partResult{correlate(events, changes, nil, DefaultRules())})
 }
 
 // CorrelateParts reconstructs the rollouts of an archive's parts, on up to
@@ -21,6 +21,11 @@ func Correlate(events arrow.Record, changes arrow.Record) Result {
 // part is correlated on its own, and the result is the one Correlate gives
 // for the whole table, whatever the parts and workers.
 func CorrelateParts(parts []load.Partition, workers int) Result {
+	return CorrelatePartsWith(parts, workers, DefaultRules())
+}
+
+// CorrelatePartsWith is CorrelateParts with the failure rule's thresholds.
+func CorrelatePartsWith(parts []load.Partition, workers int, rules Rules) Result {
 	res := make([]partResult, len(parts))
 	load.Parallel(len(parts), workers, func(i int) {
 		p := &parts[i]
@@ -28,7 +33,7 @@ func CorrelateParts(parts []load.Partition, workers int) Result {
 		if rows == nil {
 			rows = []int32{} // none of the changes table's rows
 		}
-		res[i] = correlate(p.Events, p.Changes, rows)
+		res[i] = correlate(p.Events, p.Changes, rows, rules)
 	})
 	return join(res)
 }
@@ -64,8 +69,8 @@ type partResult struct {
 
 // correlate reads one event table and the rows of the changes table
 // (all of them when rows is nil).
-func correlate(events arrow.Record, changes arrow.Record, rows []int32) partResult {
-	ix := newIndex()
+func correlate(events arrow.Record, changes arrow.Record, rows []int32, rules Rules) partResult {
+	ix := newIndex(rules)
 	v := load.NewView(events)
 	ix.readEvents(v)
 	if changes != nil {

@@ -9,21 +9,25 @@ import (
 // "Outcomes"): on evidence that it could not make progress, not on any
 // warning its pods showed while starting.
 
-// Thresholds of the failure rule.
-const (
+// Rules are the thresholds of the failure rule (flags --hard-after and
+// --soft-after).
+type Rules struct {
 	// HardAfter is how long a hard signal (image pull errors, crash loops,
 	// CreateContainerConfigError, FailedCreate, FailedMount, Unschedulable
 	// because no node fits the pod) must have lasted before the rollout
 	// was replaced for the rollout to have failed: a mount that fails for
 	// the second a configmap takes to sync, then a newer template, is a
 	// superseded rollout with a warning.
-	HardAfter = 10 * time.Second
+	HardAfter time.Duration
 	// SoftAfter is how long a soft signal (a readiness probe failing while
 	// the pod starts; Unschedulable only because old pods hold what the
 	// pod needs: anti-affinity, host ports, a cordoned node) must last: the
 	// deployment controller's default progress deadline.
-	SoftAfter = 600 * time.Second
-)
+	SoftAfter time.Duration
+}
+
+// DefaultRules are the documented thresholds: 10 s and 600 s.
+func DefaultRules() Rules { return Rules{HardAfter: 10 * time.Second, SoftAfter: 600 * time.Second} }
 
 // hardSignal reports whether a failure signal says the rollout cannot make
 // progress by itself (a hard signal) rather than that its pods are still
@@ -54,7 +58,7 @@ func hardSignal(f failure) bool {
 // when no rollout replaced it or it lasted HardAfter before one did; a
 // soft one when it lasted SoftAfter, or when the rollout was given up by
 // a rollback while it lasted.
-func failedBy(fs []failure, replacedAt int64, rollback bool) (failure, bool) {
+func (ru Rules) failedBy(fs []failure, replacedAt int64, rollback bool) (failure, bool) {
 	var firstSoft, lastSoft *failure
 	for i := range fs {
 		f := &fs[i]
@@ -62,7 +66,7 @@ func failedBy(fs []failure, replacedAt int64, rollback bool) (failure, bool) {
 			break
 		}
 		if hardSignal(*f) {
-			if replacedAt == 0 || replacedAt-f.at >= int64(HardAfter) {
+			if replacedAt == 0 || replacedAt-f.at >= int64(ru.HardAfter) {
 				return *f, true
 			}
 			continue
@@ -77,7 +81,7 @@ func failedBy(fs []failure, replacedAt int64, rollback bool) (failure, bool) {
 		return failure{}, false
 	case rollback:
 		return *firstSoft, true
-	case lastSoft.at-firstSoft.at >= int64(SoftAfter) || replacedAt != 0 && replacedAt-firstSoft.at >= int64(SoftAfter):
+	case lastSoft.at-firstSoft.at >= int64(ru.SoftAfter) || replacedAt != 0 && replacedAt-firstSoft.at >= int64(ru.SoftAfter):
 		return *firstSoft, true
 	}
 	return failure{}, false
@@ -96,8 +100,8 @@ func lastSignal(fs []failure, until int64) int64 {
 
 // failing reports whether failedBy finds a failure for a rollout replaced
 // by next (nil: none).
-func failing(fs []failure, next *Rollout) bool {
-	_, ok := failedBy(fs, replacedAt(next), next != nil && next.Rollback)
+func (ru Rules) failing(fs []failure, next *Rollout) bool {
+	_, ok := ru.failedBy(fs, replacedAt(next), next != nil && next.Rollback)
 	return ok
 }
 

@@ -106,10 +106,11 @@ type specWrite struct {
 type index struct {
 	deps        map[objKey]*depInfo
 	pods        map[podKey]*podInfo
-	nsIDs       map[nsKey]int32        // namespace -> its podKey.ns
-	nsList      []nsKey                // podKey.ns -> namespace
-	rsPods      map[objKey][]*podInfo  // pods a ReplicaSet created, in order
-	rsOwner     map[objKey]string      // ReplicaSet -> Deployment name (audit)
+	nsIDs       map[nsKey]int32       // namespace -> its podKey.ns
+	nsList      []nsKey               // podKey.ns -> namespace
+	rsPods      map[objKey][]*podInfo // pods a ReplicaSet created, in order
+	rsOwner     map[objKey]string     // ReplicaSet -> Deployment name (audit)
+	rules       Rules
 	signals     map[*Rollout][]failure // failure signals of StatefulSet and DaemonSet rollouts not complete, until their outcome is decided
 	auditedDeps map[objKey]bool        // Deployments whose ReplicaSet replica writes the audit log has
 	rsRev       map[objKey][]revAt     // ReplicaSet revision annotations over time
@@ -137,8 +138,8 @@ type revAt struct {
 	uid      string // of the ReplicaSet object
 }
 
-func newIndex() *index {
-	return &index{
+func newIndex(rules Rules) *index {
+	return &index{rules: rules,
 		deps: map[objKey]*depInfo{}, rsFailures: map[objKey][]failure{}, pods: map[podKey]*podInfo{}, nsIDs: map[nsKey]int32{}, rsPods: map[objKey][]*podInfo{},
 		rsOwner: map[objKey]string{}, auditedDeps: map[objKey]bool{}, signals: map[*Rollout][]failure{}, rsRev: map[objKey][]revAt{}, writes: map[objKey][]specWrite{},
 		deadlines: map[objKey][]int64{}, jobs: map[objKey]*jobInfo{},

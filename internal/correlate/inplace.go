@@ -442,7 +442,7 @@ func (ix *index) inplaceRollouts(w *inplaceInfo) ([]Rollout, []Scaling) {
 		if r.Outcome == OutcomeInProgress {
 			fs := ix.signals[r]
 			slices.SortStableFunc(fs, func(a, b failure) int { return cmp.Compare(a.at, b.at) })
-			f, failed := failedBy(fs, replacedAt(next), next != nil && next.Rollback)
+			f, failed := ix.rules.failedBy(fs, replacedAt(next), next != nil && next.Rollback)
 			switch {
 			case failed:
 				r.Outcome, r.FailureReason = OutcomeFailed, f.signal+": "+f.detail

@@ -139,8 +139,8 @@ func (ix *index) finish(d *depInfo, r *Rollout, next *Rollout, scaledAt int64) {
 		if len(failures) > 0 {
 			r.FailureReason += ": " + failures[0].signal
 		}
-	case failing(failures, next):
-		f, _ := failedBy(failures, replacedAt(next), next != nil && next.Rollback)
+	case ix.rules.failing(failures, next):
+		f, _ := ix.rules.failedBy(failures, replacedAt(next), next != nil && next.Rollback)
 		r.Outcome, r.FailureReason = OutcomeFailed, f.signal+": "+f.detail
 		if next == nil {
 			r.End = ix.tp(lastSignal(failures, 0)) // stuck: the last evidence
