@@ -68,3 +68,31 @@ func TestCSVFormulas(t *testing.T) {
 		}
 	}
 }
+
+// The recordings of issue 15's classes, from each input form: the watch
+// stream with the audit log, the core watch stream alone, the snapshot
+// alone (internal/correlate TestLabScaling and TestLabStrategies assert
+// their truth; these goldens keep every other field).
+func TestInputFormGolden(t *testing.T) {
+	forms := map[string][]string{
+		"audit":    {"watch-eventsv1.jsonl", "audit.log.gz"},
+		"watch":    {"watch-core.json"},
+		"snapshot": {"events-list.json"},
+	}
+	for _, rec := range []string{"lab-scaling", "lab-strategies"} {
+		for _, form := range []string{"audit", "watch", "snapshot"} {
+			var paths []string
+			for _, f := range forms[form] {
+				paths = append(paths, filepath.Join(rec, f))
+			}
+			name := rec + "-" + form + ".txt.golden"
+			t.Run(name, func(t *testing.T) {
+				var buf bytes.Buffer
+				if err := WriteText(&buf, reporttest.Correlate(t, paths...)); err != nil {
+					t.Fatal(err)
+				}
+				reporttest.Golden(t, filepath.Join("testdata", name), buf.Bytes(), *update)
+			})
+		}
+	}
+}
