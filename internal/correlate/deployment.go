@@ -130,7 +130,7 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 				// The archive starts within this rollout: the new
 				// ReplicaSet already had pods (or, where messages give no
 				// "from", older ReplicaSets were being scaled down).
-				cur.Partial = true
+				cur.Partial, cur.PartialReason = true, "began before the archive: its new ReplicaSet already had pods"
 			}
 			if lead != nil {
 				if !slices.Contains(cur.OldReplicaSets, lead.ReplicaSet) {
@@ -177,6 +177,9 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 		}
 		if cur == nil {
 			continue
+		}
+		if s.inferred && !cur.Partial {
+			cur.Partial, cur.PartialReason = true, "scale steps inferred from its ReplicaSets' pod creates and deletes: the Deployment's own events were combined or dropped (a snapshot, the recorder's spam filter)"
 		}
 		if last := len(cur.Steps) - 1; last < 0 || cur.Steps[last].At.UnixNano() != s.at || cur.Steps[last].ReplicaSet != s.ReplicaSet {
 			cur.Steps = append(cur.Steps, Step{At: time.Unix(0, s.at).UTC(), ReplicaSet: s.ReplicaSet, From: from, To: s.To, Source: s.source})

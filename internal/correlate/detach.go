@@ -64,7 +64,7 @@ func (in interner) rollout(r *Rollout) {
 	r.Cluster, r.Namespace, r.Kind, r.Name = in.s(r.Cluster), in.s(r.Namespace), in.s(r.Kind), in.s(r.Name)
 	r.UID, r.Owner, r.Revision, r.NewReplicaSet = in.s(r.UID), in.s(r.Owner), in.s(r.Revision), in.s(r.NewReplicaSet)
 	r.OldReplicaSets = in.list(r.OldReplicaSets)
-	r.Outcome, r.FailureReason = in.s(r.Outcome), in.s(r.FailureReason)
+	r.Outcome, r.FailureReason, r.PartialReason = in.s(r.Outcome), in.s(r.FailureReason), in.s(r.PartialReason)
 	if t := r.Trigger; t != nil {
 		c := *t
 		c.User, c.UserAgent, c.AuditID, c.Source = in.s(c.User), in.s(c.UserAgent), in.s(c.AuditID), in.s(c.Source)

@@ -234,7 +234,7 @@ func (ix *index) inferSteps() {
 			}
 		}
 		if first != 0 {
-			d.steps = append(d.steps, step{at: first, ScaleStep: ScaleStep{ReplicaSet: rk.name, From: 0, To: len(pods), Up: true}})
+			d.steps = append(d.steps, step{at: first, inferred: true, ScaleStep: ScaleStep{ReplicaSet: rk.name, From: 0, To: len(pods), Up: true}})
 		}
 	}
 }
@@ -295,7 +295,7 @@ func (ix *index) gapSteps() {
 					n += ops[j].delta
 					j++
 				}
-				d.steps = append(d.steps, step{at: ops[i].at, delta: n, source: d.inGap(ops[i].at).source, ScaleStep: ScaleStep{ReplicaSet: rs, From: -1, To: -1, Up: n > 0}})
+				d.steps = append(d.steps, step{at: ops[i].at, delta: n, inferred: true, source: d.inGap(ops[i].at).source, ScaleStep: ScaleStep{ReplicaSet: rs, From: -1, To: -1, Up: n > 0}})
 				i = j
 			}
 		}

@@ -70,6 +70,9 @@ type step struct {
 	uid    string // of the Deployment the event was about
 	source string // file:line of the event
 	delta  int    // a step inferred from pod creates (+n) or deletes (-n): From and To follow the count before it
+	// inferred: no event or audit write reports the step (gapSteps,
+	// inferSteps): the rollout it is in is partial.
+	inferred bool
 	ScaleStep
 }
 

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -396,6 +397,9 @@ func (ix *index) inplaceRollouts(w *inplaceInfo) ([]Rollout, []Scaling) {
 	}
 	if cur != nil && !done {
 		ix.finishInplace(w, cur, created)
+		if pending > 0 && cur.Outcome == OutcomeComplete {
+			cur.Partial, cur.PartialReason = true, strconv.Itoa(pending)+" deleted pods with no successor's create in the events (the recorder's spam filter drops a busy object's events)"
+		}
 	}
 	// A template change no pod followed (an OnDelete workload whose pods
 	// nobody deleted yet): a rollout in progress from the change.

@@ -64,6 +64,20 @@ func TestLabScaling(t *testing.T) {
 				t.Errorf("%v: gateway rollout 2 lost its anti-affinity warnings %v", files, r.Warnings)
 			}
 		}
+		// The snapshot says what it cannot show: catalog's rollout 3 is
+		// there only through its ReplicaSets' pods (the Deployment's
+		// events were combined, then dropped by the spam filter).
+		for _, r := range res.Rollouts {
+			if r.Partial != (strings.HasPrefix(r.PartialReason, "scale steps inferred")) {
+				t.Errorf("%v: %s rollout %d partial %v %q", files, r.Name, r.Seq, r.Partial, r.PartialReason)
+			}
+			if r.Partial && len(files) > 1 {
+				t.Errorf("%v: %s rollout %d partial with the audit log: %s", files, r.Name, r.Seq, r.PartialReason)
+			}
+		}
+		if c := res.Rollouts[4]; files[0] == "events-list.json" && !c.Partial {
+			t.Errorf("snapshot: catalog rollout 3 not partial")
+		}
 		// The rollback lists the ReplicaSets that still had pods: the
 		// complete 5.1 one and the failed 5.2-typo one.
 		if rb := res.Rollouts[7]; fmt.Sprint(rb.OldReplicaSets) != "[checkout-77ddbb6fd5 checkout-79fc4975d9]" || rb.NewReplicaSet != "checkout-566d76894" {

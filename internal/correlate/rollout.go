@@ -30,18 +30,22 @@ const (
 // Rollout is one change of a workload's pod template and what the cluster
 // did to carry it out. Times are UTC; nil when unknown.
 type Rollout struct {
-	Cluster         string         `json:"cluster"`
-	Namespace       string         `json:"namespace"`
-	Kind            string         `json:"kind"`
-	Name            string         `json:"name"`
-	UID             string         `json:"uid,omitempty"`
-	Owner           string         `json:"owner,omitempty"` // the CronJob of a Job run
-	Revision        string         `json:"revision,omitempty"`
-	Seq             int            `json:"seq"`
-	NewReplicaSet   string         `json:"new_replicaset,omitempty"`
-	OldReplicaSets  []string       `json:"old_replicasets"`
-	Rollback        bool           `json:"rollback"`
-	Partial         bool           `json:"partial"`
+	Cluster        string   `json:"cluster"`
+	Namespace      string   `json:"namespace"`
+	Kind           string   `json:"kind"`
+	Name           string   `json:"name"`
+	UID            string   `json:"uid,omitempty"`
+	Owner          string   `json:"owner,omitempty"` // the CronJob of a Job run
+	Revision       string   `json:"revision,omitempty"`
+	Seq            int      `json:"seq"`
+	NewReplicaSet  string   `json:"new_replicaset,omitempty"`
+	OldReplicaSets []string `json:"old_replicasets"`
+	Rollback       bool     `json:"rollback"`
+	Partial        bool     `json:"partial"`
+	// PartialReason says what the archive does not show of a partial
+	// rollout (its start before the archive, scale steps or pods the
+	// events do not name).
+	PartialReason   string         `json:"partial_reason,omitempty"`
 	Start           time.Time      `json:"start"`
 	End             *time.Time     `json:"end"`
 	DurationSeconds *float64       `json:"duration_seconds"`

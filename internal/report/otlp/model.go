@@ -104,6 +104,7 @@ var (
 	keyOldReplicaSets = newKey("evanalyze.rollout.old_replicasets")
 	keyCronJobName    = newKey("k8s.cronjob.name")
 	keyPartial        = newKey("evanalyze.rollout.partial")
+	keyPartialReason  = newKey("evanalyze.rollout.partial_reason")
 	keyFailureReason  = newKey("evanalyze.rollout.failure_reason")
 	keyTriggerUser    = newKey("evanalyze.trigger.user")
 	keyTriggerTime    = newKey("evanalyze.trigger.time")
@@ -494,6 +495,9 @@ func (b *builder) build(k int) *trace {
 	}
 	if r.Partial {
 		t.boolean(keyPartial, true)
+		if r.PartialReason != "" {
+			t.str(keyPartialReason, r.PartialReason)
+		}
 	}
 	if r.FailureReason != "" {
 		t.str(keyFailureReason, r.FailureReason)

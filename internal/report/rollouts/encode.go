@@ -136,6 +136,10 @@ func (e *Encoder) rollout(r *correlate.Rollout) {
 	e.bool(r.Rollback)
 	e.field(`"partial"`)
 	e.bool(r.Partial)
+	if r.PartialReason != "" {
+		e.field(`"partial_reason"`)
+		e.string(r.PartialReason)
+	}
 	e.field(`"start"`)
 	e.time(r.Start)
 	e.field(`"end"`)
