@@ -22,6 +22,7 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 		curDone  int64 // when cur's scale steps completed; 0 while not
 		replicas = map[string]int{}
 		zeroAt   = map[string]int64{} // when a ReplicaSet was last scaled to 0
+		hadPods  = map[string]bool{}  // ReplicaSets scaled above 0 before
 		seen     = map[string]bool{}  // ReplicaSets that were a rollout's new one
 		desired  = -1
 		usedW    = 0 // writes consumed as triggers
@@ -81,6 +82,7 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 				cur, curDone, desired, established = nil, 0, -1, ""
 				clear(replicas)
 				clear(seen)
+				clear(hadPods)
 			}
 			objUID = s.uid
 		}
@@ -93,7 +95,11 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 		if from < 0 {
 			from = replicas[s.ReplicaSet]
 		}
+		reused := from == 0 && hadPods[s.ReplicaSet] // scaled up from 0 a second time
 		replicas[s.ReplicaSet] = s.To
+		if s.To > 0 {
+			hadPods[s.ReplicaSet] = true
+		}
 		if s.To == 0 && from > 0 {
 			zeroAt[s.ReplicaSet] = s.at
 		}
@@ -126,6 +132,9 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 				at = lead.at
 			}
 			start(s.ReplicaSet, at)
+			// A ReplicaSet that had pods before, scaled up from 0 again:
+			// the template went back to its revision.
+			cur.Rollback = cur.Rollback || reused && s.Up
 			if len(rollouts) == 1 && (from > 0 || s.From < 0 && len(cur.OldReplicaSets) > 0) {
 				// The archive starts within this rollout: the new
 				// ReplicaSet already had pods (or, where messages give no
