@@ -80,6 +80,7 @@ func correlate(events arrow.Record, changes arrow.Record, rows []int32, rules Ru
 	}
 	ix.inferSteps()
 	ix.fillDaemonSetGaps()
+	ix.fillStatefulSetCreates()
 	// Each workload's rollouts come out in their own slice; they are
 	// concatenated once, in the order join sorts them by.
 	var parts [][]Rollout

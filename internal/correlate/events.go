@@ -259,8 +259,14 @@ func (ix *index) ownerOf(rk objKey) *depInfo {
 // log's replica writes, when loaded, are exact and take precedence.
 func (ix *index) gapSteps() {
 	var deps []*depInfo
+	owned := map[*depInfo][]objKey{} // a Deployment's ReplicaSets
+	for rk := range ix.rsPods {
+		if d := ix.ownerOf(rk); d != nil {
+			owned[d] = append(owned[d], rk)
+		}
+	}
 	for _, d := range ix.deps {
-		ix.tailGap(d)
+		ix.tailGap(d, owned[d])
 		for _, g := range d.gaps {
 			if g.seen < g.count && g.first != 0 && !ix.auditedDeps[d.key] {
 				deps = append(deps, d)
@@ -303,11 +309,12 @@ func (ix *index) gapSteps() {
 }
 
 // tailGap opens a gap after a Deployment's last scale step when that step
-// leaves a rollout unfinished (more than one ReplicaSet with replicas): the
+// leaves a rollout unfinished (more than one ReplicaSet with replicas), or
+// when a ReplicaSet it left at 0 creates pods after it: the
 // event recorder's spam filter drops an object's events past a burst of 25
 // (a rollout of a Deployment with ten replicas and more), while its
 // ReplicaSets, other objects, still report their pods.
-func (ix *index) tailGap(d *depInfo) {
+func (ix *index) tailGap(d *depInfo, rss []objKey) {
 	if len(d.steps) == 0 || ix.auditedDeps[d.key] {
 		return
 	}
@@ -317,16 +324,29 @@ func (ix *index) tailGap(d *depInfo) {
 	for _, s := range steps {
 		replicas[s.ReplicaSet] = s.To
 	}
+	last := steps[len(steps)-1]
 	with := 0
 	for _, n := range replicas {
 		if n > 0 {
 			with++
 		}
 	}
-	if with < 2 {
+	// A ReplicaSet at 0 that creates pods later was scaled up: a step
+	// (a rollout, a rollback) no event reports.
+	scaledLater := false
+	for _, rk := range rss {
+		if replicas[rk.name] > 0 {
+			continue
+		}
+		for _, p := range ix.rsPods[rk] {
+			if p.created > last.at+int64(2*time.Second) {
+				scaledLater = true
+			}
+		}
+	}
+	if with < 2 && !scaledLater {
 		return
 	}
-	last := steps[len(steps)-1]
 	if d.gaps == nil {
 		d.gaps = map[string]*gap{}
 	}

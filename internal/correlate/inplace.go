@@ -45,6 +45,56 @@ type dsGap struct {
 	create bool
 }
 
+// fillStatefulSetCreates adds the creates an aggregated StatefulSet event
+// hides: its message is the same for every create of an ordinal, so a
+// snapshot of one with count 3 keeps the first and the last only. Each
+// incarnation of an ordinal (a uid in its pod's events) whose first event
+// no create op is within 5 s of, while the controller works, was created
+// then.
+func (ix *index) fillStatefulSetCreates() {
+	for _, k := range sortedKeys(ix.inplaces) {
+		w := ix.inplaces[k]
+		if w.kind != "StatefulSet" || len(w.ops) == 0 {
+			continue
+		}
+		nsid, ok := ix.nsIDs[w.key.nsKey]
+		if !ok {
+			continue
+		}
+		opsFrom, opsTo := w.ops[0].at, w.ops[0].at
+		for _, o := range w.ops {
+			opsFrom, opsTo = min(opsFrom, o.at), max(opsTo, o.at)
+		}
+		var add []podOp
+		for pk, p := range ix.pods {
+			suffix, ok := strings.CutPrefix(pk.name, w.key.name+"-")
+			if pk.ns != nsid || !ok || !isOrdinal(suffix) {
+				continue
+			}
+			first := map[string]int64{} // uid -> its first event
+			for _, r := range p.events {
+				uid := ix.v.Str(load.ColObjectUID, int(r))
+				if uid == "" {
+					continue
+				}
+				if at := ix.v.Time(load.ColTime, int(r)); first[uid] == 0 || at < first[uid] {
+					first[uid] = at
+				}
+			}
+			for _, at := range first {
+				if at <= opsFrom || at > opsTo+replaceWindow || slices.ContainsFunc(w.ops, func(o podOp) bool {
+					return o.create && o.pod == pk.name && o.at > at-int64(5*time.Second) && o.at < at+int64(5*time.Second)
+				}) {
+					continue
+				}
+				add = append(add, podOp{at: at, key: at, pod: pk.name, create: true, source: w.ops[len(w.ops)-1].source})
+			}
+		}
+		slices.SortFunc(add, func(a, b podOp) int { return cmp.Or(cmp.Compare(a.at, b.at), strings.Compare(a.pod, b.pod)) })
+		w.ops = append(w.ops, add...)
+	}
+}
+
 // startsLife reports whether a pod event's reason is one of the first of a
 // pod's life (the scheduler's, the kubelet's until the container runs).
 func startsLife(reason string) bool {
