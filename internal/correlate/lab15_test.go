@@ -181,3 +181,48 @@ func TestLabStrategies(t *testing.T) {
 		}
 	}
 }
+
+// lab-history (README): five rollouts of one Deployment, the last two a
+// rollback and a rollback of the rollback that no Deployment event reports
+// (spam filter), a rollout superseded in flight, and a StatefulSet rollback.
+func TestLabHistory(t *testing.T) {
+	want := strings.Join([]string{
+		"16:02:27 history/api complete",
+		"16:02:27 history/worker complete",
+		"16:02:27 history/db complete",
+		"16:02:57 history/api complete",
+		"16:03:31 history/api complete",
+		"16:04:07 history/api complete",
+		"16:04:35 history/api complete rollback",
+		"16:05:08 history/api complete rollback",
+		"16:05:41 history/worker superseded",
+		"16:05:48 history/worker complete",
+		"16:06:15 history/db complete",
+		"16:06:46 history/db complete rollback",
+	}, "\n") + "\n"
+	for k, files := range inputForms {
+		res := correlateLab(t, "lab-history", files)
+		got, want := summary(res.Rollouts, false), want
+		if k > 0 {
+			// Without the audit log the StatefulSet's return to an
+			// earlier revision is not known: its events carry none.
+			want = strings.Replace(want, "history/db complete rollback", "history/db complete", 1)
+		}
+		if got != want {
+			t.Errorf("%v:\n%s\nwant:\n%s", files, got, want)
+			continue
+		}
+		for _, i := range []int{6, 7} {
+			r := res.Rollouts[i]
+			if len(r.Pods) != 4 || r.NewReplicaSet != []string{"api-644d5d5bbb", "api-96c6754c"}[i-6] {
+				t.Errorf("%v: api rollout %d: %s, %d pods", files, r.Seq, r.NewReplicaSet, len(r.Pods))
+			}
+			if k > 0 && !r.Partial {
+				t.Errorf("%v: api rollout %d has no Deployment event but is not partial", files, r.Seq)
+			}
+		}
+		if db := res.Rollouts[11]; len(db.Pods) != 3 || db.DurationSeconds == nil || *db.DurationSeconds > 35 {
+			t.Errorf("%v: db rollout 3: %d pods, %v s", files, len(db.Pods), db.DurationSeconds)
+		}
+	}
+}
