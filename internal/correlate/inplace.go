@@ -447,8 +447,8 @@ func (ix *index) inplaceRollouts(w *inplaceInfo) ([]Rollout, []Scaling) {
 	}
 	if cur != nil && !done {
 		ix.finishInplace(w, cur, created)
-		if pending > 0 && cur.Outcome == OutcomeComplete {
-			cur.Partial, cur.PartialReason = true, strconv.Itoa(pending)+" deleted pods with no successor's create in the events (the recorder's spam filter drops a busy object's events)"
+		if missing := max(pending, target-len(created)); !creation && missing > 0 && cur.Outcome == OutcomeComplete {
+			cur.Partial, cur.PartialReason = true, strconv.Itoa(missing)+" of its pods' replacements not in the archive (the recorder's spam filter drops a busy object's events)"
 		}
 	}
 	// A template change no pod followed (an OnDelete workload whose pods

@@ -161,10 +161,12 @@ func TestLabStrategies(t *testing.T) {
 				t.Errorf("%v: rollout %d %s %s, want %s %s", files, i, r.Start.Format("15:04:05"), got[i], w.start, w.what)
 			}
 		}
+		// The spam filter dropped the last create's event: the pod comes
+		// from its own events (or the audit log).
+		if r := res.Rollouts[14]; len(r.Pods) != 3 || r.Partial {
+			t.Errorf("%v: shipper rollout 5: %d pods, partial %v %q", files, len(r.Pods), r.Partial, r.PartialReason)
+		}
 		if k == 0 {
-			if n := len(res.Rollouts[14].Pods); n != 3 {
-				t.Errorf("shipper rollout 5 with the audit log: %d pods, want 3", n)
-			}
 			for i, c := range map[int]string{
 				5: "restart (kubectl rollout restart)",
 				6: "annotation checksum/config: e3155b20e134… → 3e8214adf352…",
