@@ -66,6 +66,11 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 			}
 		}
 	}
+	// scaled records step s (from: its count before) as a scale-only change.
+	scaled := func(s step, from int) {
+		scaling = append(scaling, Scaling{Cluster: d.key.cluster, Namespace: d.key.namespace, Kind: "Deployment", Name: d.key.name,
+			At: time.Unix(0, s.at).UTC(), From: from, To: s.To, User: ix.scaleUser(d.key, s.at), Source: s.source})
+	}
 	scaledAfter := map[*Rollout]int64{} // the first scale-only step after a rollout's steps completed
 	// lead is a scale-down of the complete ReplicaSet that comes before
 	// the next rollout's first scale-up: strategy Recreate (down to 0,
@@ -105,15 +110,13 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 		}
 		switch {
 		case cur == nil && s.ReplicaSet == established:
-			scaling = append(scaling, Scaling{Cluster: d.key.cluster, Namespace: d.key.namespace, Kind: "Deployment", Name: d.key.name,
-				At: time.Unix(0, s.at).UTC(), From: from, To: s.To, User: ix.scaleUser(d.key, s.at), Source: s.source})
+			scaled(s, from)
 			continue
 		case s.Up && cur != nil && curDone == 0 && s.ReplicaSet != cur.NewReplicaSet && from > 0 && ix.proportional(d, i, s):
 			// A scale (kubectl scale, an HPA) while a rollout is in
 			// flight: the controller scales every ReplicaSet with pods
 			// proportionally, old ones up too. The rollout goes on.
-			scaling = append(scaling, Scaling{Cluster: d.key.cluster, Namespace: d.key.namespace, Kind: "Deployment", Name: d.key.name,
-				At: time.Unix(0, s.at).UTC(), From: from, To: s.To, User: ix.scaleUser(d.key, s.at), Source: s.source})
+			scaled(s, from)
 		case s.Up && (cur == nil || s.ReplicaSet != cur.NewReplicaSet):
 			if desired < 0 || cur == nil {
 				desired = -1
@@ -123,8 +126,7 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 				// nothing replaces another one: a scale-only change of the
 				// established ReplicaSet.
 				established = s.ReplicaSet
-				scaling = append(scaling, Scaling{Cluster: d.key.cluster, Namespace: d.key.namespace, Kind: "Deployment", Name: d.key.name,
-					At: time.Unix(0, s.at).UTC(), From: from, To: s.To, User: ix.scaleUser(d.key, s.at), Source: s.source})
+				scaled(s, from)
 				continue
 			}
 			at := s.at
@@ -162,8 +164,7 @@ func (ix *index) deployment(d *depInfo) ([]Rollout, []Scaling) {
 			if _, ok := scaledAfter[cur]; !ok {
 				scaledAfter[cur] = s.at
 			}
-			scaling = append(scaling, Scaling{Cluster: d.key.cluster, Namespace: d.key.namespace, Kind: "Deployment", Name: d.key.name,
-				At: time.Unix(0, s.at).UTC(), From: from, To: s.To, User: ix.scaleUser(d.key, s.at), Source: s.source})
+			scaled(s, from)
 			desired = s.To
 			continue
 		case !s.Up && cur != nil && s.ReplicaSet == cur.NewReplicaSet && s.To == 0 && !d.scaleUpFollows(i, s):

@@ -88,24 +88,16 @@ func (ix *index) readEvents(v *load.View) {
 			}
 			d.steps = append(d.steps, step{at: at, uid: v.Str(load.ColObjectUID, i), ScaleStep: s, source: src()})
 			if strings.HasPrefix(msg, combinedPrefix) {
-				c, _ := v.Int32(load.ColCount, i)
 				if d.gaps == nil {
 					d.gaps = map[string]*gap{}
 				}
 				name := v.Str(load.ColName, i)
 				g := d.gaps[name]
 				if g == nil {
-					g = &gap{first: v.Time(load.ColFirstTime, i)}
+					g = &gap{}
 					d.gaps[name] = g
 				}
-				g.seen++
-				if at >= g.last {
-					g.last, g.source = at, src()
-				}
-				g.count = max(g.count, c)
-				if f := v.Time(load.ColFirstTime, i); f != 0 && (g.first == 0 || f < g.first) {
-					g.first = f
-				}
+				g.observe(v, i, src())
 			}
 		case "Job":
 			if sig, ok := FailureSignal(reason, msg); ok && reason != "BackoffLimitExceeded" && reason != "DeadlineExceeded" {
@@ -168,14 +160,7 @@ func (ix *index) readEvents(v *load.View) {
 							g = &dsGap{create: create}
 							w.gaps[name] = g
 						}
-						g.seen++
-						if at >= g.last {
-							g.last, g.source = at, src()
-						}
-						g.count = max(g.count, c)
-						if f := v.Time(load.ColFirstTime, i); f != 0 && (g.first == 0 || f < g.first) {
-							g.first = f
-						}
+						g.observe(v, i, src())
 						c = 1 // first_time is another pod's event
 					}
 					ix.inplaceEvent(ix.inplace(k, kind, v.Str(load.ColObjectUID, i)), pod, create, at, v.Time(load.ColFirstTime, i), c, src())
@@ -267,32 +252,31 @@ func (ix *index) gapSteps() {
 	}
 	for _, d := range ix.deps {
 		ix.tailGap(d, owned[d])
-		for _, g := range d.gaps {
-			if g.seen < g.count && g.first != 0 && !ix.auditedDeps[d.key] {
-				deps = append(deps, d)
-				break
-			}
-		}
-	}
-	if len(deps) == 0 {
-		return
-	}
-	byRS := map[*depInfo]map[string][]rsOp{}
-	for rk, pods := range ix.rsPods {
-		d := ix.ownerOf(rk)
-		if d == nil || !slices.Contains(deps, d) {
+		d.open = d.open[:0]
+		if ix.auditedDeps[d.key] {
 			continue
 		}
-		for _, p := range pods {
-			if p.created != 0 && d.inGap(p.created) != nil {
-				byRS[d] = addOp(byRS[d], rk.name, p.created, 1)
-			}
-			if p.Deleted != nil && d.inGap(p.Deleted.UnixNano()) != nil {
-				byRS[d] = addOp(byRS[d], rk.name, p.Deleted.UnixNano(), -1)
+		for _, name := range slices.Sorted(maps.Keys(d.gaps)) {
+			if g := d.gaps[name]; g.seen < g.count && g.first != 0 {
+				d.open = append(d.open, g)
 			}
 		}
+		if len(d.open) > 0 {
+			deps = append(deps, d)
+		}
 	}
-	for d, m := range byRS {
+	for _, d := range deps {
+		m := map[string][]rsOp{}
+		for _, rk := range owned[d] {
+			for _, p := range ix.rsPods[rk] {
+				if p.created != 0 && d.inGap(p.created) != nil {
+					m[rk.name] = append(m[rk.name], rsOp{p.created, 1})
+				}
+				if p.Deleted != nil && d.inGap(p.Deleted.UnixNano()) != nil {
+					m[rk.name] = append(m[rk.name], rsOp{p.Deleted.UnixNano(), -1})
+				}
+			}
+		}
 		for rs, ops := range m {
 			slices.SortFunc(ops, func(a, b rsOp) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.delta, b.delta)) })
 			for i := 0; i < len(ops); {
@@ -353,29 +337,33 @@ func (ix *index) tailGap(d *depInfo, rss []objKey) {
 	d.gaps["\x00tail"] = &gap{first: last.at + int64(2*time.Second), last: math.MaxInt64 / 2, count: 1, source: last.source}
 }
 
-// inGap is the gap (with fewer observations than its count) around t.
+// inGap is the open gap (gapSteps) around t.
 func (d *depInfo) inGap(t int64) *gap {
-	for _, name := range slices.Sorted(maps.Keys(d.gaps)) {
-		g := d.gaps[name]
-		if g.seen < g.count && t >= g.first-int64(time.Second) && t < g.last+int64(time.Second) {
+	for _, g := range d.open {
+		if t >= g.first-int64(time.Second) && t < g.last+int64(time.Second) {
 			return g
 		}
 	}
 	return nil
 }
 
+// observe counts row i, an observation of a combined event, in g.
+func (g *gap) observe(v *load.View, i int, source string) {
+	g.seen++
+	if at := v.Time(load.ColTime, i); at >= g.last {
+		g.last, g.source = at, source
+	}
+	c, _ := v.Int32(load.ColCount, i)
+	g.count = max(g.count, c)
+	if f := v.Time(load.ColFirstTime, i); f != 0 && (g.first == 0 || f < g.first) {
+		g.first = f
+	}
+}
+
 // rsOp is a pod create (+1) or delete (-1) of a ReplicaSet.
 type rsOp struct {
 	at    int64
 	delta int
-}
-
-func addOp(m map[string][]rsOp, rs string, at int64, delta int) map[string][]rsOp {
-	if m == nil {
-		m = map[string][]rsOp{}
-	}
-	m[rs] = append(m[rs], rsOp{at, delta})
-	return m
 }
 
 // podEvent is a kubelet or scheduler event about a pod.

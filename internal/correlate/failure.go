@@ -87,22 +87,30 @@ func (ru Rules) failedBy(fs []failure, replacedAt int64, rollback bool) (failure
 	return failure{}, false
 }
 
-// lastSignal is the time of the last failure signal before until (0: all).
-func lastSignal(fs []failure, until int64) int64 {
-	var at int64
-	for _, f := range fs {
-		if until == 0 || f.at < until {
-			at = max(at, f.at)
+// decide settles a rollout that did not complete, from its failure
+// signals (in time order) and the rollout that replaced it (nil: none):
+// failed, with its reason, ending at next's start or, stuck, at its last
+// signal; else superseded, ending at next's start. It reports whether it
+// decided; an undecided rollout is in progress.
+func (ix *index) decide(r *Rollout, fs []failure, next *Rollout) bool {
+	if f, ok := ix.rules.failedBy(fs, replacedAt(next), next != nil && next.Rollback); ok {
+		r.Outcome, r.FailureReason = OutcomeFailed, f.signal+": "+f.detail
+		if next != nil {
+			r.End = &next.Start
+		} else {
+			var last int64
+			for _, f := range fs {
+				last = max(last, f.at)
+			}
+			r.End = ix.tp(last) // stuck: the last evidence
 		}
+		return true
 	}
-	return at
-}
-
-// failing reports whether failedBy finds a failure for a rollout replaced
-// by next (nil: none).
-func (ru Rules) failing(fs []failure, next *Rollout) bool {
-	_, ok := ru.failedBy(fs, replacedAt(next), next != nil && next.Rollback)
-	return ok
+	if next != nil {
+		r.Outcome, r.End = OutcomeSuperseded, &next.Start
+		return true
+	}
+	return false
 }
 
 func replacedAt(next *Rollout) int64 {

@@ -92,6 +92,7 @@ type depInfo struct {
 	uid   string
 	steps []step
 	gaps  map[string]*gap // by event name
+	open  []*gap          // those with fewer observations than their count, by name (gapSteps)
 }
 
 // specWrite is a write to a Deployment from the audit log.
@@ -130,6 +131,7 @@ type index struct {
 	rsFailures  map[objKey][]failure    // FailedCreate and other failure signals of ReplicaSets
 	auditOps    []auditOp               // StatefulSet and DaemonSet pod creates and deletes from the audit log
 	firstSeen   map[objKey]int64        // see podsFirstSeen
+	named       map[objKey][]namedPod   // see namedPods
 	objRows     map[workloadKey][]int32 // rows of the events of workloads and ReplicaSets (evidenceKinds), in row order
 	owned       map[objKey][]*podInfo   // see ownedPods
 }

@@ -57,22 +57,11 @@ func (ix *index) fillStatefulSetCreates() {
 		if w.kind != "StatefulSet" || len(w.ops) == 0 {
 			continue
 		}
-		nsid, ok := ix.nsIDs[w.key.nsKey]
-		if !ok {
-			continue
-		}
-		opsFrom, opsTo := w.ops[0].at, w.ops[0].at
-		for _, o := range w.ops {
-			opsFrom, opsTo = min(opsFrom, o.at), max(opsTo, o.at)
-		}
+		opsFrom, opsTo := w.opsSpan()
 		var add []podOp
-		for pk, p := range ix.pods {
-			suffix, ok := strings.CutPrefix(pk.name, w.key.name+"-")
-			if pk.ns != nsid || !ok || !isOrdinal(suffix) {
-				continue
-			}
+		for _, np := range ix.namedPods()[k] {
 			first := map[string]int64{} // uid -> its first event
-			for _, r := range p.events {
+			for _, r := range np.p.events {
 				uid := ix.v.Str(load.ColObjectUID, int(r))
 				if uid == "" {
 					continue
@@ -83,11 +72,11 @@ func (ix *index) fillStatefulSetCreates() {
 			}
 			for _, at := range first {
 				if at <= opsFrom || at > opsTo+replaceWindow || slices.ContainsFunc(w.ops, func(o podOp) bool {
-					return o.create && o.pod == pk.name && o.at > at-int64(5*time.Second) && o.at < at+int64(5*time.Second)
+					return o.create && o.pod == np.name && o.at > at-int64(5*time.Second) && o.at < at+int64(5*time.Second)
 				}) {
 					continue
 				}
-				add = append(add, podOp{at: at, key: at, pod: pk.name, create: true, source: w.ops[len(w.ops)-1].source})
+				add = append(add, podOp{at: at, key: at, pod: np.name, create: true, source: w.ops[len(w.ops)-1].source})
 			}
 		}
 		slices.SortFunc(add, func(a, b podOp) int { return cmp.Or(cmp.Compare(a.at, b.at), strings.Compare(a.pod, b.pod)) })
@@ -110,22 +99,22 @@ func startsLife(reason string) bool {
 // first event falls in a create gap was created then; one whose Killing
 // falls in a delete gap was deleted then.
 func (ix *index) fillDaemonSetGaps() {
-	var ws []*inplaceInfo
 	for _, k := range sortedKeys(ix.inplaces) {
-		if w := ix.inplaces[k]; w.kind == "DaemonSet" && len(w.ops) > 0 {
-			ws = append(ws, w)
+		w := ix.inplaces[k]
+		if w.kind != "DaemonSet" || len(w.ops) == 0 {
+			continue
 		}
-	}
-	if len(ws) == 0 {
-		return
-	}
-	for _, w := range ws {
+		var open []*dsGap // by name
+		for _, name := range slices.Sorted(maps.Keys(w.gaps)) {
+			if g := w.gaps[name]; g.seen < g.count {
+				open = append(open, g)
+			}
+		}
 		in := func(t int64, create bool) *dsGap {
-			for _, name := range slices.Sorted(maps.Keys(w.gaps)) {
-				g := w.gaps[name]
+			for _, g := range open {
 				// The kubelet's Killing follows the controller's delete by
 				// a second or two.
-				if g.create == create && g.seen < g.count && t >= g.first-int64(time.Second) && t <= g.last+int64(2*time.Second) {
+				if g.create == create && t >= g.first-int64(time.Second) && t <= g.last+int64(2*time.Second) {
 					return g
 				}
 			}
@@ -134,39 +123,23 @@ func (ix *index) fillDaemonSetGaps() {
 		has := func(pod string, create bool) bool {
 			return slices.ContainsFunc(w.ops, func(o podOp) bool { return o.pod == pod && o.create == create })
 		}
-		nsid, ok := ix.nsIDs[w.key.nsKey]
-		if !ok {
-			continue
-		}
+		opsFrom, opsTo := w.opsSpan()
 		var add []podOp
-		opsFrom, opsTo := w.ops[0].at, w.ops[0].at
-		for _, o := range w.ops {
-			opsFrom, opsTo = min(opsFrom, o.at), max(opsTo, o.at)
-		}
-		for pk, p := range ix.pods {
-			if pk.ns != nsid || len(p.events) == 0 || !strings.HasPrefix(pk.name, w.key.name+"-") || len(pk.name) != len(w.key.name)+6 {
-				continue
-			}
-			first, firstRow := ix.v.Time(load.ColTime, int(p.events[0])), p.events[0]
-			for _, r := range p.events[1:] {
-				if at := ix.v.Time(load.ColTime, int(r)); at < first {
-					first, firstRow = at, r
-				}
-			}
-			switch g := in(first, true); {
-			case has(pk.name, true):
+		for _, np := range ix.namedPods()[k] {
+			switch g := in(np.first, true); {
+			case has(np.name, true):
 			case g != nil:
-				add = append(add, podOp{at: first, key: first, pod: pk.name, create: true, source: g.source})
-			case first > opsFrom && first <= opsTo+replaceWindow && startsLife(ix.v.Str(load.ColReason, int(firstRow))):
+				add = append(add, podOp{at: np.first, key: np.first, pod: np.name, create: true, source: g.source})
+			case np.first > opsFrom && np.first <= opsTo+replaceWindow && startsLife(ix.v.Str(load.ColReason, int(np.firstRow))):
 				// No event names its create (the recorder's spam
 				// filter), but its life starts while the controller
 				// works.
-				add = append(add, podOp{at: first, key: first, pod: pk.name, create: true, source: w.ops[len(w.ops)-1].source})
+				add = append(add, podOp{at: np.first, key: np.first, pod: np.name, create: true, source: w.ops[len(w.ops)-1].source})
 			}
-			if p.Deleted != nil {
-				if g := in(p.Deleted.UnixNano(), false); g != nil && !has(pk.name, false) {
+			if p := np.p; p.Deleted != nil {
+				if g := in(p.Deleted.UnixNano(), false); g != nil && !has(np.name, false) {
 					at := p.Deleted.UnixNano()
-					add = append(add, podOp{at: at, key: at, pod: pk.name, source: g.source})
+					add = append(add, podOp{at: at, key: at, pod: np.name, source: g.source})
 				}
 			}
 		}
@@ -496,18 +469,7 @@ func (ix *index) inplaceRollouts(w *inplaceInfo) ([]Rollout, []Scaling) {
 		if r.Outcome == OutcomeInProgress {
 			fs := ix.signals[r]
 			slices.SortStableFunc(fs, func(a, b failure) int { return cmp.Compare(a.at, b.at) })
-			f, failed := ix.rules.failedBy(fs, replacedAt(next), next != nil && next.Rollback)
-			switch {
-			case failed:
-				r.Outcome, r.FailureReason = OutcomeFailed, f.signal+": "+f.detail
-				if next != nil {
-					r.End = &next.Start
-				} else {
-					r.End = ix.tp(lastSignal(fs, 0)) // stuck: the last evidence
-				}
-			case next != nil:
-				r.Outcome, r.End = OutcomeSuperseded, &next.Start
-			}
+			ix.decide(r, fs, next)
 			if r.End != nil {
 				d := r.End.Sub(r.Start).Seconds()
 				r.DurationSeconds = &d
@@ -654,33 +616,75 @@ func (ix *index) podsFirstSeen() map[objKey]int64 {
 		return ix.firstSeen
 	}
 	ix.firstSeen = map[objKey]int64{}
-	note := func(k objKey, at int64) {
-		if t, ok := ix.firstSeen[k]; !ok || at < t {
-			ix.firstSeen[k] = at
+	for k, pods := range ix.namedPods() {
+		ds := strings.HasPrefix(k.name, "DaemonSet/")
+		for _, np := range pods {
+			if ds && isOrdinal(np.name[strings.LastIndexByte(np.name, '-')+1:]) {
+				continue // NAME-12345 counts for a StatefulSet only, as it always has
+			}
+			if t, ok := ix.firstSeen[k]; !ok || np.first < t {
+				ix.firstSeen[k] = np.first
+			}
 		}
 	}
+	return ix.firstSeen
+}
+
+// namedPod is a pod with events named like a StatefulSet's or a
+// DaemonSet's, with its first event.
+type namedPod struct {
+	name     string
+	p        *podInfo
+	first    int64 // time of its first event
+	firstRow int32
+}
+
+// namedPods returns the pods with events named like a StatefulSet's
+// (NAME-ORDINAL) or a DaemonSet's (NAME-xxxxx), by "Kind/NAME". It is
+// built once per correlation.
+func (ix *index) namedPods() map[objKey][]namedPod {
+	if ix.named != nil {
+		return ix.named
+	}
+	ix.named = map[objKey][]namedPod{}
 	for pk, p := range ix.pods {
 		if len(p.events) == 0 {
 			continue
 		}
-		k := objKey{ix.nsList[pk.ns], pk.name}
-		at := ix.v.Time(load.ColTime, int(p.events[0]))
-		for _, r := range p.events[1:] {
-			at = min(at, ix.v.Time(load.ColTime, int(r)))
-		}
-		i := strings.LastIndexByte(k.name, '-')
+		i := strings.LastIndexByte(pk.name, '-')
 		if i <= 0 {
 			continue
 		}
-		owner, suffix := k.name[:i], k.name[i+1:]
-		switch {
-		case isOrdinal(suffix):
-			note(objKey{k.nsKey, "StatefulSet/" + owner}, at)
-		case len(suffix) == 5:
-			note(objKey{k.nsKey, "DaemonSet/" + owner}, at)
+		owner, suffix := pk.name[:i], pk.name[i+1:]
+		sts, ds := isOrdinal(suffix), len(suffix) == 5 // a generated suffix can be all digits: both
+		if !sts && !ds {
+			continue
+		}
+		np := namedPod{name: pk.name, p: p, first: ix.v.Time(load.ColTime, int(p.events[0])), firstRow: p.events[0]}
+		for _, r := range p.events[1:] {
+			if at := ix.v.Time(load.ColTime, int(r)); at < np.first {
+				np.first, np.firstRow = at, r
+			}
+		}
+		if sts {
+			k := objKey{ix.nsList[pk.ns], "StatefulSet/" + owner}
+			ix.named[k] = append(ix.named[k], np)
+		}
+		if ds {
+			k := objKey{ix.nsList[pk.ns], "DaemonSet/" + owner}
+			ix.named[k] = append(ix.named[k], np)
 		}
 	}
-	return ix.firstSeen
+	return ix.named
+}
+
+// opsSpan is the time of w's first and last pod op.
+func (w *inplaceInfo) opsSpan() (from, to int64) {
+	from, to = w.ops[0].at, w.ops[0].at
+	for _, o := range w.ops {
+		from, to = min(from, o.at), max(to, o.at)
+	}
+	return from, to
 }
 
 func isOrdinal(s string) bool {

@@ -139,14 +139,7 @@ func (ix *index) finish(d *depInfo, r *Rollout, next *Rollout, scaledAt int64) {
 		if len(failures) > 0 {
 			r.FailureReason += ": " + failures[0].signal
 		}
-	case ix.rules.failing(failures, next):
-		f, _ := ix.rules.failedBy(failures, replacedAt(next), next != nil && next.Rollback)
-		r.Outcome, r.FailureReason = OutcomeFailed, f.signal+": "+f.detail
-		if next == nil {
-			r.End = ix.tp(lastSignal(failures, 0)) // stuck: the last evidence
-		}
-	case next != nil:
-		r.Outcome = OutcomeSuperseded
+	case ix.decide(r, failures, next):
 	default:
 		r.Outcome = OutcomeInProgress
 	}
