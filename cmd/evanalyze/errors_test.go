@@ -43,6 +43,10 @@ func TestCLIErrors(t *testing.T) {
 		{"timeline", "--workload", "web", "../../testdata/ambiguous"},
 		{"rollouts", "--cluster", "prod", lab},
 		{"timeline", "--node", "node-9", "--since", "start", lab},
+		{"explain", lab},
+		{"explain", "--workload", "deploy/web", "--seq", "2", "--revision", "2", lab},
+		{"explain", "--workload", "deploy/web", "--seq", "9", lab},
+		{"explain", "--workload", "deploy/nosuch", lab},
 		// Values that cannot be meant.
 		{"stats", "--fleet-quantile", "7", lab},
 		{"stats", "--flaky-min", "0", lab},

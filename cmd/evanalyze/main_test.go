@@ -80,6 +80,13 @@ func TestInspectGolden(t *testing.T) {
 		{"rollouts-lab-basic-events.csv", []string{"rollouts", "-o", "csv", lab + "/watch-eventsv1.jsonl"}},
 		{"rollouts-lab-lifecycle-superseded.jsonl", []string{"rollouts", "-o", "jsonl", "--outcome", "superseded", "../../testdata/lab-lifecycle"}},
 		{"changes-lab-lifecycle.json", []string{"changes", "-o", "json", "../../testdata/lab-lifecycle/audit.log.gz"}},
+		{"explain-web-2.txt", []string{"explain", lab, "--workload", "deploy/web", "--seq", "2"}},
+		{"explain-web-2-watch.txt", []string{"explain", lab + "/watch-core.json", "--workload", "deploy/web", "--seq", "2"}},
+		{"explain-web-unschedulable.txt", []string{"explain", lab, "--workload", "deploy/web", "--revision", "3"}},
+		{"explain-worker-quota.txt", []string{"explain", "../../testdata/lab-failures", "-n", "shop", "--workload", "deployment/worker", "--seq", "2"}},
+		{"explain-search-pull.txt", []string{"explain", "../../testdata/lab-lifecycle", "--workload", "deploy/search", "--seq", "1"}},
+		{"explain-db-statefulset.txt", []string{"explain", "../../testdata/lab-workloads", "--workload", "sts/db", "--seq", "2"}},
+		{"explain-report-job.json", []string{"explain", "../../testdata/lab-jobs", "--workload", "job/report-2024", "-o", "json"}},
 		{"changes-lab-workloads.csv", []string{"changes", "-o", "csv", "../../testdata/lab-workloads/audit.log.gz"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

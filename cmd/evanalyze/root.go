@@ -72,7 +72,7 @@ their columns (docs/schema.md).`,
 		}
 		return usagef("%s (see evanalyze --help)", msg)
 	}
-	root.AddCommand(newInspectCmd(s), newChangesCmd(s), newRolloutsCmd(s), newExportCmd(s), newStatsCmd(s), newTimelineCmd(s), newConvertCmd(s))
+	root.AddCommand(newInspectCmd(s), newChangesCmd(s), newRolloutsCmd(s), newExportCmd(s), newStatsCmd(s), newTimelineCmd(s), newExplainCmd(s), newConvertCmd(s))
 	return root
 }
 

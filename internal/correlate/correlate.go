@@ -88,6 +88,9 @@ func correlate(events arrow.Record, changes arrow.Record, rows []int32, rules Ru
 	n := 0
 	add := func(r []Rollout, s []Scaling, kind int) {
 		ix.evidence(r)
+		for i := range r {
+			r[i].CriticalPath = criticalPath(&r[i], v)
+		}
 		parts = append(parts, r)
 		n += len(r)
 		res.scaling[kind] = append(res.scaling[kind], s...)

@@ -45,19 +45,22 @@ type Rollout struct {
 	// PartialReason says what the archive does not show of a partial
 	// rollout (its start before the archive, scale steps or pods the
 	// events do not name).
-	PartialReason   string         `json:"partial_reason,omitempty"`
-	Start           time.Time      `json:"start"`
-	End             *time.Time     `json:"end"`
-	DurationSeconds *float64       `json:"duration_seconds"`
-	Outcome         string         `json:"outcome"`
-	FailureReason   string         `json:"failure_reason,omitempty"`
-	Trigger         *Trigger       `json:"trigger"`
-	Changes         []string       `json:"changes"`
-	Replicas        int            `json:"replicas"`
-	Pods            []Pod          `json:"pods"`
-	Phases          Phases         `json:"phases"`
-	Warnings        map[string]int `json:"warnings"`
-	Steps           []Step         `json:"steps"`
+	PartialReason   string     `json:"partial_reason,omitempty"`
+	Start           time.Time  `json:"start"`
+	End             *time.Time `json:"end"`
+	DurationSeconds *float64   `json:"duration_seconds"`
+	Outcome         string     `json:"outcome"`
+	FailureReason   string     `json:"failure_reason,omitempty"`
+	Trigger         *Trigger   `json:"trigger"`
+	Changes         []string   `json:"changes"`
+	Replicas        int        `json:"replicas"`
+	Pods            []Pod      `json:"pods"`
+	Phases          Phases     `json:"phases"`
+	// CriticalPath is the chain of waits the rollout's duration is made
+	// of (critical.go); nil for a rollout without an end.
+	CriticalPath *CriticalPath  `json:"critical_path"`
+	Warnings     map[string]int `json:"warnings"`
+	Steps        []Step         `json:"steps"`
 	// Sources are file:line of the records a rollout without scale steps
 	// (StatefulSets, DaemonSets, Jobs) was found from.
 	Sources []string `json:"sources,omitempty"`

@@ -105,6 +105,9 @@ var (
 	keyCronJobName    = newKey("k8s.cronjob.name")
 	keyPartial        = newKey("evanalyze.rollout.partial")
 	keyPartialReason  = newKey("evanalyze.rollout.partial_reason")
+	keyLongestPhase   = newKey("evanalyze.rollout.longest_phase")
+	keyLongestMillis  = newKey("evanalyze.rollout.longest_phase_ms")
+	keyCriticalPath   = newKey("evanalyze.critical_path")
 	keyFailureReason  = newKey("evanalyze.rollout.failure_reason")
 	keyTriggerUser    = newKey("evanalyze.trigger.user")
 	keyTriggerTime    = newKey("evanalyze.trigger.time")
@@ -502,6 +505,10 @@ func (b *builder) build(k int) *trace {
 	if r.FailureReason != "" {
 		t.str(keyFailureReason, r.FailureReason)
 	}
+	if cp := r.CriticalPath; cp != nil && cp.Longest != "" {
+		t.str(keyLongestPhase, cp.Longest)
+		t.integer(keyLongestMillis, int64(cp.Phases.Seconds(cp.Longest)*1000))
+	}
 	if r.Trigger != nil {
 		t.str(keyTriggerUser, r.Trigger.User)
 		t.str(keyTriggerTime, r.Trigger.At.Format(time.RFC3339Nano))
@@ -527,26 +534,26 @@ func (b *builder) build(k int) *trace {
 	sortEvents(t.events[rs.evLo:rs.evHi])
 	t.spans = append(t.spans, rs)
 
-	// Scale steps: each lasts until the next step (the last until the end).
+	// Scale steps: each an instant, the controller's write. A span that
+	// lasted until the next step would hide the pods between them from
+	// a trace viewer's critical path (Jaeger's follows the child that
+	// finished last before each point): with instants, it follows the
+	// same chain as the rollout's critical path, step, gating pod, step.
 	for i, s := range r.Steps {
-		stepEnd := end
-		if i+1 < len(r.Steps) && r.Steps[i+1].At.After(s.At) {
-			stepEnd = r.Steps[i+1].At
-		}
-		if stepEnd.Before(s.At) {
-			stepEnd = s.At
-		}
 		p := append(path, "\x00step\x00"...)
 		p = strconv.AppendInt(p, int64(i), 10)
 		lo := len(t.attrs)
 		t.str(keyReplicaSetName, s.ReplicaSet)
 		t.integer(keyReplicasFrom, int64(s.From))
 		t.integer(keyReplicasTo, int64(s.To))
+		if r.CriticalPath.StepOnPath(i) {
+			t.boolean(keyCriticalPath, true)
+		}
 		hi := len(t.attrs)
 		evLo, evHi := b.spanEvents(r, 1+i)
 		sortEvents(t.events[evLo:evHi])
 		t.spans = append(t.spans, span{id: spanIDOf(p), parent: root, hasParent: true, name: "scale replicaset",
-			start: nanos(s.At), end: nanos(stepEnd), attrLo: lo, attrHi: hi, evLo: evLo, evHi: evHi})
+			start: nanos(s.At), end: nanos(s.At), attrLo: lo, attrHi: hi, evLo: evLo, evHi: evHi})
 		path = p[:len(t.id)]
 	}
 
@@ -637,6 +644,9 @@ func (b *builder) pod(path []byte, root [8]byte, r *correlate.Rollout, k int, en
 	}
 	if p.Restarts > 0 {
 		t.integer(keyRestartCount, int64(p.Restarts))
+	}
+	if r.CriticalPath.OnPath(p.Name) {
+		t.boolean(keyCriticalPath, true)
 	}
 	var msg string
 	if len(p.Warnings) > 0 {

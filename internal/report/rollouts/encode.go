@@ -206,6 +206,8 @@ func (e *Encoder) rollout(r *correlate.Rollout) {
 	e.field(`"readiness_seconds"`)
 	e.floatPtr(r.Phases.Readiness)
 	e.close('}')
+	e.field(`"critical_path"`)
+	e.criticalPath(r.CriticalPath)
 	e.field(`"warnings"`)
 	e.counts(r.Warnings)
 	e.field(`"steps"`)
@@ -241,6 +243,77 @@ func (e *Encoder) rollout(r *correlate.Rollout) {
 	if len(r.Sources) > 0 {
 		e.field(`"sources"`)
 		e.strings(r.Sources)
+	}
+	e.close('}')
+}
+
+func (e *Encoder) criticalPath(c *correlate.CriticalPath) {
+	if c == nil {
+		e.null()
+		return
+	}
+	e.open('{')
+	e.key(`"seconds"`)
+	e.float(c.Seconds)
+	e.field(`"phases"`)
+	e.open('{')
+	ph := &c.Phases
+	for i, kv := range [...]struct {
+		key string
+		v   float64
+	}{{`"controller_seconds"`, ph.Controller}, {`"create_blocked_seconds"`, ph.CreateBlocked},
+		{`"scheduling_wait_seconds"`, ph.SchedulingWait}, {`"image_pull_seconds"`, ph.ImagePull},
+		{`"container_start_seconds"`, ph.ContainerStart}, {`"readiness_seconds"`, ph.Readiness},
+		{`"running_seconds"`, ph.Running}} {
+		if i == 0 {
+			e.key(kv.key)
+		} else {
+			e.field(kv.key)
+		}
+		e.float(kv.v)
+	}
+	e.close('}')
+	e.field(`"longest"`)
+	e.string(c.Longest)
+	e.field(`"steps"`)
+	switch {
+	case c.Steps == nil:
+		e.null()
+	case len(c.Steps) == 0:
+		e.b = append(e.b, "[]"...)
+	default:
+		e.open('[')
+		for i := range c.Steps {
+			if i > 0 {
+				e.next()
+			}
+			s := &c.Steps[i]
+			e.open('{')
+			e.key(`"phase"`)
+			e.string(s.Phase)
+			e.field(`"from"`)
+			e.time(s.From)
+			e.field(`"to"`)
+			e.time(s.To)
+			e.field(`"seconds"`)
+			e.float(s.Seconds)
+			if s.Pod != "" {
+				e.field(`"pod"`)
+				e.string(s.Pod)
+			}
+			e.field(`"until"`)
+			e.string(s.Until)
+			if s.Detail != "" {
+				e.field(`"detail"`)
+				e.string(s.Detail)
+			}
+			if s.Source != "" {
+				e.field(`"source"`)
+				e.string(s.Source)
+			}
+			e.close('}')
+		}
+		e.close(']')
 	}
 	e.close('}')
 }

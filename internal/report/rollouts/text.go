@@ -14,11 +14,12 @@ import (
 )
 
 // WriteText writes one table row per rollout, for people: start,
-// workload, revision, duration, outcome, trigger and change summary.
+// workload, revision, duration, what took the longest (the critical
+// path's longest phase), outcome, trigger and change summary.
 // Untrusted text is sanitized for the terminal.
 func WriteText(w io.Writer, rs []correlate.Rollout) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "START\tCLUSTER\tNAMESPACE\tWORKLOAD\tREV\tREPLICASET\tDURATION\tOUTCOME\tTRIGGER\tCHANGE")
+	fmt.Fprintln(tw, "START\tCLUSTER\tNAMESPACE\tWORKLOAD\tREV\tREPLICASET\tDURATION\tLONGEST\tOUTCOME\tTRIGGER\tCHANGE")
 	for i := range rs {
 		r := &rs[i]
 		outcome := r.Outcome
@@ -28,9 +29,13 @@ func WriteText(w io.Writer, rs []correlate.Rollout) error {
 		if r.FailureReason != "" {
 			outcome += ": " + textsafe.Sanitize(firstLine(r.FailureReason, 60))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Start.Format(time.RFC3339), textsafe.Sanitize(r.Cluster),
+		longest := r.CriticalPath.Summary()
+		if longest == "" {
+			longest = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Start.Format(time.RFC3339), textsafe.Sanitize(r.Cluster),
 			textsafe.Sanitize(r.Namespace), textsafe.Sanitize(strings.ToLower(r.Kind)), textsafe.Sanitize(r.Name), textsafe.Field(r.Revision),
-			textsafe.Sanitize(r.NewReplicaSet), durationText(r.DurationSeconds), outcome, textsafe.Field(triggerUser(r)),
+			textsafe.Sanitize(r.NewReplicaSet), durationText(r.DurationSeconds), longest, outcome, textsafe.Field(triggerUser(r)),
 			textsafe.Sanitize(strings.Join(r.Changes, "; ")))
 	}
 	return tw.Flush()
@@ -51,7 +56,8 @@ func WriteCSV(w io.Writer, rs []correlate.Rollout) error {
 
 var csvHeader = []string{"cluster", "namespace", "kind", "name", "uid", "revision", "seq", "new_replicaset", "old_replicasets", "rollback",
 	"partial", "start", "end", "duration_seconds", "outcome", "failure_reason", "trigger_user", "trigger_user_agent", "trigger_at",
-	"changes", "replicas", "pods", "scheduling_wait_seconds", "image_pull_seconds", "container_start_seconds", "readiness_seconds"}
+	"changes", "replicas", "pods", "scheduling_wait_seconds", "image_pull_seconds", "container_start_seconds", "readiness_seconds",
+	"longest_phase", "longest_phase_seconds"}
 
 // csvRow is the CSV row of r, its cells made safe for spreadsheets.
 func csvRow(r *correlate.Rollout) []string {
@@ -63,7 +69,23 @@ func csvRow(r *correlate.Rollout) []string {
 		strings.Join(r.OldReplicaSets, " "), fmt.Sprint(r.Rollback), fmt.Sprint(r.Partial), r.Start.Format(time.RFC3339Nano),
 		timefmt.Time(r.End), fmtSeconds(r.DurationSeconds), r.Outcome, r.FailureReason, tu, ta, tat, strings.Join(r.Changes, "; "),
 		fmt.Sprint(r.Replicas), fmt.Sprint(len(r.Pods)), fmtSeconds(r.Phases.SchedulingWait), fmtSeconds(r.Phases.ImagePull),
-		fmtSeconds(r.Phases.ContainerStart), fmtSeconds(r.Phases.Readiness)})
+		fmtSeconds(r.Phases.ContainerStart), fmtSeconds(r.Phases.Readiness), longestPhase(r), longestSeconds(r)})
+}
+
+// longestPhase is the critical path's longest phase; "" without one.
+func longestPhase(r *correlate.Rollout) string {
+	if r.CriticalPath == nil {
+		return ""
+	}
+	return r.CriticalPath.Longest
+}
+
+func longestSeconds(r *correlate.Rollout) string {
+	if r.CriticalPath == nil || r.CriticalPath.Longest == "" {
+		return ""
+	}
+	s := r.CriticalPath.Phases.Seconds(r.CriticalPath.Longest)
+	return fmtSeconds(&s)
 }
 
 func fmtSeconds(s *float64) string {

@@ -260,6 +260,9 @@ func (b *Builder) Add(events, changes arrow.Record, res correlate.Result) {
 			if r.Outcome == correlate.OutcomeFailed {
 				sev, s = SevError, fmt.Sprintf("rollout %d failed after %s: %s", r.Seq, dur(r.DurationSeconds), firstLine(r.FailureReason))
 			}
+			if cp := r.CriticalPath.Summary(); cp != "" {
+				s += "; longest: " + cp
+			}
 			b.entries = append(b.entries, Entry{Time: *r.End, Cluster: r.Cluster, Namespace: r.Namespace, Object: obj, Kind: KindRollout,
 				Summary: s, Severity: sev, Sources: rolloutSources(&r, false), order: 2*r.Seq + 1})
 		}
