@@ -86,10 +86,11 @@ func correlate(events arrow.Record, changes arrow.Record, rows []int32, rules Ru
 	var parts [][]Rollout
 	res := partResult{rows: int32(v.Len())}
 	n := 0
+	w := &walk{} // of critical paths, its memory reused
 	add := func(r []Rollout, s []Scaling, kind int) {
 		ix.evidence(r)
 		for i := range r {
-			r[i].CriticalPath = criticalPath(&r[i], v)
+			r[i].CriticalPath = w.criticalPath(&r[i], v)
 		}
 		parts = append(parts, r)
 		n += len(r)

@@ -165,11 +165,10 @@ type milestone struct {
 	reason string // of the event that shows it
 }
 
-// podMilestones are the known milestones of p after its creation, in
-// the order a pod reaches them (a wait that ends before it starts, as
-// whole-second times can, counts as none).
-func podMilestones(p *Pod) []milestone {
-	var ms []milestone
+// podMilestones appends the known milestones of p after its creation to
+// ms, in the order a pod reaches them (a wait that ends before it starts,
+// as whole-second times can, counts as none).
+func podMilestones(ms []milestone, p *Pod) []milestone {
 	add := func(t *time.Time, phase, what, reason string) {
 		if t != nil {
 			ms = append(ms, milestone{at: *t, phase: phase, what: what, reason: reason})
@@ -251,15 +250,59 @@ type walk struct {
 	source string     // file:line of the record that shows it
 	atStep int        // 1 + the index of the scale step at t, 0 for none
 	atPod  string     // the pod created at t, "" for none
+
+	created []time.Time  // of each pod (podCreated)
+	done    []*time.Time // of each pod (doneAt)
+	rows    [][]int32    // of each pod: the rows of its events in the evidence
+	creates []int32      // rows of the controller's SuccessfulCreate events
+	refused []int32      // rows of FailedCreate events
+	ms      []milestone  // scratch of walk.pod
+}
+
+// reset starts a walk back from the end of r, reusing the walk's memory:
+// it fills the per-pod times and the evidence rows it looks up.
+func (w *walk) reset(r *Rollout, v *load.View) {
+	n := len(r.Pods)
+	*w = walk{r: r, v: v, t: *r.End, until: "the rollout's end (" + r.Outcome + ")",
+		used: grow(w.used, n), rev: w.rev[:0], created: grow(w.created, n), done: grow(w.done, n),
+		rows: grow(w.rows, n), creates: w.creates[:0], refused: w.refused[:0], ms: w.ms[:0]}
+	job := r.Kind == "Job"
+	for i := range r.Pods {
+		p := &r.Pods[i]
+		w.used[i], w.created[i], w.done[i], w.rows[i] = false, podCreated(p), doneAt(p, job), w.rows[i][:0]
+	}
+	if v == nil {
+		return
+	}
+	for _, e := range r.Evidence {
+		switch {
+		case e.Pod >= 0 && int(e.Pod) < len(w.rows):
+			w.rows[e.Pod] = append(w.rows[e.Pod], e.Row)
+		case w.v.Str(load.ColReason, int(e.Row)) == "SuccessfulCreate":
+			w.creates = append(w.creates, e.Row)
+		}
+		if w.v.Str(load.ColReason, int(e.Row)) == "FailedCreate" {
+			w.refused = append(w.refused, e.Row)
+		}
+	}
+}
+
+// grow returns s with length n, its first n elements as they were.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		s = append(s[:cap(s)], make([]T, n-cap(s))...)
+	}
+	return s[:n]
 }
 
 // criticalPath computes a rollout's critical path; v is the event table
-// r.Evidence points into. A rollout without an end has none.
-func criticalPath(r *Rollout, v *load.View) *CriticalPath {
+// r.Evidence points into. A rollout without an end has none. The walk's
+// memory is reused from one rollout to the next.
+func (w *walk) criticalPath(r *Rollout, v *load.View) *CriticalPath {
 	if r.End == nil || r.End.Before(r.Start) {
 		return nil
 	}
-	w := &walk{r: r, v: v, used: make([]bool, len(r.Pods)), t: *r.End, until: "the rollout's end (" + r.Outcome + ")"}
+	w.reset(r, v)
 	atEnd := true
 	for guard := 2*len(r.Pods) + len(r.Steps) + 2; w.t.After(r.Start) && guard > 0; guard-- {
 		g := w.gatingPod(atEnd)
@@ -289,13 +332,20 @@ func criticalPath(r *Rollout, v *load.View) *CriticalPath {
 			w.until, w.source, w.atStep = stepWords(s), s.Source, k+1
 		}
 	}
-	cp := &CriticalPath{Seconds: r.End.Sub(r.Start).Seconds(), Steps: make([]PathStep, 0, len(w.rev))}
-	for i := len(w.rev) - 1; i >= 0; i-- {
-		s := w.rev[i]
-		if s.Seconds == 0 && s.Phase == PathController {
-			continue // a reaction of no time: nothing to show
+	cp := &CriticalPath{Seconds: r.End.Sub(r.Start).Seconds()}
+	n := 0
+	for i := range w.rev {
+		if s := &w.rev[i]; s.Seconds != 0 || s.Phase != PathController {
+			n++ // else a reaction of no time: nothing to show
 		}
-		cp.Steps = append(cp.Steps, s)
+	}
+	cp.Steps = make([]PathStep, 0, n)
+	for i := len(w.rev) - 1; i >= 0; i-- {
+		s := &w.rev[i]
+		if s.Seconds == 0 && s.Phase == PathController {
+			continue
+		}
+		cp.Steps = append(cp.Steps, *s)
 		*cp.Phases.of(s.Phase) += s.Seconds
 	}
 	best := 0.0
@@ -337,8 +387,9 @@ func (w *walk) wait(from time.Time, pod, detail string) {
 // pod adds the waits of pod g from the point back to its creation.
 func (w *walk) pod(g int) {
 	p := &w.r.Pods[g]
-	ms := podMilestones(p)
-	created := podCreated(p, ms)
+	w.ms = podMilestones(w.ms[:0], p)
+	ms := w.ms
+	created := w.created[g]
 	n := 0 // the milestones reached by the point
 	for n < len(ms) && !ms[n].at.After(w.t.Add(tolerance(w.t))) {
 		n++
@@ -396,12 +447,11 @@ func (w *walk) gatingPod(atEnd bool) int {
 		if w.used[i] {
 			continue
 		}
-		p := &w.r.Pods[i]
-		created := podCreated(p, podMilestones(p))
+		created := w.created[i]
 		if created.IsZero() || !created.Before(w.t.Add(tol)) {
 			continue
 		}
-		d := doneAt(p, w.r.Kind == "Job")
+		d := w.done[i]
 		if d == nil || d.After(w.t.Add(tol+tolerance(*d))) {
 			if stuck < 0 || created.Before(stuckAt) {
 				stuck, stuckAt = i, created
@@ -429,12 +479,11 @@ func doneAt(p *Pod, job bool) *time.Time {
 
 // podCreated is a pod's creation, else its first milestone; zero when
 // nothing is known.
-func podCreated(p *Pod, ms []milestone) time.Time {
-	if p.Created != nil {
-		return *p.Created
-	}
-	if len(ms) > 0 {
-		return ms[0].at
+func podCreated(p *Pod) time.Time {
+	for _, t := range [...]*time.Time{p.Created, p.Scheduled, p.Pulling, p.Pulled, p.Started, p.Ready} {
+		if t != nil {
+			return *t
+		}
 	}
 	return time.Time{}
 }
@@ -505,18 +554,20 @@ func (w *walk) podSource(g int, reason string, at time.Time) string {
 	}
 	name := w.r.Pods[g].Name
 	best, bestD := -1, time.Duration(1<<63-1)
-	for _, e := range w.r.Evidence {
-		i := int(e.Row)
-		if w.v.Str(load.ColReason, i) != reason {
-			continue
+	look := func(rows []int32, named bool) {
+		for _, row := range rows {
+			i := int(row)
+			if w.v.Str(load.ColReason, i) != reason || named && !namesPod(w.v.Str(load.ColMessage, i), name) {
+				continue
+			}
+			if d := time.Unix(0, podEventAt(w.v, i).first).Sub(at).Abs(); d < bestD {
+				best, bestD = i, d
+			}
 		}
-		if int(e.Pod) != g && !(reason == "SuccessfulCreate" && namesPod(w.v.Str(load.ColMessage, i), name)) {
-			continue
-		}
-		d := time.Unix(0, podEventAt(w.v, i).first).Sub(at).Abs()
-		if d < bestD {
-			best, bestD = i, d
-		}
+	}
+	look(w.rows[g], false)
+	if reason == "SuccessfulCreate" {
+		look(w.creates, true) // the controller's event names the pod it created
 	}
 	if best < 0 {
 		return ""
@@ -533,11 +584,8 @@ func (w *walk) failedCreates(from, to time.Time) (int, string) {
 	}
 	var counts map[string]int
 	msg, msgAt := "", int64(0)
-	for _, e := range w.r.Evidence {
-		i := int(e.Row)
-		if w.v.Str(load.ColReason, i) != "FailedCreate" {
-			continue
-		}
+	for _, row := range w.refused {
+		i := int(row)
 		pe := podEventAt(w.v, i)
 		first, last := time.Unix(0, pe.first), time.Unix(0, pe.at)
 		if last.Before(from.Add(-tolerance(last))) || first.After(to) {

@@ -90,13 +90,11 @@ func (in interner) rollout(r *Rollout) {
 		r.Steps = steps
 	}
 	if c := r.CriticalPath; c != nil {
-		cp := *c
-		cp.Steps = make([]PathStep, len(c.Steps))
-		for i, s := range c.Steps {
-			s.Pod, s.Until, s.Detail, s.Source = in.s(s.Pod), in.s(s.Until), in.s(s.Detail), in.s(s.Source)
-			cp.Steps[i] = s
+		// Its own (criticalPath builds each): only the pod names alias
+		// the tables; the other strings were built for it.
+		for i := range c.Steps {
+			c.Steps[i].Pod = in.s(c.Steps[i].Pod)
 		}
-		r.CriticalPath = &cp
 	}
 	r.Sources = in.list(r.Sources)
 	if r.Evidence != nil {
