@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,8 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/evanalyze/evanalyze/internal/correlate"
+	"github.com/evanalyze/evanalyze/internal/follow"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
 	"github.com/evanalyze/evanalyze/internal/report/otlp"
 	"github.com/evanalyze/evanalyze/internal/report/textsafe"
@@ -25,7 +28,9 @@ type exportOptions struct {
 	format   string
 	service  string
 	maxSpans int
+	queue    int
 	filter   rolloutFilter
+	follow   followFlags
 }
 
 func newExportCmd(s streams) *cobra.Command {
@@ -61,11 +66,17 @@ cluster at a time. --checkpoint FILE records what the receiver
 accepted, by content (not by input path: the same archive named another
 way resends nothing), so an interrupted backfill resumes sending only what
 is missing and the requests that were in flight (docs/traces.md,
-"Checkpoint"; the IDs derive from content, so a resend brings no new IDs).`,
+"Checkpoint"; the IDs derive from content, so a resend brings no new IDs).
+
+--follow reads one live stream (- until it ends, or a FILE as tail -F
+does) and sends each rollout's trace once its outcome is decided, an open
+one after --flush-after as in-progress and again when decided, with the
+IDs a later backfill gives (docs/follow.md).`,
 		Example: `  evanalyze export testdata/lab-basic --otlp-file traces.jsonl
   evanalyze export --outcome failed --otlp-file - archive/ | head -c 300
   evanalyze export archive/ --endpoint http://localhost:4318 --checkpoint backfill.ckpt
-  evanalyze export archive/ --endpoint localhost:4317 --protocol grpc --insecure`,
+  evanalyze export archive/ --endpoint localhost:4317 --protocol grpc --insecure
+  kubectl get events -A -w -o json | evanalyze export - --follow --endpoint http://localhost:4318`,
 		Args: needPaths,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.validate(); err != nil {
@@ -90,9 +101,15 @@ is missing and the requests that were in flight (docs/traces.md,
 			if err != nil {
 				return err
 			}
+			if err := o.follow.check(args, &o.filter); err != nil {
+				return err
+			}
 			// Rollouts and changes are per namespace: those of other
 			// namespaces need not be loaded.
 			o.load.scope.Namespaces = namespaces(o.filter.namespace)
+			if o.follow.on {
+				return o.runFollow(cmd.Context(), s, args, keep, format)
+			}
 			// One cluster at a time; a request never holds two clusters'
 			// traces. The rows do not spill: the groups of a spilled
 			// cluster would give its traces in another order.
@@ -200,7 +217,9 @@ is missing and the requests that were in flight (docs/traces.md,
 	f.IntVar(&o.send.Concurrency, "concurrency", 4, "requests in flight")
 	f.IntVar(&o.send.MaxAttempts, "max-attempts", 8, "attempts per request before giving up")
 	f.StringVar(&o.send.Checkpoint, "checkpoint", "", "file recording what the receiver accepted (by content, not by path), so a rerun resumes")
+	f.IntVar(&o.queue, "queue", 256, "with --follow --endpoint: requests waiting for the receiver at most; past it the oldest is dropped, counted")
 	o.filter.register(f)
+	o.follow.register(f)
 	return cmd
 }
 
@@ -292,3 +311,60 @@ func isTerminal(w any) bool {
 
 // terminal is term.IsTerminal; tests replace it.
 var terminal = func(fd uintptr) bool { return term.IsTerminal(int(fd)) }
+
+// runFollow is export --follow: each rollout's trace once its outcome is
+// decided (docs/follow.md), into the file and the receiver.
+func (o *exportOptions) runFollow(ctx context.Context, s streams, args []string, keep func(*correlate.Rollout) bool, format string) error {
+	if o.send.Checkpoint != "" {
+		return usagef("--checkpoint resumes a backfill; a follow sends each trace as it is decided")
+	}
+	if o.queue <= 0 {
+		return usagef("--queue %d: want 1 or more", o.queue)
+	}
+	fo := otlp.FileOptions{Options: otlp.Options{ServiceName: o.service, Version: version}, MaxSpans: o.maxSpans, MaxBytes: otlp.MaxLineBytes / 2}
+	var out sinks
+	var file *follow.TraceSink
+	var closeFile func() error
+	if o.file != "" {
+		w, c := io.Writer(s.Out), func() error { return nil }
+		if o.file != "-" {
+			f, err := os.Create(o.file)
+			if err != nil {
+				return err
+			}
+			w, c = f, f.Close
+		}
+		file, closeFile = &follow.TraceSink{W: w, Proto: format == "proto", Options: fo}, c
+		out = append(out, file)
+	}
+	var send *follow.SendSink
+	if o.send.Endpoint != "" {
+		sctx, cancel := afterInterrupt(ctx, 10*time.Second)
+		defer cancel()
+		send = follow.NewSendSink(sctx, fo, o.send, o.queue)
+		out = append(out, send)
+	}
+	_, err := o.follow.run(ctx, &o.load, &o.filter, args, s, keep, out)
+	if closeFile != nil {
+		if cerr := closeFile(); cerr != nil && err == nil {
+			err = fmt.Errorf("write %s: %w", o.file, cerr)
+		}
+	}
+	if send != nil {
+		serr := send.Close()
+		st := send.Stats
+		fmt.Fprintf(s.Err, "follow: sent %s (%s) to %s, %s, %d failed; %d dropped from a full queue (%s)\n",
+			plural(int64(st.Requests), "request"), plural(int64(st.Spans), "span"), textsafe.Sanitize(o.send.Endpoint),
+			plural(int64(st.Retries), "retry"), st.Failed, send.Lost, plural(int64(send.LostSpans), "span"))
+		if err == nil && serr != nil {
+			err = serr
+		}
+		if err == nil && send.Lost > 0 {
+			err = fmt.Errorf("%d requests (%s) dropped: the receiver did not keep up", send.Lost, plural(int64(send.LostSpans), "span"))
+		}
+	}
+	if file != nil && !o.load.quiet && o.file != "-" {
+		fmt.Fprintf(s.Err, "follow: wrote %s, %s in %s\n", plural(int64(file.Stats.Traces), "trace"), plural(int64(file.Stats.Spans), "span"), plural(int64(file.Stats.Requests), "request"))
+	}
+	return err
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/evanalyze/evanalyze/internal/follow"
 	"github.com/evanalyze/evanalyze/internal/report/rollouts"
 	"github.com/evanalyze/evanalyze/internal/report/textsafe"
 )
@@ -14,6 +15,7 @@ type rolloutsOptions struct {
 	load   loadFlags
 	output string
 	filter rolloutFilter
+	follow followFlags
 }
 
 func newRolloutsCmd(s streams) *cobra.Command {
@@ -36,11 +38,16 @@ trigger (who changed what, from audit logs), rollbacks, and the outcome:
   superseded   replaced by the next rollout while progressing without failures
   in-progress  still going at the end of the archive without failures
 
-docs/rollouts.md gives the exact rules. Scale-only changes are not rollouts.`,
+docs/rollouts.md gives the exact rules. Scale-only changes are not rollouts.
+
+--follow -o jsonl reads one live stream (- until it ends, or a FILE as
+tail -F does) and prints a rollout's line once its outcome is decided (an
+open one after --flush-after, and again when decided; docs/follow.md).`,
 		Example: `  evanalyze rollouts testdata/lab-basic
   evanalyze rollouts --outcome failed -o json archive/ | jq '.[].failure_reason'
   evanalyze rollouts --namespace shop --since 2026-11-25T03:29:00Z -o csv testdata/lab-basic
-  evanalyze rollouts --kind deploy --since 1d archive/    # Deployments, the archive's last day`,
+  evanalyze rollouts --kind deploy --since 1d archive/    # Deployments, the archive's last day
+  kubectl get events -A -w -o json | evanalyze rollouts - --follow -o jsonl | jq -c '[.name, .outcome]'`,
 		Args: needPaths,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch o.output {
@@ -52,9 +59,19 @@ docs/rollouts.md gives the exact rules. Scale-only changes are not rollouts.`,
 			if err != nil {
 				return err
 			}
+			if err := o.follow.check(args, &o.filter); err != nil {
+				return err
+			}
 			// Rollouts and changes are per namespace: those of other
 			// namespaces need not be loaded.
 			o.load.scope.Namespaces = namespaces(o.filter.namespace)
+			if o.follow.on {
+				if o.output != "jsonl" {
+					return usagef("--follow writes one JSON line per rollout decided: give -o jsonl")
+				}
+				_, err := o.follow.run(cmd.Context(), &o.load, &o.filter, args, s, keep, &follow.RolloutSink{W: textsafe.NewJSONWriter(s.Out)})
+				return err
+			}
 			if o.output == "text" || o.filter.times.relative() {
 				// The table's columns fit all its rows, and times relative
 				// to the archive's end select once it is all read: all the
@@ -105,5 +122,6 @@ docs/rollouts.md gives the exact rules. Scale-only changes are not rollouts.`,
 	f := cmd.Flags()
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text, json, jsonl or csv")
 	o.filter.register(f)
+	o.follow.register(f)
 	return cmd
 }

@@ -56,6 +56,7 @@ type Options struct {
 	Workers   int              // decode workers; default GOMAXPROCS
 	Mem       memory.Allocator // default memory.DefaultAllocator
 	Stdin     io.Reader        // for the source "-"; default os.Stdin
+	StdinName string           // the file name records of "-" are shown with (file:line); default <stdin>
 	MaxErrors int              // rejected records kept per file for reporting; default 100
 	BatchRows int              // rows per decoded batch; default 64Ki
 	BlockSize int              // bytes per framed block; default 1 MiB
@@ -571,7 +572,7 @@ func decodeSources(ctx context.Context, sources []load.Source, opts Options, all
 
 	files := make([]*FileStats, len(sources))
 	for i, src := range sources {
-		files[i] = &FileStats{File: displayName(src.Path), Cluster: src.Cluster, SkipReasons: map[string]int64{}, Summary: newSummary()}
+		files[i] = &FileStats{File: opts.displayName(src.Path), Cluster: src.Cluster, SkipReasons: map[string]int64{}, Summary: newSummary()}
 	}
 	var (
 		mu      sync.Mutex
@@ -873,8 +874,11 @@ func partition(mem memory.Allocator, m *merged, changes arrow.Record) []load.Par
 	return parts
 }
 
-func displayName(p string) string {
-	if p == "-" {
+func (opts *Options) displayName(p string) string {
+	switch {
+	case p == "-" && opts.StdinName != "":
+		return opts.StdinName
+	case p == "-":
 		return "<stdin>"
 	}
 	return p
@@ -986,7 +990,7 @@ func readParquet(src load.Source, comp load.Compression, r io.Reader, opts Optio
 		return nil, chg, len(chg), st, err
 	}
 	rec, st, err := pqfile.ReadEvents(ra, size, pqfile.ReadOptions{Cluster: src.Cluster, Mem: opts.Mem, Scope: opts.Scope,
-		Columns: opts.Columns, File: displayName(src.Path)})
+		Columns: opts.Columns, File: opts.displayName(src.Path)})
 	if err != nil {
 		return nil, nil, 0, st, err
 	}

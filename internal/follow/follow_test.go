@@ -1,0 +1,211 @@
+package follow
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/evanalyze/evanalyze/internal/correlate"
+	"github.com/evanalyze/evanalyze/internal/load/archive"
+	"github.com/evanalyze/evanalyze/internal/report/otlp"
+)
+
+// pace writes the records of a recorded stream to w as they came: the
+// delay between two records is the time between their events divided by
+// speed, at most maxDelay, so that a recording of minutes replays in
+// seconds with its order and rhythm.
+func pace(w io.WriteCloser, data []byte, speed float64, maxDelay time.Duration) error {
+	defer w.Close()
+	var f framer
+	var prev time.Time
+	start := 0
+	for start < len(data) {
+		// The next record: up to where the framer ends one.
+		end := start
+		for i := start; i < len(data); i++ {
+			if e := int(f.scan(data[i : i+1])); e > start {
+				end = e
+				break
+			}
+		}
+		if end == start {
+			end = len(data)
+		}
+		rec := data[start:end]
+		if t := recordTime(rec); !t.IsZero() {
+			if !prev.IsZero() && t.After(prev) {
+				time.Sleep(min(time.Duration(float64(t.Sub(prev))/speed), maxDelay))
+			}
+			prev = t
+		}
+		if _, err := w.Write(rec); err != nil {
+			return err
+		}
+		start = end
+	}
+	return nil
+}
+
+// recordTime is the latest time an event record (core/v1, events.k8s.io,
+// in a watch event or not) carries.
+func recordTime(rec []byte) time.Time {
+	var v struct {
+		Object         json.RawMessage                       `json:"object"`
+		LastTimestamp  time.Time                             `json:"lastTimestamp"`
+		EventTime      time.Time                             `json:"eventTime"`
+		DeprecatedLast time.Time                             `json:"deprecatedLastTimestamp"`
+		FirstTimestamp time.Time                             `json:"firstTimestamp"`
+		Series         *struct{ LastObservedTime time.Time } `json:"series"`
+	}
+	if json.Unmarshal(bytes.TrimSpace(rec), &v) != nil {
+		return time.Time{}
+	}
+	if len(v.Object) > 0 {
+		return recordTime(v.Object)
+	}
+	t := v.LastTimestamp
+	for _, o := range []time.Time{v.EventTime, v.DeprecatedLast, v.FirstTimestamp} {
+		if o.After(t) {
+			t = o
+		}
+	}
+	if v.Series != nil && v.Series.LastObservedTime.After(t) {
+		t = v.Series.LastObservedTime
+	}
+	return t
+}
+
+// tracesByID decodes OTLP/JSON lines into the protobuf bytes of each
+// trace's resource spans, by trace ID; a trace given again replaces what
+// came before (as a store keyed by span ID ends up holding).
+func tracesByID(t *testing.T, data []byte) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 4<<20)
+	var u ptrace.JSONUnmarshaler
+	var m ptrace.ProtoMarshaler
+	for sc.Scan() {
+		td, err := u.UnmarshalTraces(sc.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rss := td.ResourceSpans()
+		for i := 0; i < rss.Len(); i++ {
+			one := ptrace.NewTraces()
+			rss.At(i).CopyTo(one.ResourceSpans().AppendEmpty())
+			id := rss.At(i).ScopeSpans().At(0).Spans().At(0).TraceID().String()
+			b, err := m.MarshalTraces(one)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[id] = b
+		}
+	}
+	return out
+}
+
+// batchExport is export --otlp-file of data read whole as name.
+func batchExport(t *testing.T, data []byte, name string, fo otlp.FileOptions) ([]byte, []correlate.Rollout) {
+	t.Helper()
+	a, err := archive.Load(context.Background(), []string{"-"}, archive.Options{Stdin: bytes.NewReader(data), StdinName: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release()
+	rs := correlate.CorrelatePartsWith(a.Parts, a.Workers, correlate.DefaultRules()).Rollouts
+	var b bytes.Buffer
+	if _, err := otlp.WriteJSONLines(&b, rs, a.Events(), fo); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes(), rs
+}
+
+// TestReplayEqualsBatch replays every recorded watch stream in testdata
+// through a pipe with its pacing compressed, follows it into a trace
+// file, and checks that the traces sent, each at its last version, are
+// byte for byte the batch export of the same stream; that every decided
+// rollout left within a bound of its end in stream time; and that no
+// trace was orphaned. -short replays two of them.
+func TestReplayEqualsBatch(t *testing.T) {
+	streams, _ := filepath.Glob("../../testdata/lab-*/watch-*")
+	if testing.Short() {
+		streams = slices.DeleteFunc(streams, func(p string) bool {
+			return !strings.Contains(p, "lab-basic/") && !strings.Contains(p, "lab-failures/watch-core")
+		})
+	}
+	if len(streams) == 0 {
+		t.Fatal("no recorded watch streams")
+	}
+	fo := otlp.FileOptions{Options: otlp.Options{Version: "test"}, MaxSpans: 2000}
+	for _, path := range streams {
+		t.Run(strings.TrimPrefix(path, "../../testdata/"), func(t *testing.T) {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, rollouts := batchExport(t, data, path, fo)
+			pr, pw := io.Pipe()
+			go pace(pw, data, 200, 20*time.Millisecond)
+			var got bytes.Buffer
+			type emit struct {
+				id         string
+				outcome    string
+				end        *time.Time
+				stream     time.Time
+				inProgress bool
+			}
+			var emits []emit
+			sink := &TraceSink{W: &got, Options: fo}
+			st, err := Run(context.Background(), pr, Options{Name: path, Rules: correlate.DefaultRules(), Tick: 10 * time.Millisecond,
+				OnEmit: func(r *correlate.Rollout, now time.Time) {
+					emits = append(emits, emit{string(otlp.TraceID(r)), r.Outcome, r.End, now, r.Outcome == correlate.OutcomeInProgress})
+				}}, sink)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, w := tracesByID(t, got.Bytes()), tracesByID(t, want)
+			if len(g) != len(w) || len(w) != len(rollouts) {
+				t.Errorf("%d traces followed, %d exported, %d rollouts", len(g), len(w), len(rollouts))
+			}
+			for id, b := range w {
+				if !bytes.Equal(g[id], b) {
+					t.Errorf("trace %s: followed differs from exported (%d and %d bytes)", id, len(g[id]), len(b))
+				}
+			}
+			if st.Orphaned != 0 {
+				t.Errorf("%d traces orphaned", st.Orphaned)
+			}
+			// Each decided rollout's trace left first within the bound
+			// after its end (in stream time); later versions (the old
+			// pods' Killing after a rollout completed, a count that went
+			// up) follow as they come.
+			const bound = 5 * time.Second
+			late, first := 0, map[string]bool{}
+			for _, e := range emits {
+				if e.inProgress || e.end == nil || first[e.id] {
+					continue
+				}
+				first[e.id] = true
+				if d := e.stream.Sub(*e.end); d > bound {
+					late++
+					t.Logf("a %s rollout left %v after its end (stream time)", e.outcome, d)
+				}
+			}
+			if late > 0 {
+				t.Errorf("%d of %d rollouts left more than %v after their end", late, len(first), bound)
+			}
+			t.Logf("%d bytes, %d ticks, %d handed on (%d rollouts), %d in progress", st.Bytes, st.Ticks, st.Emitted, len(rollouts), st.InProgress)
+		})
+	}
+}
