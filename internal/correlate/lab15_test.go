@@ -228,3 +228,104 @@ func TestLabHistory(t *testing.T) {
 		}
 	}
 }
+
+// lab-readiness (README): readiness probes failing while new pods start
+// (Unhealthy, repeated): a rollout that completes despite them, one
+// replaced by a newer template while they last, one past its progress
+// deadline (30 s) then fixed, and one given up by kubectl rollout undo.
+// Warnings, not failures, unless the rollout could not make progress.
+func TestLabReadiness(t *testing.T) {
+	want := strings.Join([]string{
+		"17:36:06 probes/storefront complete",
+		"17:36:06 probes/indexer complete",
+		"17:36:07 probes/invoices complete",
+		"17:36:07 probes/notifier complete",
+		"17:36:32 probes/storefront complete",
+		"17:36:32 probes/indexer superseded",
+		"17:36:32 probes/invoices failed",
+		"17:36:53 probes/indexer complete",
+		"17:37:33 probes/invoices complete",
+		"17:37:55 probes/notifier failed",
+		"17:38:20 probes/notifier complete rollback",
+	}, "\n") + "\n"
+	// The Unhealthy events of each rollout's new pods, every repeat once
+	// (the snapshot's counts; the watch streams see each repeat).
+	unhealthy := []int{0, 0, 0, 0, 18, 6, 19, 8, 0, 16, 0}
+	for k, files := range inputForms {
+		res := correlateLab(t, "lab-readiness", files)
+		got, want := summary(res.Rollouts, false), want
+		if k > 0 {
+			// Only the audit log has the ProgressDeadlineExceeded status
+			// write: from events, the readiness failures lasted 54 s, far
+			// less than --soft-after (600 s), until a newer template
+			// replaced the rollout.
+			want = strings.Replace(want, "probes/invoices failed", "probes/invoices superseded", 1)
+		}
+		if got != want {
+			t.Errorf("%v:\n%s\nwant:\n%s", files, got, want)
+			continue
+		}
+		for i, r := range res.Rollouts {
+			if n := r.Warnings["Unhealthy"]; n != unhealthy[i] || len(r.Warnings) > min(n, 1) {
+				t.Errorf("%v: %s rollout %d warnings %v, want Unhealthy %d", files, r.Name, r.Seq, r.Warnings, unhealthy[i])
+			}
+			if r.Partial {
+				t.Errorf("%v: %s rollout %d partial: %s", files, r.Name, r.Seq, r.PartialReason)
+			}
+			if r.End == nil {
+				t.Errorf("%v: %s rollout %d %s without an end", files, r.Name, r.Seq, r.Outcome)
+				continue
+			}
+			switch r.Outcome {
+			case correlate.OutcomeFailed, correlate.OutcomeSuperseded:
+				// Given up or replaced: it ends where the next one starts.
+				next := res.Rollouts[slices.IndexFunc(res.Rollouts[i+1:], func(n correlate.Rollout) bool { return n.Name == r.Name })+i+1]
+				if !r.End.Equal(next.Start) {
+					t.Errorf("%v: %s rollout %d ends %v, not at the next one's start %v", files, r.Name, r.Seq, r.End, next.Start)
+				}
+				if r.Outcome == correlate.OutcomeFailed && r.FailureReason == "" {
+					t.Errorf("%v: %s rollout %d failed without a reason", files, r.Name, r.Seq)
+				}
+			}
+		}
+		if r := res.Rollouts[9]; !strings.HasPrefix(r.FailureReason, "Unhealthy: Readiness probe failed") {
+			t.Errorf("%v: notifier rollout 2 (given up by the undo) failure reason %q", files, r.FailureReason)
+		}
+		if rb := res.Rollouts[10]; rb.NewReplicaSet != "notifier-6bc9d44894" || fmt.Sprint(rb.OldReplicaSets) != "[notifier-b7b6bc6f7]" {
+			t.Errorf("%v: rollback %s old %v", files, rb.NewReplicaSet, rb.OldReplicaSets)
+		}
+	}
+
+	// With the audit log: who, which revision, the exact ends (the status
+	// writes in the README), the deadline, and how long the pods were
+	// unready.
+	res := correlateLab(t, "lab-readiness", inputForms[0])
+	wantAudit := strings.Join([]string{
+		"17:36:06 probes/storefront complete rev 1 by alice@example.com",
+		"17:36:06 probes/indexer complete rev 1 by alice@example.com",
+		"17:36:07 probes/invoices complete rev 1 by alice@example.com",
+		"17:36:07 probes/notifier complete rev 1 by alice@example.com",
+		"17:36:32 probes/storefront complete rev 2 by bob@example.com",
+		"17:36:32 probes/indexer superseded rev 2 by " + argo,
+		"17:36:32 probes/invoices failed rev 2 by alice@example.com",
+		"17:36:53 probes/indexer complete rev 3 by " + argo,
+		"17:37:33 probes/invoices complete rev 3 by bob@example.com",
+		"17:37:55 probes/notifier failed rev 2 by bob@example.com",
+		"17:38:20 probes/notifier complete rollback rev 3 by alice@example.com",
+	}, "\n") + "\n"
+	if got := summary(res.Rollouts, true); got != wantAudit {
+		t.Errorf("with audit:\n%s\nwant:\n%s", got, wantAudit)
+	}
+	ends := []string{"17:36:18", "17:36:16", "17:36:15", "17:36:16", "17:36:55", "17:36:53", "17:37:33", "17:37:27", "17:37:52", "17:38:20", "17:38:29"}
+	for i, r := range res.Rollouts {
+		if i < len(ends) && (r.End == nil || r.End.Format("15:04:05") != ends[i]) {
+			t.Errorf("%s rollout %d ends %v, want %s", r.Name, r.Seq, r.End, ends[i])
+		}
+	}
+	if r := res.Rollouts[6]; r.FailureReason != "ProgressDeadlineExceeded: Unhealthy" {
+		t.Errorf("invoices rollout 2: failure reason %q", r.FailureReason)
+	}
+	if p := res.Rollouts[4].Phases.Readiness; p == nil || *p < 15 {
+		t.Errorf("storefront rollout 2: readiness phase %v, want the ~18 s its pods failed the probe", p)
+	}
+}
