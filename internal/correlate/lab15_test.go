@@ -2,10 +2,14 @@ package correlate_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/evanalyze/evanalyze/internal/correlate"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
@@ -327,5 +331,81 @@ func TestLabReadiness(t *testing.T) {
 	}
 	if p := res.Rollouts[4].Phases.Readiness; p == nil || *p < 15 {
 		t.Errorf("storefront rollout 2: readiness phase %v, want the ~18 s its pods failed the probe", p)
+	}
+}
+
+// A snapshot keeps one observation of a repeated event, at its last time;
+// the failure rule goes by when the signal began and how long it lasted,
+// so each input form of lab-readiness decides alike also when:
+//   - --soft-after is invoices' own progress deadline (30 s): its rollout 2
+//     failed readiness for 54 s before the fix replaced it, so it failed,
+//     from events too (indexer's rollout 1, replaced after 15 s, did not);
+//   - the last probe failure of notifier's pods comes well after the undo
+//     that gave their rollout up (a kubelet probes a terminating container
+//     through its grace period): they failed while it lasted, before the
+//     rollback.
+func TestLabReadinessFirstOccurrence(t *testing.T) {
+	outcomes := func(res correlate.Result) string {
+		var out []string
+		for _, r := range res.Rollouts {
+			if r.Seq > 1 {
+				out = append(out, fmt.Sprintf("%s %d %s", r.Name, r.Seq, r.Outcome))
+			}
+		}
+		return strings.Join(out, ", ")
+	}
+	const want = "storefront 2 complete, indexer 2 superseded, invoices 2 failed, indexer 3 complete, invoices 3 complete, notifier 2 failed, notifier 3 complete"
+	for _, files := range inputForms {
+		a, err := archive.Load(context.Background(), lab("lab-readiness", files...), archive.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := correlate.CorrelatePartsWith(a.Parts, a.Workers, correlate.Rules{HardAfter: 10 * time.Second, SoftAfter: 30 * time.Second})
+		a.Release()
+		if got := outcomes(res); got != want {
+			t.Errorf("%v, --soft-after 30s: %s\nwant: %s", files, got, want)
+		}
+		if r := res.Rollouts[6]; !strings.Contains(r.FailureReason, "Unhealthy") || r.End == nil || !r.End.Equal(res.Rollouts[8].Start) {
+			t.Errorf("%v, --soft-after 30s: invoices rollout 2 %q ends %v", files, r.FailureReason, r.End)
+		}
+	}
+
+	b, err := os.ReadFile(lab("lab-readiness", "events-list.json")[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list map[string]any
+	if err := json.Unmarshal(b, &list); err != nil {
+		t.Fatal(err)
+	}
+	moved := 0
+	for _, it := range list["items"].([]any) {
+		e := it.(map[string]any)
+		if name := e["involvedObject"].(map[string]any)["name"].(string); e["reason"] == "Unhealthy" && strings.HasPrefix(name, "notifier-b7b6bc6f7-") {
+			e["lastTimestamp"] = "2026-12-03T17:38:40Z" // 20 s after the undo
+			moved++
+		}
+	}
+	if moved != 2 {
+		t.Fatalf("moved %d Unhealthy events, want notifier's 2", moved)
+	}
+	path := filepath.Join(t.TempDir(), "events-list.json")
+	if b, err = json.Marshal(list); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, err := archive.Load(context.Background(), []string{path}, archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release()
+	res := correlate.Correlate(a.Events(), a.Changes)
+	if got, want := outcomes(res), strings.Replace(want, "invoices 2 failed", "invoices 2 superseded", 1); got != want {
+		t.Errorf("snapshot, probes failing through notifier's termination: %s\nwant: %s", got, want)
+	}
+	if r := res.Rollouts[9]; !strings.HasPrefix(r.FailureReason, "Unhealthy: ") || r.Warnings["Unhealthy"] != 16 {
+		t.Errorf("notifier rollout 2: %q, warnings %v", r.FailureReason, r.Warnings)
 	}
 }
