@@ -428,7 +428,17 @@ func (ix *index) applyPodEvent(p *podInfo, e podEvent) {
 		ix.setFirst(&p.Deleted, e.first)
 	}
 	if sig, ok := FailureSignal(e.reason, e.msg); ok {
-		p.failures = append(p.failures, failure{at: e.at, signal: sig, detail: strings.TrimPrefix(e.msg, combinedPrefix)})
+		detail := strings.TrimPrefix(e.msg, combinedPrefix)
+		// A repeated event (count > 1) occurred from its first time on:
+		// a snapshot keeps one observation of it, at its last time, which
+		// can come after a newer rollout replaced this one (a probe that
+		// fails while the pod terminates) although the signal began long
+		// before; the failure rule needs when it began and how long it
+		// lasted, as a watch stream's observations of it show.
+		if e.first < e.at && !slices.ContainsFunc(p.failures, func(f failure) bool { return f.at == e.first && f.signal == sig && !f.audit }) {
+			p.failures = append(p.failures, failure{at: e.first, signal: sig, detail: detail})
+		}
+		p.failures = append(p.failures, failure{at: e.at, signal: sig, detail: detail})
 		if e.latest {
 			if p.Warnings == nil {
 				p.Warnings = map[string]int{}

@@ -2,10 +2,14 @@ package correlate_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/evanalyze/evanalyze/internal/correlate"
 	"github.com/evanalyze/evanalyze/internal/load/archive"
@@ -226,5 +230,182 @@ func TestLabHistory(t *testing.T) {
 		if db := res.Rollouts[11]; len(db.Pods) != 3 || db.DurationSeconds == nil || *db.DurationSeconds > 35 {
 			t.Errorf("%v: db rollout 3: %d pods, %v s", files, len(db.Pods), db.DurationSeconds)
 		}
+	}
+}
+
+// lab-readiness (README): readiness probes failing while new pods start
+// (Unhealthy, repeated): a rollout that completes despite them, one
+// replaced by a newer template while they last, one past its progress
+// deadline (30 s) then fixed, and one given up by kubectl rollout undo.
+// Warnings, not failures, unless the rollout could not make progress.
+func TestLabReadiness(t *testing.T) {
+	want := strings.Join([]string{
+		"17:36:06 probes/storefront complete",
+		"17:36:06 probes/indexer complete",
+		"17:36:07 probes/invoices complete",
+		"17:36:07 probes/notifier complete",
+		"17:36:32 probes/storefront complete",
+		"17:36:32 probes/indexer superseded",
+		"17:36:32 probes/invoices failed",
+		"17:36:53 probes/indexer complete",
+		"17:37:33 probes/invoices complete",
+		"17:37:55 probes/notifier failed",
+		"17:38:20 probes/notifier complete rollback",
+	}, "\n") + "\n"
+	// The Unhealthy events of each rollout's new pods, every repeat once
+	// (the snapshot's counts; the watch streams see each repeat).
+	unhealthy := []int{0, 0, 0, 0, 18, 6, 19, 8, 0, 16, 0}
+	for k, files := range inputForms {
+		res := correlateLab(t, "lab-readiness", files)
+		got, want := summary(res.Rollouts, false), want
+		if k > 0 {
+			// Only the audit log has the ProgressDeadlineExceeded status
+			// write: from events, the readiness failures lasted 54 s, far
+			// less than --soft-after (600 s), until a newer template
+			// replaced the rollout.
+			want = strings.Replace(want, "probes/invoices failed", "probes/invoices superseded", 1)
+		}
+		if got != want {
+			t.Errorf("%v:\n%s\nwant:\n%s", files, got, want)
+			continue
+		}
+		for i, r := range res.Rollouts {
+			if n := r.Warnings["Unhealthy"]; n != unhealthy[i] || len(r.Warnings) > min(n, 1) {
+				t.Errorf("%v: %s rollout %d warnings %v, want Unhealthy %d", files, r.Name, r.Seq, r.Warnings, unhealthy[i])
+			}
+			if r.Partial {
+				t.Errorf("%v: %s rollout %d partial: %s", files, r.Name, r.Seq, r.PartialReason)
+			}
+			if r.End == nil {
+				t.Errorf("%v: %s rollout %d %s without an end", files, r.Name, r.Seq, r.Outcome)
+				continue
+			}
+			switch r.Outcome {
+			case correlate.OutcomeFailed, correlate.OutcomeSuperseded:
+				// Given up or replaced: it ends where the next one starts.
+				next := res.Rollouts[slices.IndexFunc(res.Rollouts[i+1:], func(n correlate.Rollout) bool { return n.Name == r.Name })+i+1]
+				if !r.End.Equal(next.Start) {
+					t.Errorf("%v: %s rollout %d ends %v, not at the next one's start %v", files, r.Name, r.Seq, r.End, next.Start)
+				}
+				if r.Outcome == correlate.OutcomeFailed && r.FailureReason == "" {
+					t.Errorf("%v: %s rollout %d failed without a reason", files, r.Name, r.Seq)
+				}
+			}
+		}
+		if r := res.Rollouts[9]; !strings.HasPrefix(r.FailureReason, "Unhealthy: Readiness probe failed") {
+			t.Errorf("%v: notifier rollout 2 (given up by the undo) failure reason %q", files, r.FailureReason)
+		}
+		if rb := res.Rollouts[10]; rb.NewReplicaSet != "notifier-6bc9d44894" || fmt.Sprint(rb.OldReplicaSets) != "[notifier-b7b6bc6f7]" {
+			t.Errorf("%v: rollback %s old %v", files, rb.NewReplicaSet, rb.OldReplicaSets)
+		}
+	}
+
+	// With the audit log: who, which revision, the exact ends (the status
+	// writes in the README), the deadline, and how long the pods were
+	// unready.
+	res := correlateLab(t, "lab-readiness", inputForms[0])
+	wantAudit := strings.Join([]string{
+		"17:36:06 probes/storefront complete rev 1 by alice@example.com",
+		"17:36:06 probes/indexer complete rev 1 by alice@example.com",
+		"17:36:07 probes/invoices complete rev 1 by alice@example.com",
+		"17:36:07 probes/notifier complete rev 1 by alice@example.com",
+		"17:36:32 probes/storefront complete rev 2 by bob@example.com",
+		"17:36:32 probes/indexer superseded rev 2 by " + argo,
+		"17:36:32 probes/invoices failed rev 2 by alice@example.com",
+		"17:36:53 probes/indexer complete rev 3 by " + argo,
+		"17:37:33 probes/invoices complete rev 3 by bob@example.com",
+		"17:37:55 probes/notifier failed rev 2 by bob@example.com",
+		"17:38:20 probes/notifier complete rollback rev 3 by alice@example.com",
+	}, "\n") + "\n"
+	if got := summary(res.Rollouts, true); got != wantAudit {
+		t.Errorf("with audit:\n%s\nwant:\n%s", got, wantAudit)
+	}
+	ends := []string{"17:36:18", "17:36:16", "17:36:15", "17:36:16", "17:36:55", "17:36:53", "17:37:33", "17:37:27", "17:37:52", "17:38:20", "17:38:29"}
+	for i, r := range res.Rollouts {
+		if i < len(ends) && (r.End == nil || r.End.Format("15:04:05") != ends[i]) {
+			t.Errorf("%s rollout %d ends %v, want %s", r.Name, r.Seq, r.End, ends[i])
+		}
+	}
+	if r := res.Rollouts[6]; r.FailureReason != "ProgressDeadlineExceeded: Unhealthy" {
+		t.Errorf("invoices rollout 2: failure reason %q", r.FailureReason)
+	}
+	if p := res.Rollouts[4].Phases.Readiness; p == nil || *p < 15 {
+		t.Errorf("storefront rollout 2: readiness phase %v, want the ~18 s its pods failed the probe", p)
+	}
+}
+
+// A snapshot keeps one observation of a repeated event, at its last time;
+// the failure rule goes by when the signal began and how long it lasted,
+// so each input form of lab-readiness decides alike also when:
+//   - --soft-after is invoices' own progress deadline (30 s): its rollout 2
+//     failed readiness for 54 s before the fix replaced it, so it failed,
+//     from events too (indexer's rollout 1, replaced after 15 s, did not);
+//   - the last probe failure of notifier's pods comes well after the undo
+//     that gave their rollout up (a kubelet probes a terminating container
+//     through its grace period): they failed while it lasted, before the
+//     rollback.
+func TestLabReadinessFirstOccurrence(t *testing.T) {
+	outcomes := func(res correlate.Result) string {
+		var out []string
+		for _, r := range res.Rollouts {
+			if r.Seq > 1 {
+				out = append(out, fmt.Sprintf("%s %d %s", r.Name, r.Seq, r.Outcome))
+			}
+		}
+		return strings.Join(out, ", ")
+	}
+	const want = "storefront 2 complete, indexer 2 superseded, invoices 2 failed, indexer 3 complete, invoices 3 complete, notifier 2 failed, notifier 3 complete"
+	for _, files := range inputForms {
+		a, err := archive.Load(context.Background(), lab("lab-readiness", files...), archive.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := correlate.CorrelatePartsWith(a.Parts, a.Workers, correlate.Rules{HardAfter: 10 * time.Second, SoftAfter: 30 * time.Second})
+		a.Release()
+		if got := outcomes(res); got != want {
+			t.Errorf("%v, --soft-after 30s: %s\nwant: %s", files, got, want)
+		}
+		if r := res.Rollouts[6]; !strings.Contains(r.FailureReason, "Unhealthy") || r.End == nil || !r.End.Equal(res.Rollouts[8].Start) {
+			t.Errorf("%v, --soft-after 30s: invoices rollout 2 %q ends %v", files, r.FailureReason, r.End)
+		}
+	}
+
+	b, err := os.ReadFile(lab("lab-readiness", "events-list.json")[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list map[string]any
+	if err := json.Unmarshal(b, &list); err != nil {
+		t.Fatal(err)
+	}
+	moved := 0
+	for _, it := range list["items"].([]any) {
+		e := it.(map[string]any)
+		if name := e["involvedObject"].(map[string]any)["name"].(string); e["reason"] == "Unhealthy" && strings.HasPrefix(name, "notifier-b7b6bc6f7-") {
+			e["lastTimestamp"] = "2026-12-03T17:38:40Z" // 20 s after the undo
+			moved++
+		}
+	}
+	if moved != 2 {
+		t.Fatalf("moved %d Unhealthy events, want notifier's 2", moved)
+	}
+	path := filepath.Join(t.TempDir(), "events-list.json")
+	if b, err = json.Marshal(list); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, err := archive.Load(context.Background(), []string{path}, archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release()
+	res := correlate.Correlate(a.Events(), a.Changes)
+	if got, want := outcomes(res), strings.Replace(want, "invoices 2 failed", "invoices 2 superseded", 1); got != want {
+		t.Errorf("snapshot, probes failing through notifier's termination: %s\nwant: %s", got, want)
+	}
+	if r := res.Rollouts[9]; !strings.HasPrefix(r.FailureReason, "Unhealthy: ") || r.Warnings["Unhealthy"] != 16 {
+		t.Errorf("notifier rollout 2: %q, warnings %v", r.FailureReason, r.Warnings)
 	}
 }

@@ -79,7 +79,7 @@ func TestInputFormGolden(t *testing.T) {
 		"watch":    {"watch-core.json"},
 		"snapshot": {"events-list.json"},
 	}
-	for _, rec := range []string{"lab-scaling", "lab-strategies", "lab-history"} {
+	for _, rec := range []string{"lab-scaling", "lab-strategies", "lab-history", "lab-readiness"} {
 		for _, form := range []string{"audit", "watch", "snapshot"} {
 			var paths []string
 			for _, f := range forms[form] {
