@@ -37,6 +37,7 @@ import (
 const (
 	DefaultTick       = time.Second
 	DefaultFlushAfter = 15 * time.Minute
+	DefaultSettle     = 2 * time.Second
 )
 
 // Options configure a follow.
@@ -56,12 +57,18 @@ type Options struct {
 	// rollout may stay open before it is handed on in progress; default
 	// DefaultFlushAfter.
 	FlushAfter time.Duration
+	// Settle is how long (stream time) after a rollout's end its
+	// decision waits for the rest of the records of the moment; default
+	// DefaultSettle.
+	Settle time.Duration
 	// OnError sees each rejected record once (Options.Load.MaxErrors of
 	// them at most); nil ignores them.
 	OnError func(*load.InputError)
 	// OnEmit sees each rollout handed on, with the stream time then
-	// (tests).
+	// (tests); OnTick each correlation's stream time, before its
+	// rollouts are handed on.
 	OnEmit func(r *correlate.Rollout, stream time.Time)
+	OnTick func(stream time.Time)
 }
 
 // A Sink receives rollouts.
@@ -107,6 +114,9 @@ func Run(ctx context.Context, in io.Reader, o Options, sink Sink) (Stats, error)
 	}
 	if o.FlushAfter <= 0 {
 		o.FlushAfter = DefaultFlushAfter
+	}
+	if o.Settle <= 0 {
+		o.Settle = DefaultSettle
 	}
 	f := &follower{o: o, sink: sink, sent: map[[16]byte]*sent{}}
 	var (
@@ -199,6 +209,8 @@ type follower struct {
 	// passed to OnError.
 	reported int64
 	enc      []byte
+	// last is the latest event time seen, lastWall when it was first seen.
+	last, lastWall time.Time
 }
 
 func (f *follower) stats(bytes int64) Stats {
@@ -231,7 +243,18 @@ func (f *follower) tick(ctx context.Context, data []byte, final bool) error {
 	f.reportErrors(a.Files)
 	res := correlate.CorrelatePartsWith(a.Parts, a.Workers, f.o.Rules)
 	events := a.Events()
-	now := latest(events)
+	// The stream's time: its latest event's, running on with the wall
+	// clock while no later event comes (a quiet cluster still decides).
+	if t := latest(events); t.After(f.last) {
+		f.last, f.lastWall = t, time.Now()
+	}
+	now := f.last
+	if !f.lastWall.IsZero() {
+		now = now.Add(time.Since(f.lastWall))
+	}
+	if f.o.OnTick != nil {
+		f.o.OnTick(now)
+	}
 	var out []correlate.Rollout
 	for i := range res.Rollouts {
 		r := &res.Rollouts[i]
@@ -244,6 +267,13 @@ func (f *follower) tick(ctx context.Context, data []byte, final bool) error {
 			s.seen = f.ticks
 		}
 		decided := r.Outcome != correlate.OutcomeInProgress
+		if decided && !final && now.Before(settled(r).Add(f.o.Settle)) {
+			// The records of one controller's sync come within
+			// milliseconds but not at once: a decision on half of them
+			// (a rollout complete after 0 s, a ReplicaSet not seen yet)
+			// waits for the rest.
+			continue
+		}
 		open := !decided && now.Sub(r.Start) >= f.o.FlushAfter
 		if !final && !decided && (!open || s != nil) {
 			continue // open: handed on once past FlushAfter, then when decided
@@ -276,6 +306,15 @@ func (f *follower) tick(ctx context.Context, data []byte, final bool) error {
 		}
 	}
 	return f.sink.Write(out, events)
+}
+
+// settled is when a decided rollout's outcome was reached: its end, else
+// its start.
+func settled(r *correlate.Rollout) time.Time {
+	if r.End != nil {
+		return *r.End
+	}
+	return r.Start
 }
 
 // reportErrors passes the rejected records not reported before to
