@@ -32,11 +32,13 @@ the pods with their scheduling, image pull, start and readiness times, the
 trigger (who changed what, from audit logs), rollbacks, and the outcome:
 
   complete     the new ReplicaSet reached its replicas, the old ones 0, its pods came up
-  failed       ProgressDeadlineExceeded, or the new pods hit failure signals
-               (image pull errors, crash loops, unschedulable, failed mounts,
-               OOM, evictions) and the rollout never completed
-  superseded   replaced by the next rollout while progressing without failures
-  in-progress  still going at the end of the archive without failures
+  failed       ProgressDeadlineExceeded, or hard failure signals on the new pods
+               that persisted (image pull errors, crash loops, no node that
+               could ever fit, failed mounts; --hard-after), or soft ones
+               (readiness, anti-affinity during a surge) past --soft-after or
+               until a rollback gave the rollout up
+  superseded   replaced by the next rollout before it failed (its warnings listed)
+  in-progress  still going at the end of the archive
 
 docs/rollouts.md gives the exact rules. Scale-only changes are not rollouts.
 
