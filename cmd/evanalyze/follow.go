@@ -21,12 +21,14 @@ import (
 type followFlags struct {
 	on         bool
 	flushAfter time.Duration
+	idleAfter  time.Duration
 	tick       time.Duration
 }
 
 func (f *followFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.on, "follow", false, "follow a live stream: standard input (-) until it ends, or one FILE as tail -F does (docs/follow.md)")
 	fs.DurationVar(&f.flushAfter, "flush-after", follow.DefaultFlushAfter, "with --follow: hand on a rollout still open after this long (stream time) as in-progress")
+	fs.DurationVar(&f.idleAfter, "idle-after", follow.DefaultIdleAfter, "with --follow: drop the records of a namespace quiet this long (stream time), its rollouts handed on; 0 keeps everything")
 	fs.DurationVar(&f.tick, "follow-tick", follow.DefaultTick, "with --follow: how often what came is correlated again")
 	fs.MarkHidden("follow-tick")
 }
@@ -51,6 +53,9 @@ func (f *followFlags) check(args []string, filter *rolloutFilter) error {
 	}
 	if filter.since != "" || filter.until != "" {
 		return usagef("--since and --until select from an archive; with --follow every rollout of the stream is handed on")
+	}
+	if f.idleAfter < 0 {
+		return usagef("--idle-after %s: want 0 (keep everything) or more", f.idleAfter)
 	}
 	if f.flushAfter <= 0 || f.tick <= 0 {
 		return usagef("--flush-after %s: want a duration above 0", f.flushAfter)
@@ -79,7 +84,7 @@ func (f *followFlags) run(ctx context.Context, lf *loadFlags, filter *rolloutFil
 		defer t.Close()
 		in, name = t, args[0]
 	}
-	fo := follow.Options{Load: opts, Name: name, Rules: rules, Keep: keep, Tick: f.tick, FlushAfter: f.flushAfter}
+	fo := follow.Options{Load: opts, Name: name, Rules: rules, Keep: keep, Tick: f.tick, FlushAfter: f.flushAfter, IdleAfter: f.idleAfter}
 	if !lf.quiet {
 		fo.OnError = func(e *load.InputError) { fmt.Fprintf(s.Err, "rejected: %s\n", textsafe.Sanitize(e.Error())) }
 	}
@@ -92,8 +97,9 @@ func (f *followFlags) run(ctx context.Context, lf *loadFlags, filter *rolloutFil
 		for _, fs := range st.Files {
 			read, rejected, dups = read+fs.Read, rejected+fs.Rejected, dups+fs.Duplicates
 		}
-		fmt.Fprintf(s.Err, "follow: %s read (%s, %d duplicated, %d rejected), %d correlations; handed on %s (%d decided, %d times in progress)",
-			plural(st.Bytes, "byte"), plural(read, "record"), dups, rejected, st.Ticks, plural(int64(st.Emitted), "time"), st.Decided, st.InProgress)
+		fmt.Fprintf(s.Err, "follow: %s read (%s, %d duplicated, %d rejected), %d correlations; handed on %s (%d decided, %d times in progress); %s held, %s of idle namespaces dropped (%s)",
+			plural(st.Bytes, "byte"), plural(read, "record"), dups, rejected, st.Ticks, plural(int64(st.Emitted), "time"), st.Decided, st.InProgress,
+			plural(st.Held, "byte"), plural(st.EvictedBytes, "byte"), plural(int64(st.Evicted), "rollout"))
 		if st.Orphaned > 0 {
 			fmt.Fprintf(s.Err, ", %d no longer found (a late record changed their identity)", st.Orphaned)
 		}

@@ -16,12 +16,12 @@
 package follow
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
 	"io"
-	"sync"
+	"slices"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -38,6 +38,7 @@ const (
 	DefaultTick       = time.Second
 	DefaultFlushAfter = 15 * time.Minute
 	DefaultSettle     = 2 * time.Second
+	DefaultIdleAfter  = time.Hour
 )
 
 // Options configure a follow.
@@ -61,6 +62,10 @@ type Options struct {
 	// decision waits for the rest of the records of the moment; default
 	// DefaultSettle.
 	Settle time.Duration
+	// IdleAfter, when above 0, bounds what is held: the records of a
+	// namespace whose last record and last rollout's end are IdleAfter
+	// behind the stream's time are dropped (docs/follow.md, "Memory").
+	IdleAfter time.Duration
 	// OnError sees each rejected record once (Options.Load.MaxErrors of
 	// them at most); nil ignores them.
 	OnError func(*load.InputError)
@@ -95,6 +100,13 @@ type Stats struct {
 	// start or renumbered them (docs/follow.md).
 	Orphaned int
 	Files    []*archive.FileStats // of the last correlation
+	// Evicted counts the rollouts whose records were dropped (IdleAfter),
+	// EvictedBytes the bytes; Held is what was held at the end.
+	Evicted            int
+	EvictedBytes, Held int64
+	// EvictedNamespaces are the namespaces ("cluster/namespace") whose
+	// records were dropped at least once, sorted.
+	EvictedNamespaces []string
 }
 
 // sent is what a sink was last given of a rollout.
@@ -118,15 +130,10 @@ func Run(ctx context.Context, in io.Reader, o Options, sink Sink) (Stats, error)
 	if o.Settle <= 0 {
 		o.Settle = DefaultSettle
 	}
-	f := &follower{o: o, sink: sink, sent: map[[16]byte]*sent{}}
-	var (
-		mu      sync.Mutex
-		buf     []byte // the stream read
-		end     int64  // of its complete records
-		readErr error
-		done    = make(chan struct{})
-		wake    = make(chan struct{}, 1)
-	)
+	st := newStream()
+	f := &follower{o: o, sink: sink, st: st, sent: map[[16]byte]*sent{}, seqs: map[string]int{}}
+	done := make(chan struct{})
+	wake := make(chan struct{}, 1)
 	go func() {
 		defer close(done)
 		var fr framer
@@ -134,36 +141,26 @@ func Run(ctx context.Context, in io.Reader, o Options, sink Sink) (Stats, error)
 		for {
 			n, err := in.Read(chunk)
 			if n > 0 {
-				mu.Lock()
-				buf = append(buf, chunk[:n]...)
-				end = fr.scan(chunk[:n])
-				mu.Unlock()
+				st.append(chunk[:n], fr.scan(chunk[:n]))
 				select {
 				case wake <- struct{}{}:
 				default:
 				}
 			}
 			if err != nil {
-				mu.Lock()
-				if !errors.Is(err, io.EOF) && !errors.Is(err, context.Canceled) {
-					readErr = err
+				if errors.Is(err, io.EOF) || errors.Is(err, context.Canceled) {
+					err = nil
 				}
 				// At the end the last record need not end with a
 				// newline or a brace the framer saw close.
-				end = int64(len(buf))
-				mu.Unlock()
+				st.close(err)
 				return
 			}
 		}
 	}()
 	ticker := time.NewTicker(o.Tick)
 	defer ticker.Stop()
-	var loaded int64 // bytes correlated last
-	snapshot := func() []byte {
-		mu.Lock()
-		defer mu.Unlock()
-		return buf[:end:end]
-	}
+	var loaded int64 // of the stream correlated last
 	for {
 		final, stopped := false, false
 		select {
@@ -177,24 +174,24 @@ func Run(ctx context.Context, in io.Reader, o Options, sink Sink) (Stats, error)
 			// that a burst is correlated once.
 			continue
 		}
-		data := snapshot()
-		if int64(len(data)) > loaded || final || stopped {
-			loaded = int64(len(data))
+		ps, upTo := st.snapshot()
+		if upTo > loaded || final || stopped {
+			loaded = upTo
 			// A stop (Ctrl-C) hands on what is decided only; the end of
 			// the stream everything, as an archive of it would give.
 			lctx := ctx
 			if stopped {
 				lctx = context.WithoutCancel(ctx)
 			}
-			if err := f.tick(lctx, data, final); err != nil {
-				return f.stats(int64(len(data))), err
+			if err := f.tick(lctx, ps, final); err != nil {
+				return f.stats(upTo), err
 			}
 		}
 		if final || stopped {
-			mu.Lock()
-			err := readErr
-			mu.Unlock()
-			return f.stats(int64(len(data))), err
+			st.mu.Lock()
+			err := st.readErr
+			st.mu.Unlock()
+			return f.stats(upTo), err
 		}
 	}
 }
@@ -202,9 +199,13 @@ func Run(ctx context.Context, in io.Reader, o Options, sink Sink) (Stats, error)
 type follower struct {
 	o     Options
 	sink  Sink
+	st    *stream
 	sent  map[[16]byte]*sent
 	ticks int
-	st    Stats
+	sum   Stats
+	// seqs are the rollouts evicted, by workload (seqKey): the sequence
+	// numbers of its rollouts correlated after them are counted on.
+	seqs map[string]int
 	// reported is the last line (of the stream) whose rejection was
 	// passed to OnError.
 	reported int64
@@ -214,8 +215,8 @@ type follower struct {
 }
 
 func (f *follower) stats(bytes int64) Stats {
-	st := f.st
-	st.Bytes, st.Ticks = bytes, f.ticks
+	st := f.sum
+	st.Bytes, st.Ticks, st.Held = bytes, f.ticks, f.st.held()
 	for _, s := range f.sent {
 		if s.decided {
 			st.Decided++
@@ -230,18 +231,21 @@ func (f *follower) stats(bytes int64) Stats {
 // tick correlates the stream read so far and hands on what changed: the
 // decided rollouts, those open longer than FlushAfter not handed on yet,
 // and at the end (final) every rollout.
-func (f *follower) tick(ctx context.Context, data []byte, final bool) error {
+func (f *follower) tick(ctx context.Context, ps []piece, final bool) error {
 	f.ticks++
 	lo := f.o.Load
-	lo.Stdin, lo.StdinName = bytes.NewReader(data), f.o.Name
+	lo.Stdin, lo.StdinName = reader(ps), f.o.Name
 	a, err := archive.Load(ctx, []string{"-"}, lo)
 	if err != nil {
 		return err
 	}
 	defer a.Release()
-	f.st.Files = a.Files
+	f.sum.Files = a.Files
 	f.reportErrors(a.Files)
 	res := correlate.CorrelatePartsWith(a.Parts, a.Workers, f.o.Rules)
+	for i := range res.Rollouts {
+		res.Rollouts[i].Seq += f.seqs[seqKey(&res.Rollouts[i])]
+	}
 	events := a.Events()
 	// The stream's time: its latest event's, running on with the wall
 	// clock while no later event comes (a quiet cluster still decides).
@@ -292,20 +296,135 @@ func (f *follower) tick(ctx context.Context, data []byte, final bool) error {
 		}
 		s.digest, s.decided = d, decided
 		if !decided {
-			f.st.InProgress++
+			f.sum.InProgress++
 		}
 		out = append(out, *r)
 	}
-	if len(out) == 0 {
-		return nil
-	}
-	f.st.Emitted += len(out)
-	if f.o.OnEmit != nil {
-		for i := range out {
-			f.o.OnEmit(&out[i], now)
+	if len(out) > 0 {
+		f.sum.Emitted += len(out)
+		if f.o.OnEmit != nil {
+			for i := range out {
+				f.o.OnEmit(&out[i], now)
+			}
+		}
+		if err := f.sink.Write(out, events); err != nil {
+			return err
 		}
 	}
-	return f.sink.Write(out, events)
+	// A stream with audit records is not thinned: its rollouts rest on
+	// records (the changes table) their evidence does not list.
+	if f.o.IdleAfter > 0 && !final && (a.Changes == nil || a.Changes.NumRows() == 0) {
+		f.evict(ps, res.Rollouts, events, now)
+	}
+	return nil
+}
+
+// seqKey names the workload whose rollouts a sequence number counts.
+func seqKey(r *correlate.Rollout) string {
+	name := r.Name
+	if r.Kind == "Job" && r.Owner != "" {
+		name = "cronjob/" + r.Owner
+	}
+	return r.Cluster + "\x00" + r.Namespace + "\x00" + r.Kind + "\x00" + name
+}
+
+// evict drops the records of the namespaces gone idle: whose last record
+// is IdleAfter behind the stream's time, and whose rollouts all ended
+// before that and were handed on as they are now (docs/follow.md,
+// "Memory"). A rollout never crosses a namespace, so the rollouts of the
+// others are correlated as before. The evicted rollouts are counted on
+// their workload's sequence numbers, so that a rollout of the namespace
+// that comes later keeps the number (and trace ID) the whole stream
+// gives it.
+func (f *follower) evict(ps []piece, rs []correlate.Rollout, events arrow.Record, now time.Time) {
+	horizon := now.Add(-f.o.IdleAfter).UnixNano()
+	type nsState struct {
+		last int64
+		busy bool
+	}
+	byNS := map[load.PartitionKey]*nsState{}
+	v := load.NewView(events)
+	type rec struct {
+		off int64
+		ns  load.PartitionKey
+	}
+	recs := make([]rec, v.Len())
+	for i := range recs {
+		k := load.EventPartition(v, i)
+		s := byNS[k]
+		if s == nil {
+			s = &nsState{}
+			byNS[k] = s
+		}
+		s.last = max(s.last, v.Time(load.ColTime, i))
+		recs[i] = rec{v.Int64(load.ColSourceOffset, i), k}
+	}
+	for _, s := range byNS {
+		s.busy = s.last >= horizon
+	}
+	for i := range rs {
+		r := &rs[i]
+		s := byNS[load.PartitionKey{Cluster: r.Cluster, Namespace: r.Namespace}]
+		if s == nil || s.busy {
+			continue
+		}
+		handed := f.sent[[16]byte(otlp.TraceID(r))]
+		current := f.o.Keep != nil && !f.o.Keep(r) || handed != nil && handed.seen == f.ticks
+		if r.End == nil || r.End.UnixNano() >= horizon || r.Outcome == correlate.OutcomeInProgress || !current {
+			s.busy = true
+		}
+	}
+	// The records (a record runs to the next one's start), evicted when
+	// every row read from it is of an idle namespace.
+	slices.SortStableFunc(recs, func(a, b rec) int { return cmp.Compare(a.off, b.off) })
+	var total int64
+	for _, p := range ps {
+		total += p.pad + int64(len(p.data))
+	}
+	var cut []span
+	var freedRows int
+	for i := 0; i < len(recs); {
+		j, idle := i, true
+		for ; j < len(recs) && recs[j].off == recs[i].off; j++ {
+			idle = idle && !byNS[recs[j].ns].busy
+		}
+		hi := total
+		if j < len(recs) {
+			hi = recs[j].off
+		}
+		if idle {
+			freedRows += j - i
+			if n := len(cut); n > 0 && cut[n-1].hi == recs[i].off {
+				cut[n-1].hi = hi
+			} else {
+				cut = append(cut, span{recs[i].off, hi})
+			}
+		}
+		i = j
+	}
+	var bytes int64
+	for _, c := range cut {
+		bytes += c.hi - c.lo
+	}
+	// Worth the copy: at least a sixteenth of what is held, 64 KiB.
+	if bytes < max(total/16, 64<<10) {
+		return
+	}
+	for i := range rs {
+		r := &rs[i]
+		if s := byNS[load.PartitionKey{Cluster: r.Cluster, Namespace: r.Namespace}]; s != nil && !s.busy {
+			f.seqs[seqKey(r)]++
+			delete(f.sent, [16]byte(otlp.TraceID(r)))
+			f.sum.Evicted++
+		}
+	}
+	for k, s := range byNS {
+		if name := k.Cluster + "/" + k.Namespace; !s.busy && !slices.Contains(f.sum.EvictedNamespaces, name) {
+			f.sum.EvictedNamespaces = append(f.sum.EvictedNamespaces, name)
+		}
+	}
+	slices.Sort(f.sum.EvictedNamespaces)
+	f.sum.EvictedBytes += f.st.evict(ps, cut)
 }
 
 // settled is when a decided rollout's outcome was reached: its end, else

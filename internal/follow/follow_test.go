@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -216,6 +218,63 @@ func TestReplayEqualsBatch(t *testing.T) {
 				t.Errorf("%d of %d rollouts left later than the correlation after their end (+%v)", late, len(first), bound)
 			}
 			t.Logf("%d bytes, %d ticks, %d handed on (%d rollouts), %d in progress", st.Bytes, st.Ticks, st.Emitted, len(rollouts), st.InProgress)
+		})
+	}
+}
+
+// TestReplayEvicts replays recordings whose namespaces go quiet with
+// IdleAfter short enough to evict them: less is held than was read, every
+// rollout keeps its trace ID, and the traces sent, each at its last
+// version, are the batch export of the whole stream, but for rollouts of
+// a namespace that came back after it was dropped (they are correlated
+// without what came before: lab-lifecycle's shop/search rollout 2 does not
+// know its old ReplicaSet).
+func TestReplayEvicts(t *testing.T) {
+	fo := otlp.FileOptions{Options: otlp.Options{Version: "test"}, MaxSpans: 2000}
+	for _, c := range []struct {
+		path    string
+		idle    time.Duration
+		revived []string // rollouts (namespace/name seq) of a namespace dropped before they started
+	}{
+		{"../../testdata/lab-failures/watch-eventsv1.jsonl", 20 * time.Second, nil},
+		{"../../testdata/lab-lifecycle/watch-core.json", 60 * time.Second, []string{"shop/search 2"}},
+	} {
+		t.Run(strings.TrimPrefix(c.path, "../../testdata/"), func(t *testing.T) {
+			data, err := os.ReadFile(c.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, rollouts := batchExport(t, data, c.path, fo)
+			pr, pw := io.Pipe()
+			go pace(pw, data, 200, 20*time.Millisecond)
+			var got bytes.Buffer
+			st, err := Run(context.Background(), pr, Options{Name: c.path, Rules: correlate.DefaultRules(), Tick: 10 * time.Millisecond,
+				IdleAfter: c.idle}, &TraceSink{W: &got, Options: fo})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.EvictedBytes == 0 || st.Held >= st.Bytes {
+				t.Errorf("nothing evicted: %d rollouts, %d of %d bytes held", st.Evicted, st.Held, st.Bytes)
+			}
+			g, w := tracesByID(t, got.Bytes()), tracesByID(t, want)
+			if len(g) != len(w) || len(w) != len(rollouts) {
+				t.Errorf("%d traces followed, %d exported, %d rollouts", len(g), len(w), len(rollouts))
+			}
+			var differ []string
+			for i := range rollouts {
+				r := &rollouts[i]
+				id := hex.EncodeToString(otlp.TraceID(r))
+				if _, ok := g[id]; !ok {
+					t.Errorf("%s/%s %d: no trace %s followed", r.Namespace, r.Name, r.Seq, id)
+				}
+				if !bytes.Equal(g[id], w[id]) {
+					differ = append(differ, fmt.Sprintf("%s/%s %d", r.Namespace, r.Name, r.Seq))
+				}
+			}
+			if !slices.Equal(differ, c.revived) {
+				t.Errorf("traces that differ from the batch export: %v, want %v (evicted %v)", differ, c.revived, st.EvictedNamespaces)
+			}
+			t.Logf("%d rollouts evicted, %d bytes (%v); %d of %d bytes held at the end; %d ticks", st.Evicted, st.EvictedBytes, st.EvictedNamespaces, st.Held, st.Bytes, st.Ticks)
 		})
 	}
 }
