@@ -41,6 +41,11 @@ const (
 	DefaultIdleAfter  = time.Hour
 )
 
+// recheckOpen is how often a stream with an open rollout and no new
+// records is correlated again (its stream time runs on: FlushAfter and the
+// failure rule's thresholds can pass).
+const recheckOpen = 10 * time.Second
+
 // Options configure a follow.
 type Options struct {
 	// Load are the loader's options; Stdin and StdinName are set by Run.
@@ -175,7 +180,12 @@ func Run(ctx context.Context, in io.Reader, o Options, sink Sink) (Stats, error)
 			continue
 		}
 		ps, upTo := st.snapshot()
-		if upTo > loaded || final || stopped {
+		// Correlate again when records came, and also without: when a
+		// decision waits to settle (at the next tick), and while a
+		// rollout is open (every recheckOpen), since the stream's time
+		// runs on with the clock.
+		again := f.settling || f.open && time.Since(f.lastTick) >= recheckOpen
+		if upTo > loaded || final || stopped || again {
 			loaded = upTo
 			// A stop (Ctrl-C) hands on what is decided only; the end of
 			// the stream everything, as an archive of it would give.
@@ -212,6 +222,10 @@ type follower struct {
 	enc      []byte
 	// last is the latest event time seen, lastWall when it was first seen.
 	last, lastWall time.Time
+	// settling: a decided rollout waits to settle; open: a rollout is
+	// open; lastTick: when the last correlation ran.
+	settling, open bool
+	lastTick       time.Time
 }
 
 func (f *follower) stats(bytes int64) Stats {
@@ -233,6 +247,7 @@ func (f *follower) stats(bytes int64) Stats {
 // and at the end (final) every rollout.
 func (f *follower) tick(ctx context.Context, ps []piece, final bool) error {
 	f.ticks++
+	f.lastTick, f.settling, f.open = time.Now(), false, false
 	lo := f.o.Load
 	lo.Stdin, lo.StdinName = reader(ps), f.o.Name
 	a, err := archive.Load(ctx, []string{"-"}, lo)
@@ -276,7 +291,11 @@ func (f *follower) tick(ctx context.Context, ps []piece, final bool) error {
 			// milliseconds but not at once: a decision on half of them
 			// (a rollout complete after 0 s, a ReplicaSet not seen yet)
 			// waits for the rest.
+			f.settling = true
 			continue
+		}
+		if !decided {
+			f.open = true
 		}
 		open := !decided && now.Sub(r.Start) >= f.o.FlushAfter
 		if !final && !decided && (!open || s != nil) {

@@ -278,3 +278,47 @@ func TestReplayEvicts(t *testing.T) {
 		})
 	}
 }
+
+// TestQuietStream writes a recording into a pipe that stays open: the
+// stream's time runs on with the clock, so the last rollouts are decided
+// and handed on without another record coming.
+func TestQuietStream(t *testing.T) {
+	data, err := os.ReadFile("../../testdata/lab-basic/watch-core.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rollouts := batchExport(t, data, "x", otlp.FileOptions{})
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	go pw.Write(data)
+	decided := make(chan struct{})
+	ids := map[string]bool{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := Run(ctx, pr, Options{Rules: correlate.DefaultRules(), Tick: 10 * time.Millisecond, Settle: 300 * time.Millisecond,
+			OnEmit: func(r *correlate.Rollout, now time.Time) {
+				if r.Outcome != correlate.OutcomeInProgress {
+					ids[string(otlp.TraceID(r))] = true
+				}
+				if len(ids) == len(rollouts) {
+					select {
+					case <-decided:
+					default:
+						close(decided)
+					}
+				}
+			}}, &RolloutSink{W: io.Discard})
+		done <- err
+	}()
+	select {
+	case <-decided:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("%d of %d rollouts handed on while the stream is open and quiet", len(ids), len(rollouts))
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
