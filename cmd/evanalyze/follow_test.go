@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -174,5 +175,43 @@ func TestFollowEndpoint(t *testing.T) {
 	}
 	if !strings.Contains(errb.String(), "0 dropped from a full queue") {
 		t.Errorf("summary: %s", errb.String())
+	}
+}
+
+// TestFollowQueueFull: a receiver that holds the first request while the
+// follow hands on more than the queue takes drops the oldest waiting
+// requests, counted in the summary and failing the run, never silently;
+// what was not dropped arrives.
+func TestFollowQueueFull(t *testing.T) {
+	data, err := os.ReadFile(lab + "/watch-core.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := &otlptest.Receiver{Hold: make(chan struct{}), HoldAfter: 0}
+	url := rc.StartHTTP(t)
+	go func() {
+		// Let the first request be held until the follow queued the rest.
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		for rc.HeldRequests() == 0 && ctx.Err() == nil {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(300 * time.Millisecond)
+		close(rc.Hold)
+	}()
+	_, errOut, code := runCmd(t, string(data), "export", "-", "--follow", "--follow-tick", "20ms", "--endpoint", url,
+		"--queue", "1", "--max-spans", "10")
+	if code != exitFailure {
+		t.Fatalf("exit %d, want 1 (requests dropped): %s", code, errOut)
+	}
+	var dropped int
+	if _, err := fmt.Sscanf(errOut[strings.Index(errOut, "failed; ")+len("failed; "):], "%d dropped", &dropped); err != nil || dropped == 0 {
+		t.Fatalf("no drops counted: %v\n%s", err, errOut)
+	}
+	if !strings.Contains(errOut, "dropped: the receiver did not keep up") {
+		t.Errorf("no error for the drops: %s", errOut)
+	}
+	if rc.Requests() == 0 {
+		t.Errorf("nothing arrived")
 	}
 }
