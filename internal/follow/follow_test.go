@@ -322,3 +322,54 @@ func TestQuietStream(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestFlushInProgress: with FlushAfter shorter than its rollouts, a
+// replay hands each on in progress once it has been open that long, then
+// decided, under the same trace ID; the last version of each is the batch
+// export's.
+func TestFlushInProgress(t *testing.T) {
+	path := "../../testdata/lab-lifecycle/watch-core.json"
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fo := otlp.FileOptions{Options: otlp.Options{Version: "test"}, MaxSpans: 2000}
+	want, rollouts := batchExport(t, data, path, fo)
+	pr, pw := io.Pipe()
+	go pace(pw, data, 200, 20*time.Millisecond)
+	var got bytes.Buffer
+	var order []string // "id outcome" of each hand-on
+	st, err := Run(context.Background(), pr, Options{Name: path, Rules: correlate.DefaultRules(), Tick: 10 * time.Millisecond, FlushAfter: 5 * time.Second,
+		OnEmit: func(r *correlate.Rollout, now time.Time) { order = append(order, string(otlp.TraceID(r))+" "+r.Outcome) }},
+		&TraceSink{W: &got, Options: fo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A rollout of search (52 s, slow pulls) went in progress first, then
+	// decided, as one trace.
+	var flushed int
+	for i, e := range order {
+		id, outcome, _ := strings.Cut(e, " ")
+		if outcome != correlate.OutcomeInProgress {
+			continue
+		}
+		for _, later := range order[i+1:] {
+			if lid, lo, _ := strings.Cut(later, " "); lid == id && lo != correlate.OutcomeInProgress {
+				flushed++
+				break
+			}
+		}
+	}
+	if st.InProgress == 0 || flushed == 0 {
+		t.Errorf("%d hand-ons in progress, %d of them decided later under the same ID", st.InProgress, flushed)
+	}
+	g, w := tracesByID(t, got.Bytes()), tracesByID(t, want)
+	if len(g) != len(w) || len(w) != len(rollouts) {
+		t.Errorf("%d traces followed, %d exported, %d rollouts", len(g), len(w), len(rollouts))
+	}
+	for id, b := range w {
+		if !bytes.Equal(g[id], b) {
+			t.Errorf("trace %s: followed differs from exported", id)
+		}
+	}
+}
