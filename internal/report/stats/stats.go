@@ -358,7 +358,7 @@ func findings(rep *Report, byWorkload map[string][]*correlate.Rollout, order []s
 				continue
 			}
 			out = append(out, Finding{Kind: "slow", Cluster: g.Cluster, Namespace: g.Namespace, Workload: who, Score: score,
-				Summary:  fmt.Sprintf("rollout %d (%s) took %.0fs; slowest phase: %s", r.Seq, r.Start.Format(time.RFC3339), d, slowestPhase(r)),
+				Summary:  fmt.Sprintf("rollout %d (%s) took %.0fs; %s", r.Seq, r.Start.Format(time.RFC3339), d, slowestPhase(r)),
 				Evidence: why})
 		}
 		// Flaky: some rollouts fail, others complete; or complete rollouts
@@ -498,14 +498,20 @@ func failRate(rs []*correlate.Rollout) float64 {
 	return float64(failed) / float64(decided)
 }
 
+// slowestPhase says what took the longest: the critical path's longest
+// phase (docs/rollouts.md, "Critical path"), else the slowest pod's
+// longest phase.
 func slowestPhase(r *correlate.Rollout) string {
-	best, name := -1.0, "unknown (no pod phases)"
+	if s := r.CriticalPath.Summary(); s != "" {
+		return "longest: " + s
+	}
+	best, name := -1.0, "slowest phase: unknown (no pod phases)"
 	for _, p := range []struct {
 		n string
 		v *float64
 	}{{"scheduling wait", r.Phases.SchedulingWait}, {"image pull", r.Phases.ImagePull}, {"container start", r.Phases.ContainerStart}, {"readiness", r.Phases.Readiness}} {
 		if p.v != nil && *p.v > best {
-			best, name = *p.v, fmt.Sprintf("%s %.0fs", p.n, *p.v)
+			best, name = *p.v, fmt.Sprintf("slowest phase: %s %.0fs", p.n, *p.v)
 		}
 	}
 	return name
@@ -529,6 +535,10 @@ func Slim(r *correlate.Rollout) {
 	}
 	r.Pods = []correlate.Pod{{Restarts: restarts}}
 	r.Steps, r.Changes, r.Sources, r.Evidence, r.OldReplicaSets, r.Trigger = nil, nil, nil, nil, nil, nil
+	if c := r.CriticalPath; c != nil {
+		// The findings read its longest phase only.
+		r.CriticalPath = &correlate.CriticalPath{Seconds: c.Seconds, Phases: c.Phases, Longest: c.Longest}
+	}
 }
 
 // clip cuts s to n runes with "…", for the human table only.
