@@ -71,7 +71,7 @@ func NewBatch(mem memory.Allocator) *Batch { return newBatch(mem, EventSchema) }
 
 // NewDecodeBatch returns a batch for decoders: DecodeSchema, EventSchema with
 // plain strings instead of dictionaries, which are cheaper to append to;
-// the merged table is dictionary-encoded once (Batch.AppendFrom).
+// the merged table is dictionary-encoded once (Take).
 func NewDecodeBatch(mem memory.Allocator) *Batch { return newBatch(mem, DecodeSchema) }
 
 func newBatch(mem memory.Allocator, schema *arrow.Schema) *Batch {

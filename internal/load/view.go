@@ -125,7 +125,7 @@ func (v *View) Time(col, i int) int64 {
 func (v *View) Bool(col, i int) bool { return v.cols[col].bl.Value(i) }
 
 // AppendFrom copies row i of src into the batch, setting latest and
-// duplicates.
+// duplicates. Take does the same for many rows at once, column by column.
 func (b *Batch) AppendFrom(src *View, i int, latest bool, duplicates int32) {
 	for col := 0; col < NumColumns; col++ {
 		switch {

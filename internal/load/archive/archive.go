@@ -252,16 +252,15 @@ func (a *Archive) Events() arrow.Record {
 		a.events.Retain()
 		return a.events
 	}
-	b := load.NewBatch(a.mem)
-	defer b.Release()
-	for _, p := range a.Parts {
-		v := load.NewView(p.Events)
-		for i := 0; i < v.Len(); i++ {
-			d, _ := v.Int32(load.ColDuplicates, i)
-			b.AppendFrom(v, i, v.Bool(load.ColLatest, i), d)
+	views := make([]*load.View, len(a.Parts))
+	var at []load.RowAt
+	for p := range a.Parts {
+		views[p] = load.NewView(a.Parts[p].Events)
+		for i := 0; i < views[p].Len(); i++ {
+			at = append(at, load.RowAt{Batch: int32(p), Row: int32(i)})
 		}
 	}
-	a.events = b.NewRecord()
+	a.events = load.Take(a.mem, load.EventSchema, views, at, nil, nil)
 	var off int64
 	for i := range a.Parts {
 		n := a.Parts[i].Events.NumRows()

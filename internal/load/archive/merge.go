@@ -512,13 +512,16 @@ func mergeRun(mem memory.Allocator, views []*load.View, refs []rowRef, counts []
 		}
 		return compareRows(views, out[a.k].ref, out[b.k].ref)
 	})
-	batch := load.NewBatch(mem)
-	defer batch.Release()
-	for _, o := range order {
+	at := make([]load.RowAt, len(order))
+	latest := make([]bool, len(order))
+	dups := make([]int32, len(order))
+	for i, o := range order {
 		k := &out[o.k]
-		batch.AppendFrom(views[k.ref.batch], int(k.ref.row), k.latest, int32(min(k.dups, math.MaxInt32)))
+		at[i] = load.RowAt{Batch: k.ref.batch, Row: k.ref.row}
+		latest[i] = k.latest
+		dups[i] = int32(min(k.dups, math.MaxInt32))
 	}
-	return batch.NewRecord(), nil
+	return load.Take(mem, load.EventSchema, views, at, latest, dups), nil
 }
 
 // conflicts reports the observations of one event that disagree with its
