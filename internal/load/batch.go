@@ -63,6 +63,14 @@ type Batch struct {
 	i64  [NumColumns]*array.Int64Builder
 	ts   [NumColumns]*array.TimestampBuilder
 	bl   *array.BooleanBuilder
+
+	// The rows and string bytes of the last record, to size the builders
+	// of the next one on its first row: batches of one decoder are alike,
+	// and builders that grow by doubling copy their buffers each time.
+	last struct {
+		rows  int
+		bytes [NumColumns]int
+	}
 }
 
 // NewBatch returns an empty batch of EventSchema allocating from mem.
@@ -103,7 +111,27 @@ func (b *Batch) Release() { b.b.Release() }
 
 // NewRecord returns the rows appended so far as a record and resets the
 // batch. The caller owns the record.
-func (b *Batch) NewRecord() arrow.Record { return b.b.NewRecord() }
+func (b *Batch) NewRecord() arrow.Record {
+	b.last.rows = b.Len()
+	for col, sb := range b.str {
+		if sb != nil {
+			b.last.bytes[col] = sb.DataLen()
+		}
+	}
+	return b.b.NewRecord()
+}
+
+// reserve sizes the empty builders for a record like the last one, with
+// some slack.
+func (b *Batch) reserve() {
+	slack := func(n int) int { return n + n/16 }
+	b.b.Reserve(slack(b.last.rows))
+	for col, sb := range b.str {
+		if sb != nil && b.last.bytes[col] > 0 {
+			sb.ReserveData(slack(b.last.bytes[col]))
+		}
+	}
+}
 
 func (b *Batch) putDict(col int, v []byte) {
 	if b.dict[col] == nil {
@@ -163,6 +191,9 @@ func (b *Batch) putCount(col int, v int32, ok bool) {
 // first_time is refined from the event name (see NameTime); time is the
 // observation time (see ObservedTime).
 func (b *Batch) Append(r *EventRow, p *Provenance) {
+	if b.last.rows > 0 && b.bl.Len() == 0 {
+		b.reserve()
+	}
 	cluster := p.Cluster
 	if len(r.Cluster) > 0 && p.Cluster == "" {
 		cluster = unsafeString(r.Cluster)
