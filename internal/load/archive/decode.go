@@ -58,7 +58,7 @@ type decodeWorker struct {
 func newDecodeWorker(opts Options, allow func(k8sjson.Shape) bool, files []*FileStats, sources []load.Source, ranks []int32, seen *dedupTable) *decodeWorker {
 	w := &decodeWorker{
 		opts: opts, allow: allow, files: files, sources: sources, ranks: ranks, seen: seen,
-		batch:       load.NewDecodeBatch(opts.Mem),
+		batch:       load.NewBatch(opts.Mem),
 		skipReasons: map[string]int64{},
 		envelopes:   map[string]int64{},
 		strs:        map[string]string{},
