@@ -55,114 +55,127 @@ type Provenance struct {
 
 // Batch accumulates event rows into Arrow columns.
 type Batch struct {
-	b *array.RecordBuilder
+	mem    memory.Allocator
+	schema *arrow.Schema
+	rows   int
+	cap    int // rows every column has room for
+	cols   [NumColumns]builder
 
-	dict [NumColumns]*array.BinaryDictionaryBuilder
-	str  [NumColumns]*array.StringBuilder
-	i32  [NumColumns]*array.Int32Builder
-	i64  [NumColumns]*array.Int64Builder
-	ts   [NumColumns]*array.TimestampBuilder
-	bl   *array.BooleanBuilder
+	// The rows and string bytes of the last record, to size the builders
+	// of the next one on its first row: batches of one decoder are alike,
+	// and buffers that grow by doubling copy themselves each time.
+	last struct {
+		rows  int
+		bytes [NumColumns]int
+	}
 }
 
 // NewBatch returns an empty batch of EventSchema allocating from mem.
 // Release it when done.
 func NewBatch(mem memory.Allocator) *Batch { return newBatch(mem, EventSchema) }
 
-// NewDecodeBatch returns a batch for decoders: DecodeSchema, EventSchema with
-// plain strings instead of dictionaries, which are cheaper to append to;
-// the merged table is dictionary-encoded once (Batch.AppendFrom).
+// NewDecodeBatch returns a batch of DecodeSchema, EventSchema with plain
+// strings instead of dictionaries.
 func NewDecodeBatch(mem memory.Allocator) *Batch { return newBatch(mem, DecodeSchema) }
 
 func newBatch(mem memory.Allocator, schema *arrow.Schema) *Batch {
-	b := &Batch{b: array.NewRecordBuilder(mem, schema)}
+	b := &Batch{mem: mem, schema: schema}
 	for i := 0; i < NumColumns; i++ {
-		switch fb := b.b.Field(i).(type) {
-		case *array.BinaryDictionaryBuilder:
-			b.dict[i] = fb
-		case *array.StringBuilder:
-			b.str[i] = fb
-		case *array.Int32Builder:
-			b.i32[i] = fb
-		case *array.Int64Builder:
-			b.i64[i] = fb
-		case *array.TimestampBuilder:
-			b.ts[i] = fb
-		case *array.BooleanBuilder:
-			b.bl = fb
+		c := &b.cols[i]
+		c.typ = schema.Field(i).Type
+		switch c.typ.(type) {
+		case *arrow.DictionaryType:
+			c.kind = kindDict
+			c.dict = &dictMemo{idx: map[string]int32{}, values: array.NewStringBuilder(mem), lastK: -1}
+		case *arrow.StringType:
+			c.kind = kindStr
+		case *arrow.Int32Type:
+			c.kind = kindInt32
+		case *arrow.Int64Type:
+			c.kind = kindInt64
+		case *arrow.TimestampType:
+			c.kind = kindTime
+		case *arrow.BooleanType:
+			c.kind = kindBool
 		}
 	}
 	return b
 }
 
 // Len is the number of rows appended since the last NewRecord.
-func (b *Batch) Len() int { return b.b.Field(0).Len() }
+func (b *Batch) Len() int { return b.rows }
 
 // Release frees the builders.
-func (b *Batch) Release() { b.b.Release() }
+func (b *Batch) Release() {
+	for i := range b.cols {
+		b.cols[i].release()
+	}
+	b.rows, b.cap = 0, 0
+}
 
 // NewRecord returns the rows appended so far as a record and resets the
 // batch. The caller owns the record.
-func (b *Batch) NewRecord() arrow.Record { return b.b.NewRecord() }
+func (b *Batch) NewRecord() arrow.Record {
+	b.last.rows = b.rows
+	cols := make([]arrow.Array, NumColumns)
+	for i := range b.cols {
+		c := &b.cols[i]
+		b.last.bytes[i] = c.data.n
+		cols[i] = c.array(b.mem, b.rows)
+	}
+	rec := array.NewRecord(b.schema, cols, int64(b.rows))
+	for _, c := range cols {
+		c.Release()
+	}
+	b.rows, b.cap = 0, 0
+	return rec
+}
+
+// grow makes room for one more row: on the first row as many rows and
+// bytes as the last record had, with some slack, else twice the rows.
+func (b *Batch) grow() {
+	slack := func(n int) int { return n + n/16 }
+	rows := max(2*b.cap, 256)
+	if b.rows == 0 && b.last.rows > 0 {
+		rows = max(rows, slack(b.last.rows))
+	}
+	for i := range b.cols {
+		bytes := 0
+		if b.rows == 0 {
+			bytes = slack(b.last.bytes[i])
+		}
+		b.cols[i].grow(b.mem, rows, bytes)
+	}
+	b.cap = rows
+}
 
 func (b *Batch) putDict(col int, v []byte) {
-	if b.dict[col] == nil {
-		b.putStr(col, v)
+	c := &b.cols[col]
+	if c.kind == kindStr {
+		c.str(b.mem, b.rows, v)
 		return
 	}
-	if len(v) == 0 {
-		b.dict[col].AppendNull()
-		return
-	}
-	_ = b.dict[col].Append(v)
+	c.dictionary(b.rows, v)
 }
 
 func (b *Batch) putDictString(col int, v string) {
-	if b.dict[col] == nil {
-		if v == "" {
-			b.str[col].AppendNull()
-		} else {
-			b.str[col].Append(v)
-		}
-		return
-	}
-	if v == "" {
-		b.dict[col].AppendNull()
-		return
-	}
-	// AppendString would copy v into a new []byte first.
-	_ = b.dict[col].Append(unsafe.Slice(unsafe.StringData(v), len(v)))
+	b.putDict(col, unsafe.Slice(unsafe.StringData(v), len(v)))
 }
 
-func (b *Batch) putStr(col int, v []byte) {
-	if len(v) == 0 {
-		b.str[col].AppendNull()
-		return
-	}
-	b.str[col].BinaryBuilder.Append(v)
-}
+func (b *Batch) putStr(col int, v []byte) { b.cols[col].str(b.mem, b.rows, v) }
 
-func (b *Batch) putTime(col int, ns int64) {
-	if ns == 0 {
-		b.ts[col].AppendNull()
-		return
-	}
-	b.ts[col].Append(arrow.Timestamp(ns))
-}
+func (b *Batch) putTime(col int, ns int64) { b.cols[col].time(b.rows, ns) }
 
-func (b *Batch) putCount(col int, v int32, ok bool) {
-	if !ok {
-		b.i32[col].AppendNull()
-		return
-	}
-	b.i32[col].Append(v)
-}
+func (b *Batch) putCount(col int, v int32, ok bool) { b.cols[col].i32(b.rows, v, ok) }
 
 // Append adds one observation. It fills derived columns: the reporting
 // controller and instance fall back to source.component and source.host;
 // first_time is refined from the event name (see NameTime); time is the
 // observation time (see ObservedTime).
 func (b *Batch) Append(r *EventRow, p *Provenance) {
+	if b.rows == b.cap {
+		b.grow()
+	}
 	cluster := p.Cluster
 	if len(r.Cluster) > 0 && p.Cluster == "" {
 		cluster = unsafeString(r.Cluster)
@@ -210,10 +223,11 @@ func (b *Batch) Append(r *EventRow, p *Provenance) {
 	b.putDictString(ColAPI, r.API)
 	b.putDictString(ColSourceFormat, p.Format)
 	b.putDictString(ColSourceFile, p.File)
-	b.i64[ColSourceLine].Append(p.Line)
-	b.i64[ColSourceOffset].Append(p.Offset)
-	b.bl.Append(false)
-	b.i32[ColDuplicates].Append(0)
+	b.cols[ColSourceLine].putI64(b.rows, p.Line)
+	b.cols[ColSourceOffset].putI64(b.rows, p.Offset)
+	b.cols[ColLatest].bool(b.rows, false)
+	b.cols[ColDuplicates].i32(b.rows, 0, true)
+	b.rows++
 }
 
 // DefaultCluster names the cluster of inputs that name none.

@@ -115,7 +115,10 @@ const (
 )
 
 // DecodeSchema is EventSchema with plain strings in place of dictionaries:
-// the schema of the batches decoders produce before merging.
+// the schema of spilled rows and of event patches applied (a few rows
+// each). The decode workers' batches have EventSchema: a Batch's
+// dictionaries cost little to append to, and merge then maps each
+// batch's dictionary indices instead of looking every string up (Take).
 var DecodeSchema = func() *arrow.Schema {
 	fields := EventSchema.Fields()
 	for i := range fields {

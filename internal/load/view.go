@@ -125,29 +125,30 @@ func (v *View) Time(col, i int) int64 {
 func (v *View) Bool(col, i int) bool { return v.cols[col].bl.Value(i) }
 
 // AppendFrom copies row i of src into the batch, setting latest and
-// duplicates.
+// duplicates. Take does the same for many rows at once, column by column.
 func (b *Batch) AppendFrom(src *View, i int, latest bool, duplicates int32) {
+	if b.rows == b.cap {
+		b.grow()
+	}
 	for col := 0; col < NumColumns; col++ {
+		c := &b.cols[col]
 		switch {
-		case b.dict[col] != nil:
+		case col == ColLatest:
+			c.bool(b.rows, latest)
+		case col == ColDuplicates:
+			c.i32(b.rows, duplicates, true)
+		case c.kind == kindDict || c.kind == kindStr:
 			b.putDictString(col, src.Str(col, i))
-		case b.str[col] != nil:
-			if s := src.Str(col, i); s == "" {
-				b.str[col].AppendNull()
-			} else {
-				b.str[col].Append(s)
-			}
-		case b.i32[col] != nil && col != ColDuplicates:
+		case c.kind == kindInt32:
 			v, ok := src.Int32(col, i)
-			b.putCount(col, v, ok)
-		case b.i64[col] != nil:
-			b.i64[col].Append(src.Int64(col, i))
-		case b.ts[col] != nil:
-			b.putTime(col, src.Time(col, i))
+			c.i32(b.rows, v, ok)
+		case c.kind == kindInt64:
+			c.putI64(b.rows, src.Int64(col, i))
+		case c.kind == kindTime:
+			c.time(b.rows, src.Time(col, i))
 		}
 	}
-	b.bl.Append(latest)
-	b.i32[ColDuplicates].Append(duplicates)
+	b.rows++
 }
 
 // Row fills r with row i of the view (byte slices alias the view's record).

@@ -30,6 +30,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -253,16 +254,15 @@ func (a *Archive) Events() arrow.Record {
 		a.events.Retain()
 		return a.events
 	}
-	b := load.NewBatch(a.mem)
-	defer b.Release()
-	for _, p := range a.Parts {
-		v := load.NewView(p.Events)
-		for i := 0; i < v.Len(); i++ {
-			d, _ := v.Int32(load.ColDuplicates, i)
-			b.AppendFrom(v, i, v.Bool(load.ColLatest, i), d)
+	views := make([]*load.View, len(a.Parts))
+	var at []load.RowAt
+	for p := range a.Parts {
+		views[p] = load.NewView(a.Parts[p].Events)
+		for i := 0; i < views[p].Len(); i++ {
+			at = append(at, load.RowAt{Batch: int32(p), Row: int32(i)})
 		}
 	}
-	a.events = b.NewRecord()
+	a.events = load.Take(a.mem, load.EventSchema, views, at, nil, nil)
 	var off int64
 	for i := range a.Parts {
 		n := a.Parts[i].Events.NumRows()
@@ -384,7 +384,7 @@ func (d *decoded) each(ctx context.Context, opts Options, skipped []load.Skipped
 		return fn(a)
 	}
 	if d.spill == nil {
-		return call(finish(opts, d.files, skipped, partitions, d.batches, d.origins, d.phantoms, d.patches, d.changes, d.reqs))
+		return call(finish(opts, d.files, skipped, partitions, d.batches, d.origins, d.hashes, d.phantoms, d.patches, d.changes, d.reqs))
 	}
 	// What is held in memory goes to the group of its partition.
 	var keys []load.PartitionKey
@@ -442,7 +442,7 @@ func (d *decoded) each(ctx context.Context, opts Options, skipped []load.Skipped
 			return err
 		}
 		changes[gi] = append(changes[gi], spilt...)
-		a, err := finish(opts, d.files, skipped, partitions, batches, origins, phs[gi], patches[gi], changes[gi], reqs)
+		a, err := finish(opts, d.files, skipped, partitions, batches, origins, nil, phs[gi], patches[gi], changes[gi], reqs)
 		if a != nil {
 			a.Group = gi
 		}
@@ -514,7 +514,7 @@ func loadSources(ctx context.Context, sources []load.Source, skipped []load.Skip
 		return nil, err
 	}
 	defer d.release()
-	return finish(opts, d.files, skipped, partitions, d.batches, d.origins, d.phantoms, d.patches, d.changes, d.reqs)
+	return finish(opts, d.files, skipped, partitions, d.batches, d.origins, d.hashes, d.phantoms, d.patches, d.changes, d.reqs)
 }
 
 // decoded is what the decode stage gives: the decoded batches (none when
@@ -524,7 +524,8 @@ func loadSources(ctx context.Context, sources []load.Source, skipped []load.Skip
 type decoded struct {
 	files    []*FileStats
 	batches  []arrow.Record
-	origins  []int // per batch: the file all its rows were read from (Parquet), else -1
+	origins  []int       // per batch: the file all its rows were read from (Parquet), else -1
+	hashes   [][]rowHash // per batch: its rows' hashes, from the decode workers' dedup (nil when not known)
 	changes  []load.ChangeRow
 	reqs     []reqRef
 	patches  []eventPatch
@@ -578,6 +579,7 @@ func decodeSources(ctx context.Context, sources []load.Source, opts Options, all
 		mu      sync.Mutex
 		batches []arrow.Record
 		origins []int // per batch: the file all its rows were read from (Parquet), else -1
+		hashes  [][]rowHash
 		changes []load.ChangeRow
 		reqs    []reqRef
 		patches []eventPatch
@@ -600,7 +602,7 @@ func decodeSources(ctx context.Context, sources []load.Source, opts Options, all
 			cancel(err)
 			return
 		}
-		batches, origins, pending = batches[:0], origins[:0], 0
+		batches, origins, hashes, pending = batches[:0], origins[:0], hashes[:0], 0
 		phs = append(phs, seen.take()...)
 		if len(changes) > 0 {
 			if err := sp.spillChanges(changes); err != nil {
@@ -609,11 +611,12 @@ func decodeSources(ctx context.Context, sources []load.Source, opts Options, all
 			changes = nil
 		}
 	}
-	add := func(rec arrow.Record, origin int) {
+	add := func(rec arrow.Record, origin int, hs []rowHash) {
 		batches = append(batches, rec)
 		origins = append(origins, origin)
+		hashes = append(hashes, hs)
 		if opts.SpillBytes > 0 {
-			pending += recordBytes(rec)
+			pending += recordBytes(rec) + int64(len(hs))*int64(unsafe.Sizeof(rowHash{}))
 			spill()
 		}
 	}
@@ -672,7 +675,7 @@ func decodeSources(ctx context.Context, sources []load.Source, opts Options, all
 					mu.Lock()
 					files[j.file].Read += j.rows
 					if j.rec != nil {
-						add(j.rec, j.file)
+						add(j.rec, j.file, nil)
 						fs := files[j.file]
 						fs.Read += j.pq.Filtered
 						fs.Records += j.rows + j.pq.Filtered
@@ -716,9 +719,9 @@ func decodeSources(ctx context.Context, sources []load.Source, opts Options, all
 				// does not see until it is handed over.
 				if dw.batch.Len() >= opts.BatchRows || opts.SpillBytes > 0 && batchIn >= opts.SpillBytes/8 {
 					batchIn = 0
-					rec := dw.batch.NewRecord()
+					rec, hs := dw.newRecord()
 					mu.Lock()
-					add(rec, -1)
+					add(rec, -1, hs)
 					mu.Unlock()
 				}
 				if opts.SpillBytes > 0 && len(dw.changes) >= 4096 {
@@ -730,7 +733,8 @@ func decodeSources(ctx context.Context, sources []load.Source, opts Options, all
 			}
 			mu.Lock()
 			if dw.batch.Len() > 0 {
-				add(dw.batch.NewRecord(), -1)
+				rec, hs := dw.newRecord()
+				add(rec, -1, hs)
 			}
 			addChanges(dw.changes...)
 			reqs = append(reqs, dw.reqs...)
@@ -739,7 +743,7 @@ func decodeSources(ctx context.Context, sources []load.Source, opts Options, all
 		}()
 	}
 	workers.Wait()
-	d := &decoded{files: files, batches: batches, origins: origins, changes: changes, reqs: reqs, patches: patches, spill: sp}
+	d := &decoded{files: files, batches: batches, origins: origins, hashes: hashes, changes: changes, reqs: reqs, patches: patches, spill: sp}
 	if err := context.Cause(ctx); err != nil {
 		d.release()
 		return nil, err
@@ -749,7 +753,7 @@ func decodeSources(ctx context.Context, sources []load.Source, opts Options, all
 		// Once anything spilled, everything does: each group then reads
 		// its rows from one place.
 		err := spillBatches(&d.spill, opts, batches, origins)
-		d.batches, d.origins = nil, nil
+		d.batches, d.origins, d.hashes = nil, nil, nil
 		if err == nil && len(changes) > 0 {
 			err = sp.spillChanges(changes)
 			d.changes = nil
@@ -777,15 +781,16 @@ func decodeSources(ctx context.Context, sources []load.Source, opts Options, all
 
 // finish deduplicates and sorts batches into an archive with the changes
 // table of changes, and adds its counts to files' (the caller releases
-// batches). reqs are counted into files.
-func finish(opts Options, files []*FileStats, skipped []load.Skipped, partitions int, batches []arrow.Record, origins []int, phs []phantom, patches []eventPatch, changes []load.ChangeRow, reqs []reqRef) (*Archive, error) {
+// batches). reqs are counted into files. hashes, when hashes[i] is not
+// nil, are the hashes of the rows of batches[i] (see merge).
+func finish(opts Options, files []*FileStats, skipped []load.Skipped, partitions int, batches []arrow.Record, origins []int, hashes [][]rowHash, phs []phantom, patches []eventPatch, changes []load.ChangeRow, reqs []reqRef) (*Archive, error) {
 	if len(patches) > 0 {
 		p := applyPatches(opts.Mem, batches, patches, &opts.Scope, files)
 		defer p.Release()
 		batches = append(batches[:len(batches):len(batches)], p)
 		origins = append(origins[:len(origins):len(origins)], -1)
 	}
-	m, err := merge(opts.Mem, batches, origins, phs, files, opts.Summaries, opts.Workers, opts.PartRows)
+	m, err := merge(opts.Mem, batches, origins, hashes, phs, files, opts.Summaries, opts.Workers, opts.PartRows)
 	if err != nil {
 		return nil, err
 	}

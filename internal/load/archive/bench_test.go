@@ -171,7 +171,7 @@ func BenchmarkMerge(b *testing.B) {
 					files[j] = &FileStats{File: n, SkipReasons: map[string]int64{}, Summary: newSummary()}
 				}
 				b.StartTimer()
-				m, err := merge(memory.DefaultAllocator, batches, nil, nil, files, false, runtime.GOMAXPROCS(0), 64<<10)
+				m, err := merge(memory.DefaultAllocator, batches, nil, nil, nil, files, false, runtime.GOMAXPROCS(0), 64<<10)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"fmt"
+	"github.com/apache/arrow/go/v15/arrow"
 	"hash/maphash"
 	"math"
 	"strings"
@@ -29,9 +30,11 @@ type decodeWorker struct {
 	strs map[string]string // the partition names of phantoms, interned
 	in   hashInput
 
-	dec   k8sjson.Decoder
-	row   load.EventRow
-	batch *load.Batch
+	dec    k8sjson.Decoder
+	row    load.EventRow
+	batch  *load.Batch
+	hashes []rowHash // of the rows of batch, when repeat hashed them all
+	hash   rowHash   // of the row repeat looked at last
 
 	aud       audit.Decoder
 	ch        load.ChangeRow
@@ -55,7 +58,7 @@ type decodeWorker struct {
 func newDecodeWorker(opts Options, allow func(k8sjson.Shape) bool, files []*FileStats, sources []load.Source, ranks []int32, seen *dedupTable) *decodeWorker {
 	w := &decodeWorker{
 		opts: opts, allow: allow, files: files, sources: sources, ranks: ranks, seen: seen,
-		batch:       load.NewDecodeBatch(opts.Mem),
+		batch:       load.NewBatch(opts.Mem),
 		skipReasons: map[string]int64{},
 		envelopes:   map[string]int64{},
 		strs:        map[string]string{},
@@ -229,11 +232,25 @@ func (w *decodeWorker) append(r *load.EventRow, p *load.Provenance) {
 	if w.opts.onAppend != nil {
 		w.opts.onAppend(r, p)
 	}
-	if !w.opts.noDecodeDedup && w.repeat(r, p) {
-		return
+	if !w.opts.noDecodeDedup {
+		if w.repeat(r, p) {
+			return
+		}
+		w.hashes = append(w.hashes, w.hash)
 	}
 	w.batch.Append(r, p)
 	w.appended++
+}
+
+// newRecord returns the rows of the batch as a record, with their hashes
+// when the worker has them all (nil otherwise), and resets the batch.
+func (w *decodeWorker) newRecord() (arrow.Record, []rowHash) {
+	hs := w.hashes
+	if len(hs) != w.batch.Len() {
+		hs = nil
+	}
+	w.hashes = make([]rowHash, 0, len(w.hashes))
+	return w.batch.NewRecord(), hs
 }
 
 // repeat reports whether r repeats, exactly, a row a worker appended from
@@ -262,9 +279,10 @@ func (w *decodeWorker) repeat(r *load.EventRow, p *load.Provenance) bool {
 	if r.API == load.APIAudit {
 		w.h.WriteByte(0)
 	}
-	k := dedupKey{part: w.h.Sum64(),
-		id: identityHash(&w.h, in), id2: identityHash(&w.h2, in),
+	part := w.h.Sum64()
+	w.hash = rowHash{id: identityHash(&w.h, in), id2: identityHash(&w.h2, in),
 		obs: observationHash(&w.h, in), ob2: observationHash(&w.h2, in)}
+	k := dedupKey{part: part, id: w.hash.id, id2: w.hash.id2, obs: w.hash.obs, ob2: w.hash.ob2}
 	file := w.ranks[w.file]
 	s := &w.seen.shards[k.id2%dedupShards]
 	s.mu.Lock()

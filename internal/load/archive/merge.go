@@ -41,6 +41,12 @@ type rowRef struct {
 	part     int32 // rank of the row's partition (load.PartitionKey)
 }
 
+// rowHash is what merge hashes of a row: its identity and observation
+// hashes. The decode workers hash every row they append (decodeWorker.repeat)
+// and hand the hashes on with the batch, so merge does not hash those rows
+// again.
+type rowHash struct{ id, id2, obs, ob2 uint64 }
+
 // A phantom stands for n records that a decode worker did not append
 // because they repeat, exactly, a row it had appended from an earlier place
 // (file rank, offset) in the same partition; see decodeWorker.repeat. In
@@ -233,7 +239,7 @@ const maxConflicts = 100
 // records the decode workers counted instead of appending (see phantom).
 // It returns an error only when a phantom has no row to join, which
 // decodeWorker.repeat rules out.
-func merge(mem memory.Allocator, batches []arrow.Record, origins []int, phantoms []phantom, files []*FileStats, summaries bool, workers, partRows int) (*merged, error) {
+func merge(mem memory.Allocator, batches []arrow.Record, origins []int, hashes [][]rowHash, phantoms []phantom, files []*FileStats, summaries bool, workers, partRows int) (*merged, error) {
 	workers = max(workers, 1)
 	views := make([]*load.View, len(batches))
 	total := len(phantoms)
@@ -280,6 +286,11 @@ func merge(mem memory.Allocator, batches []arrow.Record, origins []int, phantoms
 		h.SetSeed(seed)
 		h2.SetSeed(seed2)
 		var in hashInput
+		var hs []rowHash // the rows' hashes, when the decode worker gave them
+		if bi < len(hashes) && len(hashes[bi]) == v.Len() {
+			hs = hashes[bi]
+		}
+		lastFile, lastRank := "", int32(-1)
 		local := map[load.PartitionKey]int32{}
 		last, lastID := [3]int{-3, -3, -3}, int32(-1)
 		rs := make([]rowRef, v.Len())
@@ -298,16 +309,26 @@ func merge(mem memory.Allocator, batches []arrow.Record, origins []int, phantoms
 				}
 				last, lastID = d, id
 			}
-			file := fileRank[v.Str(load.ColSourceFile, i)]
+			// Rows of a batch mostly come from one file.
+			if f := v.Str(load.ColSourceFile, i); f != lastFile || lastRank < 0 {
+				lastFile, lastRank = f, fileRank[f]
+			}
+			file := lastRank
 			counts := file
 			if origin >= 0 {
 				counts = origin
 			}
-			in.fromView(v, i)
+			var rh rowHash
+			if hs != nil {
+				rh = hs[i]
+			} else {
+				in.fromView(v, i)
+				rh = rowHash{id: identityHash(&h, &in), id2: identityHash(&h2, &in),
+					obs: observationHash(&h, &in), ob2: observationHash(&h2, &in)}
+			}
 			rs[i] = rowRef{
 				batch: int32(bi), row: int32(i),
-				id: identityHash(&h, &in), id2: identityHash(&h2, &in),
-				obs: observationHash(&h, &in), ob2: observationHash(&h2, &in),
+				id: rh.id, id2: rh.id2, obs: rh.obs, ob2: rh.ob2,
 				file: file, counts: counts,
 				off:  v.Int64(load.ColSourceOffset, i),
 				part: lastID,
@@ -512,13 +533,16 @@ func mergeRun(mem memory.Allocator, views []*load.View, refs []rowRef, counts []
 		}
 		return compareRows(views, out[a.k].ref, out[b.k].ref)
 	})
-	batch := load.NewBatch(mem)
-	defer batch.Release()
-	for _, o := range order {
+	at := make([]load.RowAt, len(order))
+	latest := make([]bool, len(order))
+	dups := make([]int32, len(order))
+	for i, o := range order {
 		k := &out[o.k]
-		batch.AppendFrom(views[k.ref.batch], int(k.ref.row), k.latest, int32(min(k.dups, math.MaxInt32)))
+		at[i] = load.RowAt{Batch: k.ref.batch, Row: k.ref.row}
+		latest[i] = k.latest
+		dups[i] = int32(min(k.dups, math.MaxInt32))
 	}
-	return batch.NewRecord(), nil
+	return load.Take(mem, load.EventSchema, views, at, latest, dups), nil
 }
 
 // conflicts reports the observations of one event that disagree with its

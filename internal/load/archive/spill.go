@@ -97,8 +97,7 @@ func (s *spiller) spill(batches []arrow.Record, origins []int) error {
 		part   load.PartitionKey
 		origin int32
 	}
-	type at struct{ batch, row int32 }
-	groups := map[groupKey][]at{}
+	groups := map[groupKey][]load.RowAt{}
 	views := make([]*load.View, len(batches))
 	for b, rec := range batches {
 		v := load.NewView(rec)
@@ -114,7 +113,7 @@ func (s *spiller) spill(batches []arrow.Record, origins []int) error {
 				// The key outlives the batch: its strings are copied.
 				k.part = load.PartitionKey{Cluster: strings.Clone(k.part.Cluster), Namespace: strings.Clone(k.part.Namespace)}
 			}
-			groups[k] = append(g, at{int32(b), int32(i)})
+			groups[k] = append(g, load.RowAt{Batch: int32(b), Row: int32(i)})
 		}
 	}
 	keys := make([]groupKey, 0, len(groups))
@@ -136,14 +135,7 @@ func (s *spiller) spill(batches []arrow.Record, origins []int) error {
 	s.files = append(s.files, f)
 	cw := &countingWriter{w: bufio.NewWriterSize(f, 1<<20)}
 	for _, k := range keys {
-		b := load.NewDecodeBatch(s.mem)
-		for _, a := range groups[k] {
-			v := views[a.batch]
-			d, _ := v.Int32(load.ColDuplicates, int(a.row))
-			b.AppendFrom(v, int(a.row), v.Bool(load.ColLatest, int(a.row)), d)
-		}
-		rec := b.NewRecord()
-		b.Release()
+		rec := load.Take(s.mem, load.DecodeSchema, views, groups[k], nil, nil)
 		off := cw.n
 		w := ipc.NewWriter(cw, ipc.WithSchema(rec.Schema()), ipc.WithAllocator(s.mem))
 		err := w.Write(rec)
