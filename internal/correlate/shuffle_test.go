@@ -59,6 +59,11 @@ func withoutSources(t *testing.T, res correlate.Result) string {
 		for j := range r.Steps {
 			r.Steps[j].Source = ""
 		}
+		if r.CriticalPath != nil {
+			for j := range r.CriticalPath.Steps {
+				r.CriticalPath.Steps[j].Source = ""
+			}
+		}
 	}
 	for i := range res.Scaling {
 		res.Scaling[i].Source = ""
