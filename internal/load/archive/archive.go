@@ -61,7 +61,7 @@ type Options struct {
 	MaxErrors int              // rejected records kept per file for reporting; default 100
 	BatchRows int              // rows per decoded batch; default 64Ki
 	BlockSize int              // bytes per framed block; default 1 MiB
-	PartRows  int              // rows per part of the event table (whole namespaces); default 64Ki
+	PartRows  int              // rows per part of the event table (whole namespaces); default 64Ki, fewer for a small table (about four parts per worker)
 	// SpillBytes is the budget of decoded rows LoadEach holds in memory:
 	// past it they spill to files under TempDir (default os.TempDir),
 	// removed before LoadEach returns, and LoadEach reads them back in
@@ -498,9 +498,6 @@ func (opts Options) withDefaults() (Options, func(k8sjson.Shape) bool, error) {
 	if opts.BatchRows <= 0 {
 		opts.BatchRows = 64 << 10
 	}
-	if opts.PartRows <= 0 {
-		opts.PartRows = 64 << 10
-	}
 	allow, err := allowedShapes(opts.Format)
 	return opts, allow, err
 }
@@ -790,7 +787,11 @@ func finish(opts Options, files []*FileStats, skipped []load.Skipped, partitions
 		batches = append(batches[:len(batches):len(batches)], p)
 		origins = append(origins[:len(origins):len(origins)], -1)
 	}
-	m, err := merge(opts.Mem, batches, origins, hashes, phs, files, opts.Summaries, opts.Workers, opts.PartRows)
+	partRows := opts.PartRows
+	if partRows <= 0 {
+		partRows = -(64 << 10) // the default: fewer for a small table
+	}
+	m, err := merge(opts.Mem, batches, origins, hashes, phs, files, opts.Summaries, opts.Workers, partRows)
 	if err != nil {
 		return nil, err
 	}

@@ -376,11 +376,14 @@ func merge(mem memory.Allocator, batches []arrow.Record, origins []int, hashes [
 		refs[bi] = nil
 	}
 
-	// Cut the partitions into runs of about partRows rows, and at least
-	// about four per worker when the table is small, so that every core
-	// has parts to merge and correlate (a table of 36k rows was one part:
-	// one core).
-	partRows = min(partRows, max(total/(4*workers), 1024))
+	// Cut the partitions into runs of about partRows rows; a negative
+	// partRows is the default's -partRows at most, and at least about four
+	// runs per worker when the table is small, so that every core has
+	// parts to merge and correlate (a table of 36k rows was one part: one
+	// core).
+	if partRows < 0 {
+		partRows = min(-partRows, max(total/(4*workers), 1024))
+	}
 	var cuts []int // first partition of each run
 	for p := 0; p < len(sorted); p++ {
 		if len(cuts) == 0 || rows[p]-rows[cuts[len(cuts)-1]] >= partRows {
