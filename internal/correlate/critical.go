@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,16 +82,23 @@ type PathStep struct {
 	AtStep int `json:"-"`
 }
 
-// OnPath reports whether the rollout's pod named pod is on the critical
-// path.
-func (c *CriticalPath) OnPath(pod string) bool {
-	return c != nil && slices.ContainsFunc(c.Steps, func(s PathStep) bool { return s.Pod == pod })
-}
-
-// StepOnPath reports whether step i of the rollout's Steps is on the
-// critical path.
-func (c *CriticalPath) StepOnPath(i int) bool {
-	return c != nil && slices.ContainsFunc(c.Steps, func(s PathStep) bool { return s.AtStep == i+1 })
+// Marks returns, in one pass over the path, the names of the pods on it
+// and, of the rollout's nSteps scale steps, which are on it.
+func (c *CriticalPath) Marks(nSteps int) (pods map[string]bool, steps []bool) {
+	steps = make([]bool, nSteps)
+	if c == nil {
+		return nil, steps
+	}
+	pods = map[string]bool{}
+	for _, s := range c.Steps {
+		if s.Pod != "" {
+			pods[s.Pod] = true
+		}
+		if s.AtStep > 0 && s.AtStep <= nSteps {
+			steps[s.AtStep-1] = true
+		}
+	}
+	return pods, steps
 }
 
 // of points at the seconds of a phase; nil for an unknown one.
@@ -529,7 +537,7 @@ func stepWords(s *Step) string {
 // warningsOf names a pod's failure signals of one phase: "Unschedulable ×4".
 func warningsOf(p *Pod, phase string) string {
 	var out []string
-	for _, sig := range sortedSignals(p.Warnings) {
+	for _, sig := range slices.Sorted(maps.Keys(p.Warnings)) {
 		if signalPhase(sig) == phase {
 			out = append(out, fmt.Sprintf("%s ×%d", sig, p.Warnings[sig]))
 		}

@@ -58,12 +58,12 @@ func (p *Pod) Interval(end time.Time) (start, stop time.Time, ok bool) {
 func (p *Pod) hull() (start, stop time.Time) {
 	start = *p.Created
 	stop = start
-	switch {
-	case p.Ready != nil:
-		stop = *p.Ready
-	case p.Started != nil:
-		stop = *p.Started
-	case p.Deleted != nil:
+	// Up when ready, else started: the time the critical path's gating
+	// rule uses too (doneAt), so that a trace viewer's critical path
+	// follows the same pods.
+	if d := doneAt(p, false); d != nil {
+		stop = *d
+	} else if p.Deleted != nil {
 		stop = *p.Deleted
 	}
 	if stop.Before(start) {

@@ -340,7 +340,9 @@ func TestFlushInProgress(t *testing.T) {
 	var got bytes.Buffer
 	var order []string // "id outcome" of each hand-on
 	st, err := Run(context.Background(), pr, Options{Name: path, Rules: correlate.DefaultRules(), Tick: 10 * time.Millisecond, FlushAfter: 5 * time.Second,
-		OnEmit: func(r *correlate.Rollout, now time.Time) { order = append(order, string(otlp.TraceID(r))+" "+r.Outcome) }},
+		OnEmit: func(r *correlate.Rollout, now time.Time) {
+			order = append(order, string(otlp.TraceID(r))+" "+r.Outcome)
+		}},
 		&TraceSink{W: &got, Options: fo})
 	if err != nil {
 		t.Fatal(err)

@@ -539,6 +539,7 @@ func (b *builder) build(k int) *trace {
 	// a trace viewer's critical path (Jaeger's follows the child that
 	// finished last before each point): with instants, it follows the
 	// same chain as the rollout's critical path, step, gating pod, step.
+	gating, stepOn := r.CriticalPath.Marks(len(r.Steps))
 	for i, s := range r.Steps {
 		p := append(path, "\x00step\x00"...)
 		p = strconv.AppendInt(p, int64(i), 10)
@@ -546,7 +547,7 @@ func (b *builder) build(k int) *trace {
 		t.str(keyReplicaSetName, s.ReplicaSet)
 		t.integer(keyReplicasFrom, int64(s.From))
 		t.integer(keyReplicasTo, int64(s.To))
-		if r.CriticalPath.StepOnPath(i) {
+		if stepOn[i] {
 			t.boolean(keyCriticalPath, true)
 		}
 		hi := len(t.attrs)
@@ -558,7 +559,7 @@ func (b *builder) build(k int) *trace {
 	}
 
 	for i := range r.Pods {
-		path = b.pod(path, root, r, i, end)
+		path = b.pod(path, root, r, i, end, gating[r.Pods[i].Name])
 	}
 	b.buf = path
 	b.limitEvents()
@@ -615,9 +616,10 @@ func (b *builder) limitEvents() {
 	}
 }
 
-// pod adds a pod's span and its phase spans. path holds the trace ID and
-// is returned, perhaps grown, for reuse.
-func (b *builder) pod(path []byte, root [8]byte, r *correlate.Rollout, k int, end time.Time) []byte {
+// pod adds a pod's span and its phase spans, marked when the pod gates
+// the rollout's critical path. path holds the trace ID and is returned,
+// perhaps grown, for reuse.
+func (b *builder) pod(path []byte, root [8]byte, r *correlate.Rollout, k int, end time.Time, gating bool) []byte {
 	p := &r.Pods[k]
 	start, podEnd, ok := p.Interval(end)
 	if !ok {
@@ -645,7 +647,7 @@ func (b *builder) pod(path []byte, root [8]byte, r *correlate.Rollout, k int, en
 	if p.Restarts > 0 {
 		t.integer(keyRestartCount, int64(p.Restarts))
 	}
-	if r.CriticalPath.OnPath(p.Name) {
+	if gating {
 		t.boolean(keyCriticalPath, true)
 	}
 	var msg string
