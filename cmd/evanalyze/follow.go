@@ -105,13 +105,6 @@ func (f *followFlags) run(ctx context.Context, lf *loadFlags, filter *rolloutFil
 		}
 		fmt.Fprintln(s.Err)
 	}
-	if err == nil && opts.Strict {
-		for _, fs := range st.Files {
-			if fs.Rejected > 0 {
-				err = fmt.Errorf("%s: %d records rejected (--strict)", fs.File, fs.Rejected)
-			}
-		}
-	}
 	return st, err
 }
 

@@ -401,7 +401,6 @@ func (f *follower) evict(ps []piece, rs []correlate.Rollout, events arrow.Record
 		total += p.pad + int64(len(p.data))
 	}
 	var cut []span
-	var freedRows int
 	for i := 0; i < len(recs); {
 		j, idle := i, true
 		for ; j < len(recs) && recs[j].off == recs[i].off; j++ {
@@ -412,7 +411,6 @@ func (f *follower) evict(ps []piece, rs []correlate.Rollout, events arrow.Record
 			hi = recs[j].off
 		}
 		if idle {
-			freedRows += j - i
 			if n := len(cut); n > 0 && cut[n-1].hi == recs[i].off {
 				cut[n-1].hi = hi
 			} else {
@@ -421,12 +419,12 @@ func (f *follower) evict(ps []piece, rs []correlate.Rollout, events arrow.Record
 		}
 		i = j
 	}
-	var bytes int64
+	var size int64
 	for _, c := range cut {
-		bytes += c.hi - c.lo
+		size += c.hi - c.lo
 	}
 	// Worth the copy: at least a sixteenth of what is held, 64 KiB.
-	if bytes < max(total/16, 64<<10) {
+	if size < max(total/16, 64<<10) {
 		return
 	}
 	for i := range rs {

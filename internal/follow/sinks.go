@@ -1,6 +1,7 @@
 package follow
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"sync"
@@ -46,18 +47,13 @@ type TraceSink struct {
 	Proto   bool
 	Options otlp.FileOptions
 	Stats   otlp.FileStats
-	enc     byteBuffer
 }
-
-type byteBuffer struct{ b []byte }
-
-func (w *byteBuffer) Write(p []byte) (int, error) { w.b = append(w.b, p...); return len(p), nil }
 
 // encodeTrace appends the OTLP/JSON of r's trace to buf.
 func encodeTrace(buf []byte, r *correlate.Rollout, events arrow.Record, o otlp.FileOptions) ([]byte, error) {
-	w := byteBuffer{b: buf}
-	_, err := otlp.WriteJSONLines(&w, []correlate.Rollout{*r}, events, o)
-	return w.b, err
+	w := bytes.NewBuffer(buf)
+	_, err := otlp.WriteJSONLines(w, []correlate.Rollout{*r}, events, o)
+	return w.Bytes(), err
 }
 
 func (s *TraceSink) Encode(buf []byte, r *correlate.Rollout, events arrow.Record) ([]byte, error) {
